@@ -1,0 +1,99 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Flywheel: a continual-learning online service. The target list is the architecture (see docs/architecture.md):
+/// C modules at the bottom, one small Swift target over each, the services and the CLI on top.
+let package = Package(
+    name: "Flywheel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flywheel", targets: ["flywheel"]),
+        .executable(name: "flywheel-bench", targets: ["FlywheelBenchmarks"]),
+        .library(name: "KafkaTransport", targets: ["KafkaTransport"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: C libraries (system packages from Debian)
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+
+        // MARK: Thin Swift layers, each the only importer of its C module
+        .target(
+            name: "LinearAlgebra",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaTransport",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "flywheel",
+            dependencies: [
+                "KafkaTransport",
+                "LinearAlgebra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "FlywheelBenchmarks",
+            dependencies: [
+                "KafkaTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "LinearAlgebraTests",
+            dependencies: ["LinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaTransportTests",
+            dependencies: [
+                "KafkaTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FlywheelCLITests",
+            dependencies: ["flywheel", "KafkaTransport"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+/// Settings shared by every Swift target: calling an actor synchronously from a C callback is an error, not a
+/// warning (see ../shared/PLATFORM-NOTES.md).
+var strictSettings: [SwiftSetting] {
+    [.treatWarning("ActorIsolatedCall", as: .error)]
+}

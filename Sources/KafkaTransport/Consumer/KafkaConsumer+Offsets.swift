@@ -1,0 +1,65 @@
+import CRdKafka
+
+extension KafkaConsumer {
+    /// Marks records processed: for each partition, the offset after the last record given becomes the position to
+    /// commit (`rd_kafka_offsets_store`). Committed in the background, on revocation, and on close.
+    ///
+    /// Records of partitions no longer assigned are ignored (their next owner will see them again).
+    /// - Parameter messages: processed records (any order, any partitions).
+    public func storeOffsets(for messages: some Sequence<KafkaConsumerMessage>) {
+        var next: [KafkaTopicPartition: Int64] = [:]
+        for message in messages {
+            let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
+            next[partition] = max(next[partition] ?? 0, message.offset + 1)
+        }
+        guard !next.isEmpty else { return }
+        let positions = next.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+        let assigned = groupState.withLock { state in
+            let assigned = positions.filter { state.assignment.contains($0.topicPartition) }
+            state.stored(assigned)
+            return assigned
+        }
+        guard !assigned.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList(assigned)
+        let err = rd_kafka_offsets_store(client.handle, list.pointer)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.debug("Storing offsets: \(KafkaResponseCode(rawValue: err.rawValue))")
+        }
+    }
+
+    /// Commits stored offsets now and waits for the broker (`rd_kafka_commit`, synchronous).
+    /// - Throws: ``KafkaError/Code-swift.struct/client`` if the commit fails; nothing stored is not an error.
+    public func commit() async throws(KafkaError) {
+        let client = self.client
+        let state = groupState
+        try await BlockingCall.run(name: "flywheel.kafka.commit") { () throws(KafkaError) in
+            let err = rd_kafka_commit(client.handle, nil, 0)
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET { return }
+            state.withLock { $0.statistics.commitFailures += 1 }
+            throw KafkaError.from(err, code: .client, context: "committing offsets")
+        }
+    }
+
+    /// The group's committed offsets for `partitions` (`rd_kafka_committed`).
+    /// - Returns: for each partition, the committed next offset, or a negative logical offset when none.
+    public func committedOffsets(
+        for partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        let client = self.client
+        return try await BlockingCall.run(name: "flywheel.kafka.committed") { () throws(KafkaError) in
+            let list = RDKafkaTopicPartitionList(
+                partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: -1001) }
+            )
+            let err = rd_kafka_committed(client.handle, list.pointer, Int32(clamping: timeout.milliseconds))
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.from(err, code: .client, context: "reading committed offsets")
+            }
+            var result: [KafkaTopicPartition: Int64] = [:]
+            for position in RDKafkaTopicPartitionList.positions(in: list.pointer) {
+                result[position.topicPartition] = position.offset
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import CRdKafka
+import Dispatch
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+// MARK: - KafkaConsumer
+
+/// Reads records from Kafka through librdkafka, in a consumer group, at least once.
+///
+/// Run it as a `Service` (``run()``): `run` polls librdkafka on a dedicated thread and hands batches to ``messages``,
+/// pausing when the application falls ``KafkaConsumerConfiguration/bufferedBatches`` behind. The application marks
+/// records processed with ``storeOffsets(for:)``; stored offsets are committed in the background, before partitions
+/// are revoked in a rebalance, and when the consumer closes. A record is therefore never committed before it was
+/// processed, and after a rebalance or crash at most the records handed out but not yet stored are seen again
+/// (``KafkaConsumerStatistics/uncommittedAtRevocation`` counts them).
+///
+/// Choose partitions with ``subscribe(topics:)`` (group-managed, rebalancing) or ``assign(_:)`` (fixed).
+///
+/// - Important: ``messages`` can be iterated once. On graceful shutdown or cancellation `run` closes the consumer
+///   (commit, leave the group) and the sequence ends.
+public final class KafkaConsumer: Service, Sendable {
+    /// The configuration this consumer was made with.
+    public let configuration: KafkaConsumerConfiguration
+    /// Batches of records, in partition order, as the application should process them.
+    public let messages: KafkaConsumerMessages
+
+    let client: RDKafkaClient
+    let logger: Logger
+    let groupState: ConsumerGroupState
+    private let continuation: AsyncStream<PolledBatch>.Continuation
+    private let slots: BatchSlots
+    private let isStopRequested = Atomic<Bool>(false)
+
+    /// Creates the librdkafka consumer. It joins nothing until ``subscribe(topics:)`` or ``assign(_:)``.
+    /// - Throws: ``KafkaError/Code-swift.struct/invalidConfiguration`` naming a rejected property.
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws(KafkaError) {
+        try configuration.client.validate()
+        try configuration.validate()
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: KafkaLogKey.role] = "consumer"
+        self.logger = logger
+        let groupState = ConsumerGroupState()
+        self.groupState = groupState
+        let client = try RDKafkaClient(
+            kind: .consumer,
+            properties: configuration.librdkafkaProperties,
+            context: RDKafkaClientContext(logger: logger, consumerState: groupState)
+        ) { conf in
+            rd_kafka_conf_set_rebalance_cb(conf, rdKafkaRebalanceCallback)
+            rd_kafka_conf_set_offset_commit_cb(conf, rdKafkaOffsetCommitCallback)
+        }
+        // Route the main queue (errors) to the consumer queue so one poll serves everything.
+        rd_kafka_poll_set_consumer(client.handle)
+        self.client = client
+        let slots = BatchSlots(count: configuration.bufferedBatches)
+        self.slots = slots
+        let (stream, continuation) = AsyncStream<PolledBatch>.makeStream()
+        self.continuation = continuation
+        self.messages = KafkaConsumerMessages(stream: stream, state: groupState, slots: slots)
+    }
+
+    /// Joins the consumer group and lets it share out the topics' partitions (`rd_kafka_subscribe`).
+    /// - Throws: ``KafkaError/Code-swift.struct/client`` if librdkafka refuses (e.g. an invalid topic name).
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        let list = RDKafkaTopicPartitionList(topics: topics)
+        let err = rd_kafka_subscribe(client.handle, list.pointer)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.from(err, code: .client, context: "subscribing to \(topics.joined(separator: ","))")
+        }
+    }
+
+    /// Reads exactly these partitions from these positions, without group rebalancing (`rd_kafka_assign`).
+    /// Commits still go to the group. Use ``KafkaTopicPartitionOffset/stored`` to resume from the committed offset.
+    /// - Throws: ``KafkaError/Code-swift.struct/client`` if librdkafka refuses.
+    public func assign(_ positions: [KafkaTopicPartitionOffset]) throws(KafkaError) {
+        let list = RDKafkaTopicPartitionList(positions)
+        groupState.withLock { $0.assigned(positions.map(\.topicPartition)) }
+        let err = rd_kafka_assign(client.handle, list.pointer)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.from(err, code: .client, context: "assigning \(positions.count) partitions")
+        }
+    }
+
+    /// Counters: records handed out, stale records dropped after revocations, rebalances, the duplicate bound.
+    public var statistics: KafkaConsumerStatistics { groupState.withLock { $0.statistics } }
+
+    /// The partitions currently assigned to this member.
+    public var assignment: Set<KafkaTopicPartition> { groupState.withLock { $0.assignment } }
+
+    /// Polls until graceful shutdown or cancellation, then closes: commits stored offsets and leaves the group.
+    /// - Throws: the client's fatal ``KafkaError`` if librdkafka raised one.
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await BlockingCall.run(name: "flywheel.kafka.consumer") { () throws(KafkaError) in
+                    try self.pollLoop()
+                }
+            } onCancel: {
+                self.requestStop()
+            }
+        } onGracefulShutdown: {
+            self.requestStop()
+        }
+    }
+
+    /// Asks ``run()`` to close the consumer and return. Safe from any thread, more than once.
+    public func requestStop() {
+        isStopRequested.store(true, ordering: .releasing)
+    }
+
+    // MARK: Poll loop
+
+    /// The poll loop, on its dedicated thread.
+    private func pollLoop() throws(KafkaError) {
+        var topicNames: [OpaquePointer: String] = [:]
+        var failure: KafkaError?
+        let pollTimeout = Int32(clamping: configuration.pollTimeout.milliseconds)
+        defer {
+            // "rd_kafka_consumer_close … triggers a local rebalance to revoke the assignment (the rebalance callback
+            // commits stored offsets), commits, and leaves the group." Blocks until done.
+            let err = rd_kafka_consumer_close(client.handle)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.warning("Closing the consumer reported \(KafkaResponseCode(rawValue: err.rawValue))")
+            }
+            continuation.finish()
+        }
+        while !isStopRequested.load(ordering: .acquiring) && failure == nil {
+            // Back-pressure: wait for the application to take a batch before polling more.
+            guard slots.take(timeout: configuration.pollTimeout) else { continue }
+            let generation = groupState.withLock { $0.generation }
+            var batch: [KafkaConsumerMessage] = []
+            var next = rd_kafka_consumer_poll(client.handle, pollTimeout)
+            while let message = next {
+                if let error = handle(message, into: &batch, topicNames: &topicNames) { failure = error }
+                rd_kafka_message_destroy(message)
+                if batch.count >= configuration.maximumBatchSize || failure != nil { break }
+                next = rd_kafka_consumer_poll(client.handle, 0)
+            }
+            if batch.isEmpty {
+                slots.give()
+            } else {
+                continuation.yield(PolledBatch(generation: generation, messages: batch))
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Copies one polled message into `batch`, or handles the error it carries.
+    /// - Returns: a fatal error that must stop the loop.
+    private func handle(
+        _ pointer: UnsafeMutablePointer<rd_kafka_message_t>,
+        into batch: inout [KafkaConsumerMessage],
+        topicNames: inout [OpaquePointer: String]
+    ) -> KafkaError? {
+        let message = pointer.pointee
+        guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
+            groupState.withLock { $0.statistics.pollErrors += 1 }
+            if message.err == RD_KAFKA_RESP_ERR__FATAL {
+                let error = client.fatalError() ?? KafkaError.from(message.err, code: .client, context: "consumer")
+                logger.critical("Consumer hit a fatal error", metadata: [KafkaLogKey.error: "\(error)"])
+                return error
+            }
+            logger.warning(
+                "Consumer error",
+                metadata: [KafkaLogKey.error: "\(KafkaResponseCode(rawValue: message.err.rawValue))"]
+            )
+            return nil
+        }
+        batch.append(Self.copy(pointer, topicNames: &topicNames))
+        return nil
+    }
+
+    /// Copies a librdkafka message into a Swift value (the C message is destroyed right after).
+    static func copy(
+        _ pointer: UnsafeMutablePointer<rd_kafka_message_t>,
+        topicNames: inout [OpaquePointer: String]
+    ) -> KafkaConsumerMessage {
+        let message = pointer.pointee
+        var topic = ""
+        if let rkt = message.rkt {
+            if let cached = topicNames[rkt] {
+                topic = cached
+            } else {
+                topic = String(cString: rd_kafka_topic_name(rkt))
+                topicNames[rkt] = topic
+            }
+        }
+        let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
+        let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
+        var headers: [KafkaHeader] = []
+        var headerList: OpaquePointer?
+        if rd_kafka_message_headers(pointer, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var headerValue: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(headerList, index, &name, &headerValue, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(
+                    KafkaHeader(
+                        name: name.map { String(cString: $0) } ?? "",
+                        value: headerValue.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+                    )
+                )
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(pointer, &timestampType)
+        return KafkaConsumerMessage(
+            topic: topic,
+            partition: message.partition,
+            offset: message.offset,
+            key: key,
+            value: value,
+            headers: headers,
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
+        )
+    }
+}
+
+/// A batch as the poll thread made it, tagged with the group generation at poll time.
+struct PolledBatch: Sendable {
+    /// ``ConsumerGroupState/Bookkeeping/generation`` when the batch was polled.
+    let generation: UInt64
+    /// The records.
+    let messages: [KafkaConsumerMessage]
+}

@@ -1,0 +1,19 @@
+import Logging
+
+// MARK: - CommandLogging
+
+/// Sets up swift-log once per process for a subcommand: lines to stderr, so stdout stays for results.
+enum CommandLogging {
+    /// Bootstraps swift-log with stderr output at `level` and returns a logger.
+    /// - Important: call once per process, from the subcommand's `run()` (swift-log allows one bootstrap).
+    static func bootstrap(label: String, level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+}
