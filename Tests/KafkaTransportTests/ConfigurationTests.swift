@@ -1,0 +1,90 @@
+import KafkaTransport
+import Testing
+
+/// Bad configuration is a clear ``KafkaError`` naming the property or address, never a crash.
+@Suite("Configuration errors")
+struct ConfigurationTests {
+    @Test func unknownPropertyIsNamed() throws {
+        var configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: ["127.0.0.1:9092"]))
+        configuration.client.properties["no.such.property"] = "1"
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaProducer(configuration: configuration, logger: makeSilentLogger())
+        }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.reason.contains("'no.such.property'"))
+        #expect(error.reason.contains("unknown"))
+    }
+
+    @Test func invalidValueIsNamed() throws {
+        var configuration = KafkaConsumerConfiguration(client: .init(bootstrapServers: ["127.0.0.1:9092"]))
+        configuration.client.properties["session.timeout.ms"] = "soon"
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaConsumer(configuration: configuration, logger: makeSilentLogger())
+        }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.reason.contains("'session.timeout.ms'"))
+    }
+
+    @Test func invalidTypedValueIsNamed() throws {
+        var configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: ["127.0.0.1:9092"]))
+        configuration.compressionCodec = "zip"
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaProducer(configuration: configuration, logger: makeSilentLogger())
+        }
+        #expect(error.reason.contains("'compression.codec'"))
+    }
+
+    @Test func inconsistentCombinationIsExplained() throws {
+        var configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: ["127.0.0.1:9092"]))
+        configuration.client.properties["enable.idempotence"] = "true"
+        configuration.client.properties["acks"] = "1"
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaProducer(configuration: configuration, logger: makeSilentLogger())
+        }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.reason.contains("acks"))
+    }
+
+    @Test(arguments: ["kafka-1", "kafka-1:port", "kafka-1:0", ":9092", "kafka 1:9092"])
+    func malformedBootstrapEntryIsNamed(_ entry: String) throws {
+        let configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: ["127.0.0.1:9092", entry]))
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaProducer(configuration: configuration, logger: makeSilentLogger())
+        }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.reason.contains("'\(entry)'"))
+    }
+
+    @Test func emptyBootstrapIsExplained() throws {
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaConsumer(configuration: .init(client: .init(bootstrapServers: [])), logger: makeSilentLogger())
+        }
+        #expect(error.reason.contains("bootstrap.servers is empty"))
+    }
+
+    @Test func passThroughPropertiesAreAccepted() throws {
+        var configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: ["127.0.0.1:9092"]))
+        configuration.client.properties = ["security.protocol": "plaintext", "socket.keepalive.enable": "true"]
+        _ = try KafkaProducer(configuration: configuration, logger: makeSilentLogger())
+    }
+
+    /// Nothing listens on port 1: the metadata check fails within its timeout and names the address.
+    @Test func unreachableBootstrapIsNamed() async throws {
+        let producer = try KafkaProducer(
+            configuration: .init(client: .init(bootstrapServers: ["127.0.0.1:1"])), logger: makeSilentLogger())
+        let error = await #expect(throws: KafkaError.self) { try await producer.metadata(timeout: .seconds(1)) }
+        #expect(error?.code == .unreachable)
+        #expect(error?.reason.contains("127.0.0.1:1") == true)
+        #expect(error?.isRetriable == true)
+    }
+
+    /// Consumer settings of Flywheel's own are checked too.
+    @Test func consumerBatchSettingsAreChecked() throws {
+        var configuration = KafkaConsumerConfiguration(client: .init(bootstrapServers: ["127.0.0.1:9092"]))
+        configuration.maximumBatchSize = 0
+        let error = try #require(throws: KafkaError.self) {
+            try KafkaConsumer(configuration: configuration, logger: makeSilentLogger())
+        }
+        #expect(error.reason.contains("maximumBatchSize"))
+    }
+}
