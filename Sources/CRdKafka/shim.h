@@ -15,7 +15,7 @@
  * librdkafka; on failure (non-NULL return) the caller still owns it and must destroy it.
  */
 static inline rd_kafka_error_t *flywheel_produce(rd_kafka_t *rk,
-                                                 const char *topic,
+                                                 rd_kafka_topic_t *topic,
                                                  int32_t partition,
                                                  const void *key,
                                                  size_t key_len,
@@ -25,8 +25,9 @@ static inline rd_kafka_error_t *flywheel_produce(rd_kafka_t *rk,
                                                  void *opaque) {
         rd_kafka_vu_t vus[7];
         size_t n = 0;
-        vus[n].vtype   = RD_KAFKA_VTYPE_TOPIC;
-        vus[n++].u.cstr = topic;
+        /* A topic handle, not a name: a name makes librdkafka look the topic up on every message. */
+        vus[n].vtype  = RD_KAFKA_VTYPE_RKT;
+        vus[n++].u.rkt = topic;
         vus[n].vtype  = RD_KAFKA_VTYPE_PARTITION;
         vus[n++].u.i32 = partition;
         vus[n].vtype        = RD_KAFKA_VTYPE_VALUE;

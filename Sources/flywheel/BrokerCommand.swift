@@ -43,7 +43,7 @@ struct BrokerCommand: AsyncParsableCommand {
     var bootstrapFile: String?
 
     /// Log verbosity.
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @Option(name: .long, help: "How much to log to stderr.")
     var logLevel: Logger.Level = .info
 
     /// Checks the flags before anything starts.

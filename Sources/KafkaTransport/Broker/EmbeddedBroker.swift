@@ -44,7 +44,8 @@ public final class EmbeddedBroker: Service, @unchecked Sendable {
         // … rk: an existing rd_kafka_t instance, used for … logging and the background thread").
         self.client = try RDKafkaClient(
             kind: .producer,
-            properties: [("client.id", "flywheel-embedded-broker")],
+            // log_level 4 (warning): the bare handle has no bootstrap.servers, which librdkafka notes at level 5.
+            properties: [("client.id", "flywheel-embedded-broker"), ("log_level", "4")],
             context: RDKafkaClientContext(logger: logger)
         )
         guard let cluster = rd_kafka_mock_cluster_new(client.handle, Int32(brokers)) else {

@@ -40,6 +40,16 @@ extension KafkaConsumer {
         }
     }
 
+    /// Fetches cluster metadata: a check that `bootstrap.servers` is reachable, which also warms up the connection and
+    /// partition leadership so the first fetch after ``assign(_:)`` starts at once.
+    /// - Throws: ``KafkaError/Code-swift.struct/unreachable`` naming the address when no broker answers in time.
+    public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
+        let client = self.client
+        return try await BlockingCall.run(name: "flywheel.kafka.metadata") { () throws(KafkaError) in
+            try client.metadata(timeout: timeout)
+        }
+    }
+
     /// The group's committed offsets for `partitions` (`rd_kafka_committed`).
     /// - Returns: for each partition, the committed next offset, or a negative logical offset when none.
     public func committedOffsets(

@@ -117,6 +117,7 @@ public final class KafkaConsumer: Service, Sendable {
         var topicNames: [OpaquePointer: String] = [:]
         var failure: KafkaError?
         let pollTimeout = Int32(clamping: configuration.pollTimeout.milliseconds)
+        client.warmUp(logger: logger)
         defer {
             // "rd_kafka_consumer_close … triggers a local rebalance to revoke the assignment (the rebalance callback
             // commits stored offsets), commits, and leaves the group." Blocks until done.

@@ -77,20 +77,27 @@ final class DeliveryTracker: Sendable {
         var resumptions: [(CheckedContinuation<[KafkaDeliveryReport], Never>, [KafkaDeliveryReport])] = []
         var unbatched: [KafkaDeliveryReport] = []
         state.withLock { state in
+            var lastIndex: Int?
             for report in reports {
                 if report.isDelivered {
                     state.statistics.delivered += 1
                 } else {
                     state.statistics.failed += 1
                 }
-                guard
-                    let index = state.waiters.firstIndex(where: {
-                        report.messageID >= $0.firstID && report.messageID < $0.firstID + UInt64($0.reports.count)
-                    })
-                else {
+                // Reports of one event mostly belong to one batch: try the last match first.
+                let contains = { (waiter: Waiter) in
+                    report.messageID >= waiter.firstID && report.messageID < waiter.firstID + UInt64(waiter.reports.count)
+                }
+                let index: Int
+                if let last = lastIndex, last < state.waiters.count, contains(state.waiters[last]) {
+                    index = last
+                } else if let found = state.waiters.firstIndex(where: contains) {
+                    index = found
+                } else {
                     unbatched.append(report)
                     continue
                 }
+                lastIndex = index
                 state.waiters[index].reports[Int(report.messageID - state.waiters[index].firstID)] = report
                 state.waiters[index].remaining -= 1
                 if state.waiters[index].remaining == 0, let continuation = state.waiters[index].continuation {

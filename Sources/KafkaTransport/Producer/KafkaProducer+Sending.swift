@@ -16,8 +16,19 @@ extension KafkaProducer {
     public func deliver(_ messages: [KafkaOutgoingMessage]) async throws(KafkaError) -> [KafkaDeliveryReport] {
         guard !messages.isEmpty else { return [] }
         guard let firstID = tracker.reserve(messages.count, waiting: true) else { throw stoppedError() }
-        for (index, message) in messages.enumerated() {
-            try await enqueue(message, id: firstID + UInt64(index))
+        var index = 0
+        while index < messages.count {
+            // Fast path: hand messages over without suspending until librdkafka's queue is full.
+            let start = index
+            while index < messages.count, produce(messages[index], id: firstID + UInt64(index)) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                index += 1
+            }
+            tracker.recordEnqueued(index - start)
+            if index < messages.count {
+                // The slow path waits for queue room, or reports a refused message as failed.
+                try await enqueue(messages[index], id: firstID + UInt64(index))
+                index += 1
+            }
         }
         return await tracker.waitForBatch(startingAt: firstID)
     }
@@ -115,20 +126,24 @@ extension KafkaProducer {
             headers = list
         }
         let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
+        guard let topic = client.topicHandle(message.topic) else {
+            if let headers { rd_kafka_headers_destroy(headers) }
+            return RD_KAFKA_RESP_ERR__INVALID_ARG
+        }
         let error: OpaquePointer? = message.value.withUnsafeBytes { value in
             if let key = message.key {
                 // An empty key is still a key (not NULL): lend a one-byte buffer and say its length is 0.
                 let storage = key.isEmpty ? [UInt8(0)] : key
                 return storage.withUnsafeBytes { keyBytes in
                     flywheel_produce(
-                        client.handle, message.topic, message.partition ?? RD_KAFKA_PARTITION_UA,
+                        client.handle, topic, message.partition ?? RD_KAFKA_PARTITION_UA,
                         keyBytes.baseAddress, key.count,
                         value.baseAddress, value.count, headers, opaque
                     )
                 }
             }
             return flywheel_produce(
-                client.handle, message.topic, message.partition ?? RD_KAFKA_PARTITION_UA,
+                client.handle, topic, message.partition ?? RD_KAFKA_PARTITION_UA,
                 nil, 0, value.baseAddress, value.count, headers, opaque
             )
         }

@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import Synchronization
 
 // MARK: - RDKafkaClient
 
@@ -24,6 +25,8 @@ final class RDKafkaClient: @unchecked Sendable {
     let context: RDKafkaClientContext
     /// The `bootstrap.servers` this client was made with, for error messages.
     let bootstrapServers: String
+    /// Topic handles by name (`rd_kafka_topic_new`), made on first use and destroyed before the client.
+    private let topicHandles = Mutex<[String: OpaquePointer]>([:])
     /// The retain that the handle's opaque pointer holds; released after `rd_kafka_destroy`.
     private let contextReference: Unmanaged<RDKafkaClientContext>
 
@@ -68,9 +71,22 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     deinit {
+        // "rd_kafka_topic_destroy … must be called for each rd_kafka_topic_new()" before the handle goes.
+        topicHandles.withLock { handles in for handle in handles.values { rd_kafka_topic_destroy(handle) } }
         if let mainQueue { rd_kafka_queue_destroy(mainQueue) }
         rd_kafka_destroy(handle)
         contextReference.release()
+    }
+
+    /// The topic handle for `name`, made on first use (`rd_kafka_topic_new` with default topic settings).
+    /// - Returns: `nil` if librdkafka refuses the name.
+    func topicHandle(_ name: String) -> OpaquePointer? {
+        topicHandles.withLock { handles in
+            if let handle = handles[name] { return handle }
+            guard let handle = rd_kafka_topic_new(self.handle, name, nil) else { return nil }
+            handles[name] = handle
+            return handle
+        }
     }
 
     /// The librdkafka client name (`rdkafka#producer-1`), for logs.
@@ -88,6 +104,21 @@ final class RDKafkaClient: @unchecked Sendable {
             responseCode: KafkaResponseCode(rawValue: err.rawValue),
             isFatal: true
         )
+    }
+
+    /// Fetches metadata once before a client starts working, as kcat does, so connections, partition leaders and
+    /// the idempotent producer's id are in place before the first message. Without it the first messages waited
+    /// 0.5–1 s on the embedded broker (measured with `flywheel-bench kafka --messages 20000`: first delivery 1.0 s,
+    /// first fetched batch 0.50 s; with it, 6 ms and 3 ms). A failure is logged, not thrown: the client keeps
+    /// retrying in the background.
+    ///
+    /// - Important: blocks for up to `timeout`; call it from the client's own poll thread.
+    func warmUp(logger: Logger, timeout: Duration = .seconds(5)) {
+        do {
+            _ = try metadata(timeout: timeout)
+        } catch {
+            logger.warning("Kafka cluster not reachable yet; will keep trying", metadata: [KafkaLogKey.error: "\(error)"])
+        }
     }
 
     /// Fetches cluster metadata, blocking for up to `timeout`.

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import KafkaTransport
+import Logging
+
+// MARK: - KafkaBenchmark
+
+/// `flywheel-bench kafka`: produce and consume throughput of Flywheel's Kafka clients against kcat, on the same
+/// embedded broker, with the same messages, in the same run.
+struct KafkaBenchmark: AsyncParsableCommand {
+    /// Help text.
+    static let configuration = CommandConfiguration(
+        commandName: "kafka",
+        abstract: "Produce/consume throughput of Flywheel's Kafka clients vs kcat on the embedded broker.",
+        discussion: """
+            Starts the embedded broker in this process, then for each repetition: Flywheel's producer and kcat -P \
+            each produce the keyed messages to a topic of their own (idempotent, acks=all, linger 5 ms for both), \
+            and Flywheel's consumer and kcat -C each read the other's topic from the beginning to the end. Each \
+            side first waits for the cluster metadata, as kcat does; times are wall-clock from start to the last \
+            delivery report (produce) or the last message received (consume), and kcat's include its process \
+            start-up, a few milliseconds. Prints the median of the repetitions and the ratio Flywheel ÷ kcat \
+            (higher is better for Flywheel).
+            """
+    )
+
+    /// Messages per run.
+    @Option(help: "Messages per run.")
+    var messages = 200_000
+
+    /// Value size in bytes.
+    @Option(help: "Bytes per message value.")
+    var size = 200
+
+    /// Partitions per topic.
+    @Option(help: "Partitions per topic (the embedded broker keeps at most ~5 MB per partition; stay well under).")
+    var partitions: Int32 = 32
+
+    /// Repetitions.
+    @Option(help: "Repetitions; the median is reported.")
+    var repetitions = 3
+
+    /// Path to kcat.
+    @Option(help: "The kcat binary.")
+    var kcat = "/usr/bin/kcat"
+
+    /// Checks the flags.
+    func validate() throws {
+        guard messages > 0, size >= 16, repetitions > 0, partitions > 0 else {
+            throw ValidationError("--messages, --repetitions and --partitions must be positive and --size at least 16.")
+        }
+        guard Int64(messages) * Int64(size) / Int64(partitions) < 2_000_000 else {
+            throw ValidationError(
+                "\(messages) × \(size) bytes over \(partitions) partitions exceeds the embedded broker's ~5 MB per "
+                    + "partition; raise --partitions.")
+        }
+        guard FileManager.default.isExecutableFile(atPath: kcat) else {
+            throw ValidationError("kcat not found at \(kcat); install it with `apt-get install -y kcat` or pass --kcat.")
+        }
+    }
+
+    /// Runs the benchmark and prints the table.
+    func run() async throws {
+        var logger = Logger(label: "flywheel.bench")
+        logger.logLevel = .error
+        let broker = try EmbeddedBroker(logger: logger)
+        let bootstrap = broker.bootstrapServers
+        // Keyed, so the partitioner spreads messages evenly (unkeyed batches stick to one partition for a while and
+        // can overflow the embedded broker's per-partition retention, which silently drops the oldest data).
+        let payloads = (0..<messages).map { index -> (key: [UInt8], value: [UInt8]) in
+            var value = Array(String(format: "msg-%09d-", index).utf8)
+            value += [UInt8](repeating: UInt8(ascii: "x"), count: size - value.count)
+            return (Array("k\(index)".utf8), value)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-\(getpid()).txt")
+        let lines = payloads.map { String(decoding: $0.key, as: UTF8.self) + ":" + String(decoding: $0.value, as: UTF8.self) }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        print("Kafka throughput on the embedded broker: \(messages) messages × \(size) B, \(partitions) partitions, "
+              + "\(repetitions) repetitions (median)")
+        var rows: [String: [Double]] = [:]
+        for repetition in 0..<repetitions {
+            let flywheelTopic = "bench-flywheel-\(repetition)"
+            let kcatTopic = "bench-kcat-\(repetition)"
+            try broker.createTopic(flywheelTopic, partitions: partitions)
+            try broker.createTopic(kcatTopic, partitions: partitions)
+            let runner = KafkaBenchmarkRunner(bootstrap: bootstrap, kcat: kcat, partitions: partitions, logger: logger)
+            // Alternate who goes first, so neither always meets a warmer broker.
+            if repetition % 2 == 0 {
+                rows["flywheel produce", default: []].append(try await runner.flywheelProduce(payloads, topic: flywheelTopic))
+                rows["kcat produce", default: []].append(try runner.kcatProduce(file: file, topic: kcatTopic))
+            } else {
+                rows["kcat produce", default: []].append(try runner.kcatProduce(file: file, topic: kcatTopic))
+                rows["flywheel produce", default: []].append(try await runner.flywheelProduce(payloads, topic: flywheelTopic))
+            }
+            rows["flywheel consume", default: []].append(try await runner.flywheelConsume(topic: kcatTopic, count: messages))
+            rows["kcat consume", default: []].append(try runner.kcatConsume(topic: flywheelTopic, count: messages))
+            FileHandle.standardError.write(Data("  repetition \(repetition + 1)/\(repetitions) done\n".utf8))
+        }
+        let seconds = rows.mapValues { $0.sorted()[$0.count / 2] }
+        func rate(_ name: String) -> Double { Double(messages) / seconds[name]! }
+        print("")
+        print("| direction | Flywheel msg/s | kcat msg/s | Flywheel ÷ kcat | goal |")
+        print("|---|---:|---:|---:|---:|")
+        for direction in ["produce", "consume"] {
+            let ours = rate("flywheel \(direction)")
+            let theirs = rate("kcat \(direction)")
+            let ratio = ours / theirs
+            print("| \(direction) | \(Int(ours)) | \(Int(theirs)) | \(String(format: "%.2f", ratio))× | ≥ 0.90× \(ratio >= 0.9 ? "✓" : "✗") |")
+        }
+        print("")
+        print("Per repetition (seconds): " + rows.keys.sorted().map { "\($0) \(rows[$0]!.map { String(format: "%.3f", $0) }.joined(separator: "/"))" }.joined(separator: "; "))
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import KafkaTransport
+import Logging
+
+// MARK: - KafkaBenchmarkRunner
+
+/// Runs one side of one Kafka measurement and returns its wall-clock seconds.
+struct KafkaBenchmarkRunner {
+    /// The broker's bootstrap address.
+    let bootstrap: String
+    /// Path to kcat.
+    let kcat: String
+    /// Partitions per topic.
+    let partitions: Int32
+    /// Logger for the clients (errors only).
+    let logger: Logger
+
+    /// Flywheel's producer: sends every payload and waits for the last delivery report.
+    func flywheelProduce(_ payloads: [(key: [UInt8], value: [UInt8])], topic: String) async throws -> Double {
+        var configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: [bootstrap]))
+        configuration.isIdempotent = true
+        configuration.maximumQueuedMessages = 1_000_000
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let messages = payloads.map { KafkaOutgoingMessage(topic: topic, key: $0.key, value: $0.value) }
+        return try await withThrowingTaskGroup(of: Double.self) { group in
+            group.addTask { try await producer.run(); return 0 }
+            let clock = ContinuousClock()
+            let start = clock.now
+            // Like kcat, wait for the initial metadata before producing (kcat's -m; it is part of the time).
+            _ = try await producer.metadata(timeout: .seconds(5))
+            let reports = try await producer.deliver(messages)
+            let elapsed = clock.now - start
+            let failed = reports.filter { !$0.isDelivered }.count
+            precondition(failed == 0, "\(failed) messages failed to deliver; the benchmark is void.")
+            producer.requestStop()
+            try await group.waitForAll()
+            return elapsed.seconds
+        }
+    }
+
+    /// Flywheel's consumer: reads every partition from the beginning until `count` messages arrived.
+    func flywheelConsume(topic: String, count: Int) async throws -> Double {
+        var configuration = KafkaConsumerConfiguration(client: .init(bootstrapServers: [bootstrap]), groupID: "bench-\(topic)")
+        configuration.isAutoCommitEnabled = false
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        let clock = ContinuousClock()
+        let start = clock.now
+        // Like kcat, wait for the initial metadata before starting the partitions (part of the time).
+        _ = try await consumer.metadata(timeout: .seconds(5))
+        try consumer.assign((0..<partitions).map {
+            KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
+        })
+        return try await withThrowingTaskGroup(of: Double.self) { group in
+            group.addTask { try await consumer.run(); return 0 }
+            group.addTask {
+                // Watchdog: a run that stalls ends with an error instead of hanging.
+                try await Task.sleep(for: .seconds(60))
+                consumer.requestStop()
+                return 0
+            }
+            var received = 0
+            var bytes = 0
+            for await batch in consumer.messages {
+                received += batch.count
+                for message in batch { bytes &+= message.value.count }
+                if received >= count { break }
+            }
+            let elapsed = clock.now - start
+            consumer.requestStop()
+            group.cancelAll()
+            try? await group.waitForAll()
+            guard received >= count else {
+                throw BenchmarkError("Flywheel's consumer received \(received) of \(count) messages within 60 s")
+            }
+            return elapsed.seconds
+        }
+    }
+
+    /// `kcat -P -l file`: produces every line of the file and exits after its final flush.
+    func kcatProduce(file: URL, topic: String) throws -> Double {
+        try timeProcess([
+            "-P", "-b", bootstrap, "-t", topic, "-K", ":", "-X", "enable.idempotence=true", "-X", "linger.ms=5",
+            "-l", file.path,
+        ])
+    }
+
+    /// `kcat -C -e`: reads every partition from the beginning and exits at the end of the last one.
+    func kcatConsume(topic: String, count: Int) throws -> Double {
+        try timeProcess(["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-c", "\(count)"])
+    }
+
+    private func timeProcess(_ arguments: [String]) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kcat)
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let clock = ContinuousClock()
+        let start = clock.now
+        try process.run()
+        process.waitUntilExit()
+        let elapsed = clock.now - start
+        guard process.terminationStatus == 0 else {
+            throw BenchmarkError("kcat \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
+        return elapsed.seconds
+    }
+}
+
+/// A benchmark that could not be measured.
+struct BenchmarkError: Error, CustomStringConvertible {
+    /// What went wrong.
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    /// The duration in seconds as a `Double`.
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}
