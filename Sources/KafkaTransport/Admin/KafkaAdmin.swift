@@ -41,10 +41,7 @@ public final class KafkaAdmin: Sendable {
     /// Fetches cluster metadata.
     /// - Throws: ``KafkaError/Code-swift.struct/unreachable`` naming `bootstrap.servers` when no broker answers.
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
-        let client = self.client
-        return try await BlockingCall.run(name: "flywheel.kafka.metadata") { () throws(KafkaError) in
-            try client.metadata(timeout: timeout)
-        }
+        try await client.metadataOffThread(timeout: timeout)
     }
 
     /// Creates topics (`rd_kafka_CreateTopics`); a topic that already exists is not an error.

@@ -44,10 +44,7 @@ extension KafkaConsumer {
     /// partition leadership so the first fetch after ``assign(_:)`` starts at once.
     /// - Throws: ``KafkaError/Code-swift.struct/unreachable`` naming the address when no broker answers in time.
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
-        let client = self.client
-        return try await BlockingCall.run(name: "flywheel.kafka.metadata") { () throws(KafkaError) in
-            try client.metadata(timeout: timeout)
-        }
+        try await client.metadataOffThread(timeout: timeout)
     }
 
     /// The group's committed offsets for `partitions` (`rd_kafka_committed`).

@@ -92,16 +92,8 @@ public final class KafkaConsumer: Service, Sendable {
     /// Polls until graceful shutdown or cancellation, then closes: commits stored offsets and leaves the group.
     /// - Throws: the client's fatal ``KafkaError`` if librdkafka raised one.
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await BlockingCall.run(name: "flywheel.kafka.consumer") { () throws(KafkaError) in
-                    try self.pollLoop()
-                }
-            } onCancel: {
-                self.requestStop()
-            }
-        } onGracefulShutdown: {
-            self.requestStop()
+        try await BlockingCall.runUntilShutdown(name: "flywheel.kafka.consumer", requestStop: requestStop) {
+            () throws(KafkaError) in try self.pollLoop()
         }
     }
 

@@ -69,14 +69,8 @@ public final class KafkaProducer: Service, Sendable {
     /// Serves delivery reports until graceful shutdown or cancellation, then waits for outstanding messages.
     /// - Throws: the client's fatal ``KafkaError`` if librdkafka raised one (the producer is then unusable).
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await self.serveEvents()
-            } onCancel: {
-                self.requestStop()
-            }
-        } onGracefulShutdown: {
-            self.requestStop()
+        try await BlockingCall.runUntilShutdown(name: "flywheel.kafka.producer", requestStop: requestStop) {
+            () throws(KafkaError) in try self.eventLoop()
         }
     }
 
@@ -88,19 +82,10 @@ public final class KafkaProducer: Service, Sendable {
     /// Fetches cluster metadata: a check that `bootstrap.servers` is reachable.
     /// - Throws: ``KafkaError/Code-swift.struct/unreachable`` naming the address when no broker answers in time.
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
-        let client = self.client
-        return try await BlockingCall.run(name: "flywheel.kafka.metadata") { () throws(KafkaError) in
-            try client.metadata(timeout: timeout)
-        }
+        try await client.metadataOffThread(timeout: timeout)
     }
 
     // MARK: Event loop
-
-    private func serveEvents() async throws {
-        try await BlockingCall.run(name: "flywheel.kafka.producer") { () throws(KafkaError) in
-            try self.eventLoop()
-        }
-    }
 
     /// The poll loop, on its dedicated thread.
     private func eventLoop() throws(KafkaError) {

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import flywheel
+
+/// User-visible text is pinned: a change to it shows up here on purpose.
+@Suite("Help text")
+struct HelpTextTests {
+    @Test func topLevelHelp() {
+        let help = Flywheel.helpMessage(columns: 100).trimmingCharacters(in: .newlines)
+        #expect(help == """
+            OVERVIEW: A continual-learning online service on Kafka.
+
+            Flywheel consumes request events from Kafka, publishes predictions, joins them with the labels that
+            arrive later, measures drift, trains challenger models while it serves, and promotes a challenger
+            once a sequential test shows it is better.
+
+            Start with `flywheel broker` to run an embedded Kafka-protocol broker that any Kafka client can use.
+
+            USAGE: flywheel <subcommand>
+
+            OPTIONS:
+              --version               Show the version.
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              broker                  Run an embedded Kafka-protocol broker until interrupted.
+
+              See 'flywheel help <subcommand>' for detailed help.
+            """)
+    }
+
+    @Test func brokerHelp() {
+        let help = Flywheel.helpMessage(for: BrokerCommand.self, columns: 100).trimmingCharacters(in: .newlines)
+        #expect(help == """
+            OVERVIEW: Run an embedded Kafka-protocol broker until interrupted.
+
+            Starts librdkafka's built-in Kafka cluster on 127.0.0.1 (ports chosen by the OS), creates
+            Flywheel's topics, prints the bootstrap address and serves until SIGINT or SIGTERM. Any Kafka
+            client can connect: `kcat -b <address> -L` lists its topics.
+
+            It keeps data in memory only, at most about 5 MB or 100,000 message sets per partition; use a real
+            Kafka cluster in production.
+
+            USAGE: flywheel broker [--brokers <brokers>] [--partitions <partitions>] [--topic <name[:partitions]> ...] [--no-default-topics] [--bootstrap-file <path>] [--log-level <log-level>]
+
+            OPTIONS:
+              --brokers <brokers>     Number of brokers in the cluster (1-16). (default: 1)
+              --partitions <partitions>
+                                      Partitions for each of Flywheel's topics. (default: 4)
+              --topic <name[:partitions]>
+                                      Also create this topic (repeatable).
+              --no-default-topics     Do not create Flywheel's default topics (flywheel.requests, ...).
+              --bootstrap-file <path> Also write the bootstrap address to this file.
+              --log-level <log-level> How much to log to stderr. (values: trace, debug, info, notice, warning,
+                                      error, critical; default: info)
+              --version               Show the version.
+              -h, --help              Show help information.
+            """)
+    }
+}
+
+@Suite("broker arguments")
+struct BrokerArgumentTests {
+    @Test func defaults() throws {
+        let command = try BrokerCommand.parse([])
+        #expect(command.brokers == 1)
+        #expect(command.partitions == 4)
+        #expect(command.topics.isEmpty)
+        #expect(!command.noDefaultTopics)
+    }
+
+    @Test func topicsWithAndWithoutPartitions() throws {
+        let command = try BrokerCommand.parse(["--topic", "a", "--topic", "b:12"])
+        #expect(command.topics == [TopicSpec(argument: "a")!, TopicSpec(argument: "b:12")!])
+        #expect(command.topics[1].partitions == 12)
+        #expect(command.topics[0].partitions == nil)
+    }
+
+    @Test(arguments: ["", ":3", "a:0", "a:-1", "a:b", "a:1:2"])
+    func malformedTopicIsRejected(_ argument: String) {
+        #expect(TopicSpec(argument: argument) == nil)
+        #expect(throws: (any Error).self) { try BrokerCommand.parse(["--topic", argument]) }
+    }
+
+    @Test(arguments: [["--brokers", "0"], ["--brokers", "17"], ["--partitions", "0"]])
+    func outOfRangeCountsAreRejectedWithTheFlagNamed(_ arguments: [String]) {
+        #expect {
+            try BrokerCommand.parse(arguments)
+        } throws: { error in
+            BrokerCommand.message(for: error).contains(arguments[0])
+        }
+    }
+
+    @Test func defaultTopicsAreFlywheels() {
+        #expect(FlywheelTopics.defaults == [
+            "flywheel.requests", "flywheel.predictions", "flywheel.labels", "flywheel.examples",
+            "flywheel.models", "flywheel.drift", "flywheel.dead-letter",
+        ])
+    }
+}
