@@ -9,7 +9,13 @@ set -euo pipefail
 FLYWHEEL="${1:-.build/debug/flywheel}"
 COUNT=10000
 WORK="$(mktemp -d)"
-trap 'kill "${BROKER_PID:-0}" 2>/dev/null || true; wait "${BROKER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+BROKER_PID=""
+cleanup() {
+    # Only ever a real pid: `kill 0` would signal this whole process group (the caller included).
+    if [ -n "$BROKER_PID" ]; then kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 command -v kcat >/dev/null || { echo "kcat-interop: kcat is not installed (apt-get install -y kcat)" >&2; exit 1; }
 [ -x "$FLYWHEEL" ] || { echo "kcat-interop: $FLYWHEEL not built (swift build)" >&2; exit 1; }
@@ -65,7 +71,7 @@ pass "kcat joined a consumer group and read all $COUNT messages"
 kill -TERM "$BROKER_PID"
 wait "$BROKER_PID" && status=0 || status=$?
 [ "$status" -eq 0 ] || fail "flywheel broker exited with $status on SIGTERM"
-BROKER_PID=0
+BROKER_PID=""
 pass "flywheel broker stopped cleanly on SIGTERM"
 
 echo "kcat-interop: $checks checks passed"
