@@ -47,7 +47,7 @@ struct KafkaBenchmarkRunner {
         let start = clock.now
         // Like kcat, wait for the initial metadata before starting the partitions (part of the time).
         _ = try await consumer.metadata(timeout: .seconds(5))
-        try consumer.assign((0..<partitions).map {
+        try await consumer.assign((0..<partitions).map {
             KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
         })
         return try await withThrowingTaskGroup(of: Double.self) { group in

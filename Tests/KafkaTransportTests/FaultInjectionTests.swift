@@ -51,7 +51,7 @@ struct FaultInjectionTests {
         let consumer = try KafkaConsumer(
             configuration: fastGroupConsumer(bootstrap: broker.bootstrapServers, group: uniqueName("faults")),
             logger: makeSilentLogger())
-        try consumer.assign((0..<4).map { .init(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
+        try await consumer.assign((0..<4).map { .init(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
         let received = ReceivedLog()
         try await withRunning([consumer]) {
             let deadline = Deadline(.seconds(60))

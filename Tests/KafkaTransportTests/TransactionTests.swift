@@ -45,7 +45,7 @@ struct TransactionTests {
                 KafkaOutgoingMessage(topic: fixture.input, key: "k\($0)", value: Array("in-\($0)".utf8))
             })
         }
-        try fixture.consumer.assign([.init(topic: fixture.input, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
+        try await fixture.consumer.assign([.init(topic: fixture.input, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
         let producer = try fixture.makeProducer()
 
         try await withRunning([producer, fixture.consumer]) {

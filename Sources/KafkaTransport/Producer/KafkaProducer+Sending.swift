@@ -17,10 +17,18 @@ extension KafkaProducer {
         guard !messages.isEmpty else { return [] }
         guard let firstID = tracker.reserve(messages.count, waiting: true) else { throw stoppedError() }
         var index = 0
+        var lastTopic: (name: String, handle: OpaquePointer?)?
         while index < messages.count {
-            // Fast path: hand messages over without suspending until librdkafka's queue is full.
+            // Fast path: hand messages over without suspending until librdkafka's queue is full; the topic handle
+            // is looked up once per run of messages to the same topic.
             let start = index
-            while index < messages.count, produce(messages[index], id: firstID + UInt64(index)) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            while index < messages.count {
+                let message = messages[index]
+                if lastTopic?.name != message.topic {
+                    lastTopic = (message.topic, client.topicHandle(message.topic))
+                }
+                guard produce(message, id: firstID + UInt64(index), topic: lastTopic?.handle) == RD_KAFKA_RESP_ERR_NO_ERROR
+                else { break }
                 index += 1
             }
             tracker.recordEnqueued(index - start)
@@ -75,7 +83,7 @@ extension KafkaProducer {
     /// Hands one message to librdkafka, waiting while its queue is full.
     private func enqueue(_ message: KafkaOutgoingMessage, id: UInt64) async throws(KafkaError) {
         while true {
-            let err = produce(message, id: id)
+            let err = produce(message, id: id, topic: client.topicHandle(message.topic))
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 tracker.recordEnqueued(1)
                 return
@@ -110,7 +118,8 @@ extension KafkaProducer {
     }
 
     /// One `rd_kafka_produceva` call (through the shim). Returns librdkafka's error code.
-    private func produce(_ message: KafkaOutgoingMessage, id: UInt64) -> rd_kafka_resp_err_t {
+    /// - Parameter topic: the topic's handle (``RDKafkaClient/topicHandle(_:)``), `nil` if librdkafka refused it.
+    private func produce(_ message: KafkaOutgoingMessage, id: UInt64, topic: OpaquePointer?) -> rd_kafka_resp_err_t {
         var headers: OpaquePointer? = nil
         if !message.headers.isEmpty {
             let list = rd_kafka_headers_new(message.headers.count)!
@@ -126,7 +135,7 @@ extension KafkaProducer {
             headers = list
         }
         let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
-        guard let topic = client.topicHandle(message.topic) else {
+        guard let topic else {
             if let headers { rd_kafka_headers_destroy(headers) }
             return RD_KAFKA_RESP_ERR__INVALID_ARG
         }

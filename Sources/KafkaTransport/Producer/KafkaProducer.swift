@@ -90,7 +90,7 @@ public final class KafkaProducer: Service, Sendable {
     /// The poll loop, on its dedicated thread.
     private func eventLoop() throws(KafkaError) {
         guard let queue = client.mainQueue else { preconditionFailure("A producer client always has a main queue.") }
-        var topicNames: [OpaquePointer: String] = [:]
+        var topicNames = RDKafkaTopicNames()
         var failure: KafkaError?
         client.warmUp(logger: logger)
         while !isStopRequested.load(ordering: .acquiring) && failure == nil {
@@ -133,7 +133,7 @@ public final class KafkaProducer: Service, Sendable {
     private func serveOneEvent(
         queue: OpaquePointer,
         timeout: Int32,
-        topicNames: inout [OpaquePointer: String]
+        topicNames: inout RDKafkaTopicNames
     ) -> (gotEvent: Bool, failure: KafkaError?) {
         guard let event = rd_kafka_queue_poll(queue, timeout) else { return (false, nil) }
         defer { rd_kafka_event_destroy(event) }
@@ -159,23 +159,13 @@ public final class KafkaProducer: Service, Sendable {
     /// Copies the delivery reports out of a `RD_KAFKA_EVENT_DR` event.
     private static func reports(
         in event: OpaquePointer,
-        topicNames: inout [OpaquePointer: String]
+        topicNames: inout RDKafkaTopicNames
     ) -> [KafkaDeliveryReport] {
         var reports: [KafkaDeliveryReport] = []
         reports.reserveCapacity(Int(rd_kafka_event_message_count(event)))
         while let message = rd_kafka_event_message_next(event) {
             let entry = message.pointee
-            let topic: String
-            if let rkt = entry.rkt {
-                if let cached = topicNames[rkt] {
-                    topic = cached
-                } else {
-                    topic = String(cString: rd_kafka_topic_name(rkt))
-                    topicNames[rkt] = topic
-                }
-            } else {
-                topic = ""
-            }
+            let topic = topicNames.name(of: entry.rkt)
             let isDelivered = entry.err == RD_KAFKA_RESP_ERR_NO_ERROR
             reports.append(
                 KafkaDeliveryReport(

@@ -121,6 +121,23 @@ final class RDKafkaClient: @unchecked Sendable {
         }
     }
 
+    /// Loads one topic's metadata through its topic handle, so librdkafka creates its partitions and delegates each
+    /// to its leader's broker thread (a metadata request for all topics only fills the cache).
+    ///
+    /// - Important: blocks for up to `timeout`.
+    /// - Throws: ``KafkaError/Code-swift.struct/unreachable`` when no broker answers in time.
+    func loadTopicMetadata(_ topic: String, timeout: Duration) throws(KafkaError) {
+        guard let rkt = topicHandle(topic) else {
+            throw KafkaError(code: .client, reason: "librdkafka refused the topic name '\(topic)'")
+        }
+        var pointer: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, rkt, &pointer, Int32(clamping: timeout.milliseconds))
+        if let pointer { rd_kafka_metadata_destroy(pointer) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.from(err, code: .unreachable, context: "loading metadata of topic '\(topic)' from \(bootstrapServers)")
+        }
+    }
+
     /// Fetches cluster metadata, blocking for up to `timeout`.
     ///
     /// - Important: blocks the calling thread; call it through ``BlockingCall``.
