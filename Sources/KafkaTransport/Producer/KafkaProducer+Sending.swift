@@ -139,15 +139,14 @@ extension KafkaProducer {
             if let headers { rd_kafka_headers_destroy(headers) }
             return RD_KAFKA_RESP_ERR__INVALID_ARG
         }
-        let error: OpaquePointer? = message.value.withUnsafeBytes { value in
+        let code: rd_kafka_resp_err_t = message.value.withUnsafeBytes { value in
             if let key = message.key {
                 // An empty key is still a key (not NULL): lend a one-byte buffer and say its length is 0.
                 let storage = key.isEmpty ? [UInt8(0)] : key
                 return storage.withUnsafeBytes { keyBytes in
                     flywheel_produce(
                         client.handle, topic, message.partition ?? RD_KAFKA_PARTITION_UA,
-                        keyBytes.baseAddress, key.count,
-                        value.baseAddress, value.count, headers, opaque
+                        keyBytes.baseAddress, key.count, value.baseAddress, value.count, headers, opaque
                     )
                 }
             }
@@ -156,11 +155,8 @@ extension KafkaProducer {
                 nil, 0, value.baseAddress, value.count, headers, opaque
             )
         }
-        guard let error else { return RD_KAFKA_RESP_ERR_NO_ERROR }
         // On failure the headers still belong to us (see shim.h).
-        if let headers { rd_kafka_headers_destroy(headers) }
-        let code = rd_kafka_error_code(error)
-        rd_kafka_error_destroy(error)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }
         return code
     }
 }
