@@ -38,7 +38,7 @@ struct KafkaBenchmark: AsyncParsableCommand {
 
     /// Repetitions.
     @Option(help: "Repetitions; the median is reported.")
-    var repetitions = 3
+    var repetitions = 5
 
     /// Path to kcat.
     @Option(help: "The kcat binary.")

@@ -33,17 +33,29 @@ final class ConsumerGroupState: Sendable {
         mutating func handOut(_ messages: [KafkaConsumerMessage], polledAt batchGeneration: UInt64)
             -> [KafkaConsumerMessage]
         {
-            var result: [KafkaConsumerMessage] = []
-            result.reserveCapacity(messages.count)
-            for message in messages {
-                let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-                if let revoked = revokedAtGeneration[partition], revoked > batchGeneration {
-                    statistics.staleMessagesDropped += 1
-                    continue
+            var result = messages
+            if batchGeneration < generation {
+                // A revocation happened since this batch was polled: drop what belongs to revoked partitions.
+                result = messages.filter { message in
+                    let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
+                    guard let revoked = revokedAtGeneration[partition], revoked > batchGeneration else { return true }
+                    return false
                 }
-                if firstHandedOut[partition] == nil { firstHandedOut[partition] = message.offset }
-                handedOutNext[partition] = max(handedOutNext[partition] ?? 0, message.offset + 1)
-                result.append(message)
+                statistics.staleMessagesDropped += messages.count - result.count
+            }
+            // Record per run of one partition (batches are runs of consecutive offsets), not per record.
+            var start = 0
+            while start < result.count {
+                var end = start
+                while end + 1 < result.count, result[end + 1].partition == result[start].partition,
+                    result[end + 1].topic == result[start].topic
+                {
+                    end += 1
+                }
+                let partition = KafkaTopicPartition(topic: result[start].topic, partition: result[start].partition)
+                if firstHandedOut[partition] == nil { firstHandedOut[partition] = result[start].offset }
+                handedOutNext[partition] = max(handedOutNext[partition] ?? 0, result[end].offset + 1)
+                start = end + 1
             }
             statistics.messagesHandedOut += result.count
             return result

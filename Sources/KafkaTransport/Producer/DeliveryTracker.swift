@@ -1,3 +1,4 @@
+import CRdKafka
 import Synchronization
 
 // MARK: - DeliveryTracker
@@ -10,7 +11,10 @@ final class DeliveryTracker: Sendable {
     /// A ``KafkaProducer/deliver(_:)`` call waiting for the reports of its messages.
     private struct Waiter {
         let firstID: UInt64
-        var reports: [KafkaDeliveryReport?]
+        /// How many messages the batch has.
+        let count: Int
+        /// One report per message, pre-filled as "pending" (``KafkaDeliveryReport/pendingCode``) until it arrives.
+        var reports: [KafkaDeliveryReport]
         var remaining: Int
         var continuation: CheckedContinuation<[KafkaDeliveryReport], Never>?
     }
@@ -42,7 +46,12 @@ final class DeliveryTracker: Sendable {
             state.nextID += UInt64(count)
             if waiting && count > 0 {
                 state.waiters.append(
-                    Waiter(firstID: first, reports: Array(repeating: nil, count: count), remaining: count)
+                    Waiter(
+                        firstID: first,
+                        count: count,
+                        reports: (0..<count).map { KafkaDeliveryReport.pending(messageID: first + UInt64($0)) },
+                        remaining: count
+                    )
                 )
             }
             return first
@@ -63,7 +72,7 @@ final class DeliveryTracker: Sendable {
                     preconditionFailure("No delivery waiter for batch \(firstID); waitForBatch called twice?")
                 }
                 if state.waiters[index].remaining == 0 {
-                    return state.waiters.remove(at: index).reports.map { $0! }
+                    return state.waiters.remove(at: index).reports
                 }
                 state.waiters[index].continuation = continuation
                 return nil
@@ -84,14 +93,17 @@ final class DeliveryTracker: Sendable {
                 } else {
                     state.statistics.failed += 1
                 }
-                // Reports of one event mostly belong to one batch: try the last match first.
-                let contains = { (waiter: Waiter) in
-                    report.messageID >= waiter.firstID && report.messageID < waiter.firstID + UInt64(waiter.reports.count)
-                }
+                // Reports of one event mostly belong to one batch: try the last match first. Only the scalar
+                // fields are read here, so no waiter (and its report array) is copied per report.
+                let id = report.messageID
                 let index: Int
-                if let last = lastIndex, last < state.waiters.count, contains(state.waiters[last]) {
+                if let last = lastIndex, last < state.waiters.count, id >= state.waiters[last].firstID,
+                    id < state.waiters[last].firstID + UInt64(state.waiters[last].count)
+                {
                     index = last
-                } else if let found = state.waiters.firstIndex(where: contains) {
+                } else if let found = state.waiters.firstIndex(where: {
+                    id >= $0.firstID && id < $0.firstID + UInt64($0.count)
+                }) {
                     index = found
                 } else {
                     unbatched.append(report)
@@ -102,7 +114,7 @@ final class DeliveryTracker: Sendable {
                 state.waiters[index].remaining -= 1
                 if state.waiters[index].remaining == 0, let continuation = state.waiters[index].continuation {
                     let waiter = state.waiters.remove(at: index)
-                    resumptions.append((continuation, waiter.reports.map { $0! }))
+                    resumptions.append((continuation, waiter.reports))
                 }
             }
         }
@@ -121,7 +133,8 @@ final class DeliveryTracker: Sendable {
                 var resumptions: [(CheckedContinuation<[KafkaDeliveryReport], Never>, [KafkaDeliveryReport])] = []
                 for index in state.waiters.indices {
                     let firstID = state.waiters[index].firstID
-                    for slot in state.waiters[index].reports.indices where state.waiters[index].reports[slot] == nil {
+                    for slot in state.waiters[index].reports.indices
+                    where state.waiters[index].reports[slot].error == KafkaDeliveryReport.pendingCode {
                         state.waiters[index].reports[slot] = KafkaDeliveryReport(
                             messageID: firstID + UInt64(slot), topic: "", partition: -1, offset: nil, error: code
                         )
@@ -132,7 +145,7 @@ final class DeliveryTracker: Sendable {
                 // Waiters already suspended are resumed now; the others find their reports complete when they wait.
                 state.waiters.removeAll { waiter in
                     guard let continuation = waiter.continuation else { return false }
-                    resumptions.append((continuation, waiter.reports.map { $0! }))
+                    resumptions.append((continuation, waiter.reports))
                     return true
                 }
                 return resumptions
@@ -154,4 +167,15 @@ public struct KafkaProducerStatistics: Sendable, Hashable {
     public var failed = 0
     /// Times `send`/`deliver` waited because librdkafka's queue was full (`queue.buffering.max.messages`).
     public var queueFullWaits = 0
+}
+
+extension KafkaDeliveryReport {
+    /// The placeholder code of a report that has not arrived yet (`RD_KAFKA_RESP_ERR__IN_PROGRESS`); never handed
+    /// to callers.
+    static let pendingCode = KafkaResponseCode(rawValue: RD_KAFKA_RESP_ERR__IN_PROGRESS.rawValue)
+
+    /// A placeholder for the report of message `messageID`.
+    static func pending(messageID: UInt64) -> KafkaDeliveryReport {
+        KafkaDeliveryReport(messageID: messageID, topic: "", partition: -1, offset: nil, error: pendingCode)
+    }
 }
