@@ -94,16 +94,7 @@ public final class KafkaProducer: Service, Sendable {
         var failure: KafkaError?
         client.warmUp(logger: logger)
         while !isStopRequested.load(ordering: .acquiring) && failure == nil {
-            let isWaitingForReports = rd_kafka_outq_len(client.handle) > 0
-            let served = serveOneEvent(queue: queue, timeout: isWaitingForReports ? 10 : 100, topicNames: &topicNames)
-            failure = served.failure
-            if !served.gotEvent && isWaitingForReports {
-                // Messages are outstanding but nothing happened for 10 ms: wake the broker threads. librdkafka 2.0.2's
-                // broker thread otherwise sleeps up to 1 s after the idempotent producer gets its PID, holding
-                // messages enqueued before that (measured: first delivery 1.0 s instead of 6 ms).
-                // `rd_kafka_flush(rk, 0)` wakes every broker thread and returns at once.
-                _ = rd_kafka_flush(client.handle, 0)
-            }
+            failure = serveOneEvent(queue: queue, timeout: 100, topicNames: &topicNames)
         }
         let clock = ContinuousClock()
         if failure == nil {
@@ -111,7 +102,7 @@ public final class KafkaProducer: Service, Sendable {
             let deadline = clock.now.advanced(by: configuration.flushTimeout)
             rd_kafka_flush(client.handle, 0)  // wake the linger timer so queued messages go out now
             while rd_kafka_outq_len(client.handle) > 0 && clock.now < deadline && failure == nil {
-                failure = serveOneEvent(queue: queue, timeout: 50, topicNames: &topicNames).failure
+                failure = serveOneEvent(queue: queue, timeout: 50, topicNames: &topicNames)
             }
         }
         let left = rd_kafka_outq_len(client.handle)
@@ -129,13 +120,13 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     /// Polls one event and handles it.
-    /// - Returns: whether an event arrived, and a fatal error that must end the loop, if one did.
+    /// - Returns: a fatal error that must end the loop, if one arrived.
     private func serveOneEvent(
         queue: OpaquePointer,
         timeout: Int32,
         topicNames: inout RDKafkaTopicNames
-    ) -> (gotEvent: Bool, failure: KafkaError?) {
-        guard let event = rd_kafka_queue_poll(queue, timeout) else { return (false, nil) }
+    ) -> KafkaError? {
+        guard let event = rd_kafka_queue_poll(queue, timeout) else { return nil }
         defer { rd_kafka_event_destroy(event) }
         switch rd_kafka_event_type(event) {
         case Int32(RD_KAFKA_EVENT_DR):
@@ -147,13 +138,13 @@ public final class KafkaProducer: Service, Sendable {
                 let error = client.fatalError()
                     ?? KafkaError.from(err, code: .client, context: "producer fatal error: \(text)")
                 logger.critical("Producer hit a fatal error", metadata: [KafkaLogKey.error: "\(error)"])
-                return (true, error)
+                return error
             }
             logger.warning("Producer error", metadata: [KafkaLogKey.error: "\(text)"])
         default:
             break
         }
-        return (true, nil)
+        return nil
     }
 
     /// Copies the delivery reports out of a `RD_KAFKA_EVENT_DR` event.
