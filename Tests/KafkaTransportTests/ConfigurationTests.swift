@@ -1,4 +1,4 @@
-import KafkaTransport
+@testable import KafkaTransport
 import Testing
 
 /// Bad configuration is a clear ``KafkaError`` naming the property or address, never a crash.
@@ -86,5 +86,41 @@ struct ConfigurationTests {
             try KafkaConsumer(configuration: configuration, logger: makeSilentLogger())
         }
         #expect(error.reason.contains("maximumBatchSize"))
+    }
+}
+
+/// The librdkafka properties Flywheel's typed settings produce, and the rules for pass-through properties.
+@Suite("Configuration properties")
+struct ConfigurationPropertyTests {
+    @Test func consumerDefaultsAreAtLeastOnce() {
+        let properties = KafkaConsumerConfiguration(client: .init(bootstrapServers: ["k:9092"])).librdkafkaProperties
+        let values = Dictionary(properties, uniquingKeysWith: { _, last in last })
+        #expect(values["enable.auto.offset.store"] == "false")
+        #expect(values["enable.auto.commit"] == "true")
+        #expect(values["auto.offset.reset"] == "earliest")
+        #expect(values["queued.min.messages"] == "1000000")
+        #expect(values["group.id"] == "flywheel")
+    }
+
+    @Test func passThroughWinsExceptForOffsetStoring() {
+        var configuration = KafkaConsumerConfiguration(client: .init(bootstrapServers: ["k:9092"]))
+        configuration.client.properties = ["auto.offset.reset": "latest", "enable.auto.offset.store": "true"]
+        let properties = configuration.librdkafkaProperties
+        // librdkafka applies properties in order, so the last occurrence is what it uses.
+        #expect(properties.last { $0.0 == "auto.offset.reset" }?.1 == "latest")
+        #expect(properties.last { $0.0 == "enable.auto.offset.store" }?.1 == "false")
+    }
+
+    @Test func producerDefaultsAreIdempotentAndTransactionalTimeoutsFit() {
+        var configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: ["k:9092"]))
+        var values = Dictionary(configuration.librdkafkaProperties, uniquingKeysWith: { _, last in last })
+        #expect(values["enable.idempotence"] == "true")
+        #expect(values["linger.ms"] == "5")
+        #expect(values["message.timeout.ms"] == "300000")
+        #expect(values["transactional.id"] == nil)
+        configuration.transactionalID = "tx-1"
+        values = Dictionary(configuration.librdkafkaProperties, uniquingKeysWith: { _, last in last })
+        #expect(values["transactional.id"] == "tx-1")
+        #expect(values["message.timeout.ms"] == "60000")  // capped at transaction.timeout.ms, as librdkafka requires
     }
 }
