@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "flywheel-bench", targets: ["FlywheelBenchmarks"]),
         .library(name: "KafkaTransport", targets: ["KafkaTransport"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "OnlineLearning", targets: ["OnlineLearning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -34,6 +35,12 @@ let package = Package(
         .target(
             name: "LinearAlgebra",
             dependencies: ["COpenBLAS"],
+            swiftSettings: strictSettings
+        ),
+        // MARK: The learning core: pure Swift, no Kafka, SQLite or HTTP
+        .target(
+            name: "OnlineLearning",
+            dependencies: [],
             swiftSettings: strictSettings
         ),
         .target(
@@ -72,6 +79,11 @@ let package = Package(
         .testTarget(
             name: "LinearAlgebraTests",
             dependencies: ["LinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnlineLearningTests",
+            dependencies: ["OnlineLearning"],
             swiftSettings: strictSettings
         ),
         .testTarget(
