@@ -143,16 +143,16 @@ struct FeaturePipelineTests {
     }
 }
 
-/// The data sets in ../shared/data (beside the repository, in CI too).
+/// The data sets bundled in streams/data (copied from the shared data sets, checksums in their .meta.json).
 enum SharedData {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data")
+        .appendingPathComponent("streams/data")
 
     static func file(_ name: String) throws -> Data {
         let url = directory.appendingPathComponent(name)
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw FeatureSchemaError("shared data file \(url.path) is missing (expected ../shared/data beside the repo)")
+            throw FeatureSchemaError("bundled data file \(url.path) is missing")
         }
         return data
     }

@@ -1,6 +1,6 @@
 """Reference values for Tests/OnlineLearningTests (feature pipeline).
 
-Run: python3 scripts/reference/features.py   (needs numpy; reads ../shared/data/sea_abrupt.csv)
+Run: python3 scripts/reference/features.py   (needs numpy; reads streams/data/sea_abrupt.csv)
 """
 import csv
 import os
@@ -19,7 +19,7 @@ def fnv1a(text: str) -> int:
 for token in ["", "a", "elevel=2", "car=8", "elevel=2&car=8", "zipcode=\u0000missing", "ünïcode=✓"]:
     print(f"fnv1a({token!r}) = {fnv1a(token)}  bucket64 = {fnv1a(token) % 64}")
 
-path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "sea_abrupt.csv")
+path = os.path.join(os.path.dirname(__file__), "..", "..", "streams", "data", "sea_abrupt.csv")
 with open(path) as f:
     rows = list(csv.DictReader(f))[:1001]
 x0 = np.array([float(r["x0"]) for r in rows[:1000]])
