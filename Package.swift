@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "KafkaTransport",
                 "LinearAlgebra",
+                "OnlineLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -14,10 +14,11 @@ struct Flywheel: AsyncParsableCommand {
             arrive later, measures drift, trains challenger models while it serves, and promotes a challenger once a \
             sequential test shows it is better.
 
-            Start with `flywheel broker` to run an embedded Kafka-protocol broker that any Kafka client can use.
+            Start with `flywheel broker` to run an embedded Kafka-protocol broker that any Kafka client can use, \
+            and `flywheel eval` to see how a model learns a drifting stream.
             """,
         version: FlywheelVersion.current,
-        subcommands: [BrokerCommand.self]
+        subcommands: [BrokerCommand.self, EvalCommand.self]
     )
 }
 

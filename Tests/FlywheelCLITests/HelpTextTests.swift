@@ -16,7 +16,8 @@ struct HelpTextTests {
             arrive later, measures drift, trains challenger models while it serves, and promotes a challenger
             once a sequential test shows it is better.
 
-            Start with `flywheel broker` to run an embedded Kafka-protocol broker that any Kafka client can use.
+            Start with `flywheel broker` to run an embedded Kafka-protocol broker that any Kafka client can
+            use, and `flywheel eval` to see how a model learns a drifting stream.
 
             USAGE: flywheel <subcommand>
 
@@ -26,6 +27,8 @@ struct HelpTextTests {
 
             SUBCOMMANDS:
               broker                  Run an embedded Kafka-protocol broker until interrupted.
+              eval                    Evaluate online logistic regression on a labelled CSV stream,
+                                      test-then-train.
 
               See 'flywheel help <subcommand>' for detailed help.
             """)
@@ -98,5 +101,38 @@ struct BrokerArgumentTests {
             "flywheel.requests", "flywheel.predictions", "flywheel.labels", "flywheel.examples",
             "flywheel.models", "flywheel.drift", "flywheel.dead-letter",
         ])
+    }
+}
+
+@Suite("eval arguments")
+struct EvalArgumentTests {
+    @Test func defaults() throws {
+        let command = try EvalCommand.parse(["--data", "d.csv", "--schema", "s.json"])
+        #expect(command.delay == 0)
+        #expect(command.target == "target")
+        #expect(command.learningRate == 0.01)
+    }
+
+    @Test(arguments: [["--delay", "-1"], ["--learning-rate", "0"]])
+    func badNumbersAreRejectedWithTheFlagNamed(_ extra: [String]) {
+        #expect {
+            try EvalCommand.parse(["--data", "d.csv", "--schema", "s.json"] + extra)
+        } throws: { error in
+            EvalCommand.message(for: error).contains(extra[0])
+        }
+    }
+
+    @Test func dataAndSchemaAreRequired() {
+        #expect(throws: (any Error).self) { try EvalCommand.parse(["--data", "d.csv"]) }
+        #expect(throws: (any Error).self) { try EvalCommand.parse(["--schema", "s.json"]) }
+    }
+
+    @Test func missingFileIsNamed() throws {
+        let command = try EvalCommand.parse(["--data", "/nonexistent/d.csv", "--schema", "/nonexistent/s.json"])
+        #expect {
+            try command.run()
+        } throws: { error in
+            "\(error)".contains("/nonexistent/s.json")
+        }
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+
+// MARK: - LogisticRegression
+
+/// Binary logistic regression learned online with plain SGD, as river's `linear_model.LogisticRegression()` with its
+/// defaults: weights and intercept start at 0, both learn at a constant rate (0.01), no regularization.
+///
+/// Learning from `(x, y)` with raw score `s = w·x + b` and `g = σ(s) − y` (the log loss gradient) updates
+/// `b -= interceptLearningRate · g` and `w -= learningRate · g · x`.
+public struct LogisticRegression: Sendable, Hashable, Codable {
+    /// The weights, one per vector slot.
+    public private(set) var weights: [Double]
+    /// The intercept.
+    public private(set) var intercept: Double
+    /// The weights' learning rate. Default: 0.01.
+    public var learningRate: Double
+    /// The intercept's learning rate. Default: 0.01.
+    public var interceptLearningRate: Double
+    /// How many examples it has learned from.
+    public private(set) var examplesSeen: Int
+
+    /// Makes an untrained model for vectors of `dimension` slots.
+    public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double = 0.01) {
+        precondition(dimension > 0, "A model needs at least one input, not \(dimension).")
+        weights = Array(repeating: 0, count: dimension)
+        intercept = 0
+        self.learningRate = learningRate
+        self.interceptLearningRate = interceptLearningRate
+        examplesSeen = 0
+    }
+
+    /// The probability that the label is 1.
+    public func predictProbability(_ x: [Float]) -> Double {
+        Self.sigmoid(score(x))
+    }
+
+    /// The more likely class: 1 when the probability is above one half.
+    public func predict(_ x: [Float]) -> Int {
+        predictProbability(x) > 0.5 ? 1 : 0
+    }
+
+    /// Takes one SGD step on the example.
+    /// - Parameters:
+    ///   - x: the feature vector.
+    ///   - label: 0 or 1.
+    public mutating func learn(_ x: [Float], label: Int) {
+        precondition(label == 0 || label == 1, "LogisticRegression learns binary labels 0 and 1, not \(label).")
+        let gradient = Self.sigmoid(score(x)) - Double(label)
+        intercept -= interceptLearningRate * gradient
+        let step = learningRate * gradient
+        for index in weights.indices where x[index] != 0 {
+            weights[index] -= step * Double(x[index])
+        }
+        examplesSeen += 1
+    }
+
+    private func score(_ x: [Float]) -> Double {
+        precondition(x.count == weights.count, "Expected a vector of \(weights.count), got \(x.count).")
+        var total = intercept
+        for index in weights.indices { total += weights[index] * Double(x[index]) }
+        return total
+    }
+
+    /// The logistic function, computed without overflow for large |s|.
+    static func sigmoid(_ s: Double) -> Double {
+        s >= 0 ? 1 / (1 + exp(-s)) : exp(s) / (1 + exp(s))
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import OnlineLearning
+
+// MARK: - EvalCommand
+
+/// `flywheel eval`: prequential (test-then-train) evaluation of online logistic regression on a CSV stream.
+struct EvalCommand: ParsableCommand {
+    /// Help text.
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate online logistic regression on a labelled CSV stream, test-then-train.",
+        discussion: """
+            Every row is a request: the model predicts it from the features as they are then, and learns its label \
+            --delay rows later (0: at once), as the data sets' README defines the protocol. Numeric features are \
+            standardized with running statistics, categorical ones one-hot encoded by hashing (see the schema). \
+            Prints accuracy, log loss and throughput.
+
+            Example: flywheel eval --data streams/data/sea_abrupt.csv --schema streams/sea_abrupt.schema.json --delay 1000
+            """
+    )
+
+    /// The CSV stream.
+    @Option(help: ArgumentHelp("The labelled stream: CSV with a header line.", valueName: "path"))
+    var data: String
+
+    /// The feature schema.
+    @Option(help: ArgumentHelp("Feature schema (JSON): streams/*.schema.json or a data set's .meta.json.", valueName: "path"))
+    var schema: String
+
+    /// The label column.
+    @Option(help: "The label column (integer class ids 0 and 1).")
+    var target = "target"
+
+    /// The label delay.
+    @Option(help: "How many requests later each label arrives.")
+    var delay = 0
+
+    /// The learning rate.
+    @Option(help: "SGD learning rate of the weights and the intercept.")
+    var learningRate = 0.01
+
+    /// Checks the flags.
+    func validate() throws {
+        guard delay >= 0 else { throw ValidationError("--delay cannot be negative, not \(delay).") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--learning-rate must be a positive number, not \(learningRate).")
+        }
+    }
+
+    /// Runs the evaluation and prints the result.
+    func run() throws {
+        let schemaData = try Self.read(schema, flag: "--schema")
+        let featureSchema: FeatureSchema
+        do {
+            featureSchema = try JSONDecoder().decode(FeatureSchema.self, from: schemaData)
+        } catch {
+            throw ValidationError("--schema \(schema) is not a feature schema: \(error)")
+        }
+        let text = String(decoding: try Self.read(data, flag: "--data"), as: UTF8.self)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let examples = try CSVExamples.parse(text, schema: featureSchema, target: target)
+        let parsed = clock.now
+        let pipeline = try FeaturePipeline(schema: featureSchema)
+        let model = LogisticRegression(
+            dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
+        let result = PrequentialEvaluation(delay: delay).run(examples, pipeline: pipeline, model: model)
+        let end = clock.now
+        let seconds = (end - start) / .seconds(1)
+        let learnSeconds = (end - parsed) / .seconds(1)
+        print("""
+            stream     \(data) (\(examples.count) requests, \(featureSchema.features.count) features, label delay \(delay))
+            model      logistic regression, SGD lr \(learningRate), vector of \(pipeline.dimension)
+            accuracy   \(String(format: "%.4f", result.metrics.accuracy))
+            log loss   \(String(format: "%.4f", result.metrics.logLoss))
+            speed      \(Int(Double(examples.count) / seconds)) requests/s with parsing, \
+            \(Int(Double(examples.count) / learnSeconds)) without (predict + learn, one thread)
+            """)
+    }
+
+    private static func read(_ path: String, flag: String) throws -> Data {
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("\(flag) \(path): no such file, or not readable.")
+        }
+        return contents
+    }
+}

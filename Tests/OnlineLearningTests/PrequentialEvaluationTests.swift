@@ -1,0 +1,50 @@
+import Foundation
+import OnlineLearning
+import Testing
+
+/// Logistic regression configured like river's (`StandardScaler() | LogisticRegression()`, SGD lr 0.01), evaluated
+/// prequentially with the shared protocol. Reference values: ../shared/data/README.md (river 0.26.1, `logreg` row).
+@Suite("Prequential logistic regression against river")
+struct PrequentialEvaluationTests {
+    static func seaExamples() throws -> (FeatureSchema, [PrequentialEvaluation.Example]) {
+        let schema = try JSONDecoder().decode(FeatureSchema.self, from: try SharedData.file("sea_abrupt.meta.json"))
+        let text = String(decoding: try SharedData.file("sea_abrupt.csv"), as: UTF8.self)
+        return (schema, try CSVExamples.parse(text, schema: schema, target: "target"))
+    }
+
+    @Test(arguments: [(0, 0.8854, 0.425), (1000, 0.8770, 0.429)])
+    func seaAbruptMatchesRiver(delay: Int, riverAccuracy: Double, riverLogLoss: Double) throws {
+        let (schema, examples) = try Self.seaExamples()
+        #expect(examples.count == 100_000)
+        let pipeline = try FeaturePipeline(schema: schema)
+        let result = PrequentialEvaluation(delay: delay).run(
+            examples, pipeline: pipeline, model: LogisticRegression(dimension: pipeline.dimension))
+        print("sea_abrupt delay \(delay): accuracy \(result.metrics.accuracy) (river \(riverAccuracy)), log loss \(result.metrics.logLoss) (river \(riverLogLoss))")
+        #expect(result.metrics.count == 100_000, "every request scored once")
+        #expect(result.model.examplesSeen == 100_000, "every label learned once")
+        // river's figures are rounded to 4 (accuracy) and 3 (log loss) decimals; these tolerances are that rounding.
+        #expect(abs(result.metrics.accuracy - riverAccuracy) <= 0.00005 + 1e-9,
+                "accuracy \(result.metrics.accuracy) vs river \(riverAccuracy)")
+        #expect(abs(result.metrics.logLoss - riverLogLoss) <= 0.0005 + 1e-9,
+                "log loss \(result.metrics.logLoss) vs river \(riverLogLoss)")
+    }
+
+    /// Test-then-train: with a delay as long as the stream, nothing is learned before every prediction is made, so
+    /// every prediction is the untrained 0.5 (scored as class 0).
+    @Test func predictionsComeBeforeTheirLabels() throws {
+        let schema = FeatureSchema(features: [.init(name: "x", kind: .numeric)])
+        let examples = (0..<50).map { PrequentialEvaluation.Example(features: ["x": .number(Double($0))], label: 1) }
+        let result = PrequentialEvaluation(delay: 50).run(
+            examples, pipeline: try FeaturePipeline(schema: schema), model: LogisticRegression(dimension: 2 + 64))
+        #expect(result.metrics.accuracy == 0)
+        #expect(abs(result.metrics.logLoss - log(2)) < 1e-12)
+        #expect(result.model.examplesSeen == 50)
+    }
+
+    @Test func malformedCSVIsExplained() {
+        let schema = FeatureSchema(features: [.init(name: "x", kind: .numeric)])
+        #expect(throws: FeatureSchemaError.self) { try CSVExamples.parse("x,target\n1,0\nabc,1\n", schema: schema, target: "target") }
+        #expect(throws: FeatureSchemaError.self) { try CSVExamples.parse("x,y\n1,0\n", schema: schema, target: "target") }
+        #expect(throws: FeatureSchemaError.self) { try CSVExamples.parse("x,target\n1\n", schema: schema, target: "target") }
+    }
+}
