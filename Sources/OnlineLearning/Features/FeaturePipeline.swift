@@ -26,6 +26,13 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
         self.statistics = Array(repeating: RunningStatistics(), count: schema.numericFeatures.count)
     }
 
+    /// Restores a pipeline with saved statistics (``ModelBlob``).
+    init(schema: FeatureSchema, statistics: [RunningStatistics]) throws(FeatureSchemaError) {
+        try self.init(schema: schema)
+        precondition(statistics.count == self.statistics.count, "Statistics must match the numeric features.")
+        self.statistics = statistics
+    }
+
     /// The vector length: two slots per numeric feature plus the hashed buckets.
     public var dimension: Int { 2 * statistics.count + schema.hashWidth }
 

@@ -13,6 +13,13 @@ public struct RunningStatistics: Sendable, Hashable, Codable {
     /// Makes empty statistics.
     public init() {}
 
+    /// Restores saved statistics (``ModelBlob``).
+    init(count: Int, mean: Double, sumOfSquaredDeviations: Double) {
+        self.count = count
+        self.mean = mean
+        self.sumOfSquaredDeviations = sumOfSquaredDeviations
+    }
+
     /// Adds one value.
     public mutating func update(_ value: Double) {
         count += 1

@@ -29,6 +29,15 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
         examplesSeen = 0
     }
 
+    /// Restores a saved model (``ModelBlob``).
+    init(weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double, examplesSeen: Int) {
+        self.weights = weights
+        self.intercept = intercept
+        self.learningRate = learningRate
+        self.interceptLearningRate = interceptLearningRate
+        self.examplesSeen = examplesSeen
+    }
+
     /// The probability that the label is 1.
     public func predictProbability(_ x: [Float]) -> Double {
         Self.sigmoid(score(x))

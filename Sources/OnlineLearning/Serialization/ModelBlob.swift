@@ -1,0 +1,168 @@
+import Foundation
+
+// MARK: - ModelBlob
+
+/// Flywheel's versioned binary format for a trained model with its feature pipeline; docs/model-format.md
+/// describes it byte by byte.
+///
+/// Layout (all integers little-endian):
+/// `"FWMB"` · format version `UInt16` · model kind `UInt16` · schema hash `UInt64` · payload (length-prefixed) ·
+/// checksum `UInt64` (FNV-1a 64 of every byte before it).
+public enum ModelBlob {
+    /// The format version this build writes and reads.
+    public static let formatVersion: UInt16 = 1
+    /// The magic bytes that open every blob.
+    static let magic: [UInt8] = Array("FWMB".utf8)
+    /// The largest vector a blob may claim, so a corrupt length cannot ask for gigabytes.
+    static let maximumDimension = 1 << 26
+
+    /// Model families and their kind codes.
+    enum Kind: UInt16 {
+        case logisticRegression = 1
+    }
+
+    /// The hash that ties a model to its feature schema: FNV-1a 64 of the schema's canonical JSON (sorted keys).
+    public static func schemaHash(_ schema: FeatureSchema) -> UInt64 {
+        FeatureHashing.fnv1a(String(decoding: canonicalJSON(schema), as: UTF8.self))
+    }
+
+    /// Saves a logistic regression and the pipeline that feeds it.
+    public static func encode(pipeline: FeaturePipeline, model: LogisticRegression) -> [UInt8] {
+        var payload = BinaryWriter()
+        payload.write(canonicalJSON(pipeline.schema))
+        payload.write(UInt32(pipeline.statistics.count))
+        for statistics in pipeline.statistics {
+            payload.write(UInt64(statistics.count))
+            payload.write(statistics.mean)
+            payload.write(statistics.sumOfSquaredDeviations)
+        }
+        payload.write(model.weights)
+        payload.write(model.intercept)
+        payload.write(model.learningRate)
+        payload.write(model.interceptLearningRate)
+        payload.write(UInt64(model.examplesSeen))
+
+        var blob = BinaryWriter()
+        for byte in magic { blob.write(byte) }
+        blob.write(formatVersion)
+        blob.write(Kind.logisticRegression.rawValue)
+        blob.write(schemaHash(pipeline.schema))
+        blob.write(payload.bytes)
+        blob.write(checksum(blob.bytes))
+        return blob.bytes
+    }
+
+    /// Loads a logistic regression and its pipeline.
+    /// - Parameters:
+    ///   - bytes: a blob from ``encode(pipeline:model:)``.
+    ///   - expectedSchema: if given, the schema the caller will feed; a model trained for another is refused.
+    /// - Throws: ``ModelFormatError`` saying why the blob cannot be used.
+    public static func decode(
+        _ bytes: [UInt8],
+        expectedSchema: FeatureSchema? = nil
+    ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, model: LogisticRegression) {
+        guard bytes.count >= magic.count, Array(bytes.prefix(magic.count)) == magic else {
+            throw ModelFormatError(.notAModel, "the blob does not start with \"FWMB\"; it is not a Flywheel model")
+        }
+        guard bytes.count >= magic.count + 2 + 2 + 8 + 4 + 8 else {
+            throw ModelFormatError(.truncated, "the blob is \(bytes.count) bytes, shorter than any model")
+        }
+        let body = Array(bytes.dropLast(8))
+        var tail = BinaryReader(bytes, position: bytes.count - 8)
+        guard try tail.read(UInt64.self, "checksum") == checksum(body) else {
+            throw ModelFormatError(.corrupt, "the checksum does not match; the blob was changed or cut after saving")
+        }
+        var reader = BinaryReader(body, position: magic.count)
+        let version = try reader.read(UInt16.self, "format version")
+        guard version == formatVersion else {
+            throw ModelFormatError(.unsupportedVersion, "format version \(version); this build reads version \(formatVersion)")
+        }
+        let kind = try reader.read(UInt16.self, "model kind")
+        guard Kind(rawValue: kind) == .logisticRegression else {
+            throw ModelFormatError(.unknownModel, "model kind \(kind) is not one this build knows")
+        }
+        let savedSchemaHash = try reader.read(UInt64.self, "schema hash")
+        if let expectedSchema, schemaHash(expectedSchema) != savedSchemaHash {
+            throw ModelFormatError(.schemaMismatch, "the model was trained for another feature schema than the one given")
+        }
+        var payload = BinaryReader(try reader.readBytes("payload"))
+        guard reader.remaining == 0 else {
+            throw ModelFormatError(.invalidValue, "\(reader.remaining) unexpected bytes after the payload")
+        }
+        return try decodeLogisticRegression(&payload, schemaHash: savedSchemaHash)
+    }
+
+    private static func decodeLogisticRegression(
+        _ reader: inout BinaryReader,
+        schemaHash savedHash: UInt64
+    ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, model: LogisticRegression) {
+        let schemaJSON = try reader.readBytes("schema")
+        let schema: FeatureSchema
+        do {
+            schema = try JSONDecoder().decode(FeatureSchema.self, from: Data(schemaJSON))
+        } catch {
+            throw ModelFormatError(.invalidValue, "the saved feature schema does not decode")
+        }
+        guard schemaHash(schema) == savedHash else {
+            throw ModelFormatError(.invalidValue, "the saved schema does not match its hash")
+        }
+        let statisticsCount = Int(try reader.read(UInt32.self, "statistics count"))
+        guard statisticsCount == schema.numericFeatures.count else {
+            throw ModelFormatError(.invalidValue, "\(statisticsCount) feature statistics for \(schema.numericFeatures.count) numeric features")
+        }
+        var statistics: [RunningStatistics] = []
+        for index in 0..<statisticsCount {
+            let count = try reader.read(UInt64.self, "statistics \(index) count")
+            let mean = try reader.readDouble("statistics \(index) mean")
+            let deviations = try reader.readDouble("statistics \(index) deviations")
+            guard count <= UInt64(Int.max), mean.isFinite, deviations.isFinite, deviations >= 0 else {
+                throw ModelFormatError(.invalidValue, "feature statistics \(index) are not valid")
+            }
+            statistics.append(RunningStatistics(count: Int(count), mean: mean, sumOfSquaredDeviations: deviations))
+        }
+        let pipeline: FeaturePipeline
+        do {
+            pipeline = try FeaturePipeline(schema: schema, statistics: statistics)
+        } catch {
+            throw ModelFormatError(.invalidValue, "the saved feature schema is not usable: \(error.reason)")
+        }
+        let weights = try reader.readDoubles("weights", limit: maximumDimension)
+        let intercept = try reader.readDouble("intercept")
+        let learningRate = try reader.readDouble("learning rate")
+        let interceptLearningRate = try reader.readDouble("intercept learning rate")
+        let examplesSeen = try reader.read(UInt64.self, "examples seen")
+        guard weights.count == pipeline.dimension else {
+            throw ModelFormatError(.invalidValue, "\(weights.count) weights for a vector of \(pipeline.dimension)")
+        }
+        guard weights.allSatisfy(\.isFinite), intercept.isFinite, learningRate.isFinite, learningRate > 0,
+            interceptLearningRate.isFinite, interceptLearningRate >= 0, examplesSeen <= UInt64(Int.max)
+        else {
+            throw ModelFormatError(.invalidValue, "a weight or setting is not a valid number")
+        }
+        guard reader.remaining == 0 else {
+            throw ModelFormatError(.invalidValue, "\(reader.remaining) unexpected bytes after the model")
+        }
+        let model = LogisticRegression(
+            weights: weights, intercept: intercept, learningRate: learningRate,
+            interceptLearningRate: interceptLearningRate, examplesSeen: Int(examplesSeen))
+        return (pipeline, model)
+    }
+
+    /// The schema as JSON with sorted keys, so the same schema always gives the same bytes and hash.
+    static func canonicalJSON(_ schema: FeatureSchema) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding a struct of strings, integers and arrays cannot fail.
+        return Array(try! encoder.encode(schema))
+    }
+
+    /// FNV-1a 64 over bytes.
+    static func checksum(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}
