@@ -146,18 +146,26 @@ public struct KafkaTopicPartitionOffset: Sendable, Hashable, CustomStringConvert
 
 // MARK: - KafkaDeliveryReport
 
-/// The outcome of producing one message.
+/// The outcome of producing one message. It names the message by the id ``KafkaProducer`` gave it (and, for
+/// ``KafkaProducer/deliver(_:)``, by its position in the batch), so it carries no copy of the topic: reports stay
+/// small and free of reference counting on the hot path.
 public struct KafkaDeliveryReport: Sendable, Hashable {
     /// The id ``KafkaProducer`` gave the message when it was sent.
     public var messageID: UInt64
-    /// The topic it was produced to.
-    public var topic: String
-    /// The partition it landed in (or was meant for, on failure).
+    /// The partition it landed in (or was meant for, on failure; -1 when none was chosen).
     public var partition: Int32
     /// Its offset, when the broker reported one.
     public var offset: Int64?
     /// Why it was not delivered, or `nil` when it was.
     public var error: KafkaResponseCode?
+
+    /// Makes a report.
+    public init(messageID: UInt64, partition: Int32, offset: Int64?, error: KafkaResponseCode?) {
+        self.messageID = messageID
+        self.partition = partition
+        self.offset = offset
+        self.error = error
+    }
 
     /// Whether the message was delivered.
     public var isDelivered: Bool { error == nil }

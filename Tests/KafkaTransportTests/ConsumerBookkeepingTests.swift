@@ -61,3 +61,17 @@ struct ConsumerBookkeepingTests {
         #expect(state.revoking([partition0]).offsetsToCommit.first?.offset == 8)
     }
 }
+
+@Suite("Consumer generations")
+struct ConsumerGenerationTests {
+    /// The lock-free generation the poll loop reads follows every revocation made under the lock.
+    @Test func generationMirrorFollowsRevocations() {
+        let state = ConsumerGroupState()
+        let partition = KafkaTopicPartition(topic: "t", partition: 0)
+        #expect(state.generation == 0)
+        state.withLock { $0.assigned([partition]) }
+        #expect(state.generation == 0)
+        _ = state.withLock { $0.revoking([partition]) }
+        #expect(state.generation == 1)
+    }
+}

@@ -141,13 +141,22 @@ final class ConsumerGroupState: Sendable {
     }
 
     private let state = Mutex(Bookkeeping())
+    /// A lock-free copy of ``Bookkeeping/generation`` for the poll loop, which checks it after every poll.
+    private let generationMirror = Atomic<UInt64>(0)
 
     /// Makes empty state.
     init() {}
 
+    /// The current generation (bumped by every revocation), read without taking the lock.
+    var generation: UInt64 { generationMirror.load(ordering: .acquiring) }
+
     /// Runs `body` with exclusive access to the bookkeeping.
     func withLock<T: Sendable>(_ body: (inout Bookkeeping) -> T) -> T {
-        state.withLock { body(&$0) }
+        state.withLock { state in
+            let result = body(&state)
+            generationMirror.store(state.generation, ordering: .releasing)
+            return result
+        }
     }
 }
 

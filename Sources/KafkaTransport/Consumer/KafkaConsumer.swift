@@ -144,10 +144,17 @@ public final class KafkaConsumer: Service, Sendable {
         while !isStopRequested.load(ordering: .acquiring) && failure == nil {
             // Back-pressure: wait for the application to take a batch before polling more.
             guard slots.take(timeout: configuration.pollTimeout) else { continue }
-            let generation = groupState.withLock { $0.generation }
             var batch: [KafkaConsumerMessage] = []
+            batch.reserveCapacity(configuration.maximumBatchSize)
+            var segments: [PolledBatch.Segment] = []
             var next = rd_kafka_consumer_poll(client.handle, pollTimeout)
             while let message = next {
+                // A rebalance callback may run inside any poll; the generation read after the poll returned is the
+                // one this record belongs to, so records before and after a revocation are told apart.
+                let generation = groupState.generation
+                if segments.last?.generation != generation {
+                    segments.append(.init(start: batch.count, generation: generation))
+                }
                 if let error = handle(message, into: &batch, topicNames: &topicNames) { failure = error }
                 rd_kafka_message_destroy(message)
                 if batch.count >= configuration.maximumBatchSize || failure != nil { break }
@@ -156,7 +163,7 @@ public final class KafkaConsumer: Service, Sendable {
             if batch.isEmpty {
                 slots.give()
             } else {
-                continuation.yield(PolledBatch(generation: generation, messages: batch))
+                continuation.yield(PolledBatch(messages: batch, segments: segments))
             }
         }
         if let failure { throw failure }
@@ -228,10 +235,18 @@ public final class KafkaConsumer: Service, Sendable {
     }
 }
 
-/// A batch as the poll thread made it, tagged with the group generation at poll time.
+/// A batch as the poll thread made it, with the group generation each record was polled under.
 struct PolledBatch: Sendable {
-    /// ``ConsumerGroupState/Bookkeeping/generation`` when the batch was polled.
-    let generation: UInt64
+    /// A run of records polled under one generation.
+    struct Segment: Sendable, Equatable {
+        /// Index of the run's first record in ``PolledBatch/messages``.
+        let start: Int
+        /// ``ConsumerGroupState/generation`` when those records were polled.
+        let generation: UInt64
+    }
+
     /// The records.
     let messages: [KafkaConsumerMessage]
+    /// Where the generation changes, in order; the first starts at 0.
+    let segments: [Segment]
 }

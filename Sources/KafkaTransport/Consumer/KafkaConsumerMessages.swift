@@ -29,7 +29,18 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
         public mutating func next() async -> [KafkaConsumerMessage]? {
             while let batch = await base.next() {
                 slots.give()  // room for the poll thread to fetch one more batch
-                let current = state.withLock { $0.handOut(batch.messages, polledAt: batch.generation) }
+                let current = state.withLock { state in
+                    if batch.segments.count == 1 {
+                        return state.handOut(batch.messages, polledAt: batch.segments[0].generation)
+                    }
+                    var handed: [KafkaConsumerMessage] = []
+                    for (index, segment) in batch.segments.enumerated() {
+                        let end = index + 1 < batch.segments.count ? batch.segments[index + 1].start : batch.messages.count
+                        let slice = Array(batch.messages[segment.start..<end])
+                        handed += state.handOut(slice, polledAt: segment.generation)
+                    }
+                    return handed
+                }
                 if !current.isEmpty { return current }
             }
             return nil

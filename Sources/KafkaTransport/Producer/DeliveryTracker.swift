@@ -136,7 +136,7 @@ final class DeliveryTracker: Sendable {
                     for slot in state.waiters[index].reports.indices
                     where state.waiters[index].reports[slot].error == KafkaDeliveryReport.pendingCode {
                         state.waiters[index].reports[slot] = KafkaDeliveryReport(
-                            messageID: firstID + UInt64(slot), topic: "", partition: -1, offset: nil, error: code
+                            messageID: firstID + UInt64(slot), partition: -1, offset: nil, error: code
                         )
                     }
                     state.statistics.failed += state.waiters[index].remaining
@@ -176,6 +176,6 @@ extension KafkaDeliveryReport {
 
     /// A placeholder for the report of message `messageID`.
     static func pending(messageID: UInt64) -> KafkaDeliveryReport {
-        KafkaDeliveryReport(messageID: messageID, topic: "", partition: -1, offset: nil, error: pendingCode)
+        KafkaDeliveryReport(messageID: messageID, partition: -1, offset: nil, error: pendingCode)
     }
 }

@@ -110,7 +110,6 @@ extension KafkaProducer {
     private func failedReport(_ message: KafkaOutgoingMessage, id: UInt64, code: KafkaResponseCode) -> KafkaDeliveryReport {
         KafkaDeliveryReport(
             messageID: id,
-            topic: message.topic,
             partition: message.partition ?? -1,
             offset: nil,
             error: code

@@ -90,11 +90,10 @@ public final class KafkaProducer: Service, Sendable {
     /// The poll loop, on its dedicated thread.
     private func eventLoop() throws(KafkaError) {
         guard let queue = client.mainQueue else { preconditionFailure("A producer client always has a main queue.") }
-        var topicNames = RDKafkaTopicNames()
         var failure: KafkaError?
         client.warmUp(logger: logger)
         while !isStopRequested.load(ordering: .acquiring) && failure == nil {
-            failure = serveOneEvent(queue: queue, timeout: 100, topicNames: &topicNames)
+            failure = serveOneEvent(queue: queue, timeout: 100)
         }
         let clock = ContinuousClock()
         if failure == nil {
@@ -102,7 +101,7 @@ public final class KafkaProducer: Service, Sendable {
             let deadline = clock.now.advanced(by: configuration.flushTimeout)
             rd_kafka_flush(client.handle, 0)  // wake the linger timer so queued messages go out now
             while rd_kafka_outq_len(client.handle) > 0 && clock.now < deadline && failure == nil {
-                failure = serveOneEvent(queue: queue, timeout: 50, topicNames: &topicNames)
+                failure = serveOneEvent(queue: queue, timeout: 50)
             }
         }
         let left = rd_kafka_outq_len(client.handle)
@@ -112,7 +111,7 @@ public final class KafkaProducer: Service, Sendable {
             _ = rd_kafka_purge(client.handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
             let deadline = clock.now.advanced(by: .seconds(2))
             while rd_kafka_outq_len(client.handle) > 0 && clock.now < deadline {
-                _ = serveOneEvent(queue: queue, timeout: 50, topicNames: &topicNames)
+                _ = serveOneEvent(queue: queue, timeout: 50)
             }
         }
         tracker.close(failingPendingWith: failure == nil ? .messageTimedOut : .fatal)
@@ -121,16 +120,12 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Polls one event and handles it.
     /// - Returns: a fatal error that must end the loop, if one arrived.
-    private func serveOneEvent(
-        queue: OpaquePointer,
-        timeout: Int32,
-        topicNames: inout RDKafkaTopicNames
-    ) -> KafkaError? {
+    private func serveOneEvent(queue: OpaquePointer, timeout: Int32) -> KafkaError? {
         guard let event = rd_kafka_queue_poll(queue, timeout) else { return nil }
         defer { rd_kafka_event_destroy(event) }
         switch rd_kafka_event_type(event) {
         case Int32(RD_KAFKA_EVENT_DR):
-            tracker.complete(Self.reports(in: event, topicNames: &topicNames))
+            tracker.complete(Self.reports(in: event))
         case Int32(RD_KAFKA_EVENT_ERROR):
             let err = rd_kafka_event_error(event)
             let text = String(cString: rd_kafka_event_error_string(event))
@@ -148,20 +143,15 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     /// Copies the delivery reports out of a `RD_KAFKA_EVENT_DR` event.
-    private static func reports(
-        in event: OpaquePointer,
-        topicNames: inout RDKafkaTopicNames
-    ) -> [KafkaDeliveryReport] {
+    private static func reports(in event: OpaquePointer) -> [KafkaDeliveryReport] {
         var reports: [KafkaDeliveryReport] = []
         reports.reserveCapacity(Int(rd_kafka_event_message_count(event)))
         while let message = rd_kafka_event_message_next(event) {
             let entry = message.pointee
-            let topic = topicNames.name(of: entry.rkt)
             let isDelivered = entry.err == RD_KAFKA_RESP_ERR_NO_ERROR
             reports.append(
                 KafkaDeliveryReport(
                     messageID: UInt64(UInt(bitPattern: entry._private)),
-                    topic: topic,
                     partition: entry.partition,
                     offset: isDelivered && entry.offset >= 0 ? entry.offset : nil,
                     error: isDelivered ? nil : KafkaResponseCode(rawValue: entry.err.rawValue)
@@ -170,4 +160,5 @@ public final class KafkaProducer: Service, Sendable {
         }
         return reports
     }
+
 }
