@@ -23,7 +23,7 @@ public enum ModelBlob {
 
     /// The hash that ties a model to its feature schema: FNV-1a 64 of the schema's canonical JSON (sorted keys).
     public static func schemaHash(_ schema: FeatureSchema) -> UInt64 {
-        FeatureHashing.fnv1a(String(decoding: canonicalJSON(schema), as: UTF8.self))
+        FeatureHashing.fnv1a(bytes: canonicalJSON(schema))
     }
 
     /// Saves a logistic regression and the pipeline that feeds it.
@@ -156,13 +156,8 @@ public enum ModelBlob {
         return Array(try! encoder.encode(schema))
     }
 
-    /// FNV-1a 64 over bytes.
+    /// The blob checksum: FNV-1a 64 over bytes.
     static func checksum(_ bytes: [UInt8]) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return hash
+        FeatureHashing.fnv1a(bytes: bytes)
     }
 }
