@@ -9,12 +9,13 @@ struct EvalCommand: ParsableCommand {
     /// Help text.
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate online logistic regression on a labelled CSV stream, test-then-train.",
+        abstract: "Evaluate an online linear model on a labelled CSV stream, test-then-train.",
         discussion: """
             Every row is a request: the model predicts it from the features as they are then, and learns its label \
             --delay rows later (0: at once), as the data sets' README defines the protocol. Numeric features are \
             standardized with running statistics, categorical ones one-hot encoded by hashing (see the schema). \
-            Prints accuracy, log loss and throughput.
+            Binary streams use logistic regression and print accuracy and log loss; regression streams use linear \
+            regression and print MAE and RMSE; both print throughput.
 
             Example: flywheel eval --data streams/data/sea_abrupt.csv --schema streams/sea_abrupt.schema.json --delay 1000
             """
@@ -29,8 +30,12 @@ struct EvalCommand: ParsableCommand {
     var schema: String
 
     /// The label column.
-    @Option(help: "The label column (integer class ids 0 and 1).")
+    @Option(help: "The label column.")
     var target = "target"
+
+    /// Classification or regression.
+    @Option(help: "What the label column holds: binary (class ids 0 and 1) or regression (numbers).")
+    var task: CSVExamples.Task = .binary
 
     /// The label delay.
     @Option(help: "How many requests later each label arrives.")
@@ -60,20 +65,39 @@ struct EvalCommand: ParsableCommand {
         let text = String(decoding: try Self.read(data, flag: "--data"), as: UTF8.self)
         let clock = ContinuousClock()
         let start = clock.now
-        let examples = try CSVExamples.parse(text, schema: featureSchema, target: target)
+        let examples = try CSVExamples.parse(text, schema: featureSchema, target: target, task: task)
         let parsed = clock.now
         let pipeline = try FeaturePipeline(schema: featureSchema)
-        let model = LogisticRegression(
-            dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
-        let result = PrequentialEvaluation(delay: delay).run(examples, pipeline: pipeline, model: model)
+        let evaluation = PrequentialEvaluation(delay: delay)
+        let modelName: String
+        let scores: String
+        switch task {
+        case .binary:
+            modelName = "logistic regression"
+            let model = LogisticRegression(
+                dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
+            let metrics = evaluation.run(examples, pipeline: pipeline, model: model).metrics
+            scores = """
+                accuracy   \(String(format: "%.4f", metrics.accuracy))
+                log loss   \(String(format: "%.4f", metrics.logLoss))
+                """
+        case .regression:
+            modelName = "linear regression"
+            let model = LinearRegression(
+                dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
+            let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: RegressionMetrics.self).metrics
+            scores = """
+                MAE        \(String(format: "%.4f", metrics.meanAbsoluteError))
+                RMSE       \(String(format: "%.4f", metrics.rootMeanSquaredError))
+                """
+        }
         let end = clock.now
         let seconds = (end - start) / .seconds(1)
         let learnSeconds = (end - parsed) / .seconds(1)
         print("""
             stream     \(data) (\(examples.count) requests, \(featureSchema.features.count) features, label delay \(delay))
-            model      logistic regression, SGD lr \(learningRate), vector of \(pipeline.dimension)
-            accuracy   \(String(format: "%.4f", result.metrics.accuracy))
-            log loss   \(String(format: "%.4f", result.metrics.logLoss))
+            model      \(modelName), SGD lr \(learningRate), vector of \(pipeline.dimension)
+            \(scores)
             speed      \(Int(Double(examples.count) / seconds)) requests/s with parsing, \
             \(Int(Double(examples.count) / learnSeconds)) without (predict + learn, one thread)
             """)
@@ -86,3 +110,5 @@ struct EvalCommand: ParsableCommand {
         return contents
     }
 }
+
+extension CSVExamples.Task: ExpressibleByArgument {}

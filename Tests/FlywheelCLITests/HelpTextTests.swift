@@ -27,8 +27,7 @@ struct HelpTextTests {
 
             SUBCOMMANDS:
               broker                  Run an embedded Kafka-protocol broker until interrupted.
-              eval                    Evaluate online logistic regression on a labelled CSV stream,
-                                      test-then-train.
+              eval                    Evaluate an online linear model on a labelled CSV stream, test-then-train.
 
               See 'flywheel help <subcommand>' for detailed help.
             """)

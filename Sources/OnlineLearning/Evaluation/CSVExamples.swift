@@ -5,17 +5,27 @@
 ///
 /// Numeric columns parse as numbers (empty → missing); categorical columns are taken as text.
 public enum CSVExamples {
+    /// What the target column holds.
+    public enum Task: String, Sendable, CaseIterable {
+        /// Class ids 0 and 1.
+        case binary
+        /// Finite numbers.
+        case regression
+    }
+
     /// Parses `text`.
     /// - Parameters:
     ///   - text: the CSV, first line the column names; no quoted fields (the bundled streams have none).
     ///   - schema: which columns are features and how.
     ///   - target: the label column.
+    ///   - task: what the label column must hold. Default: binary.
     /// - Returns: the examples, in file order.
     /// - Throws: ``FeatureSchemaError`` naming the line and column of the first value that does not parse.
     public static func parse(
         _ text: String,
         schema: FeatureSchema,
-        target: String
+        target: String,
+        task: Task = .binary
     ) throws(FeatureSchemaError) -> [PrequentialEvaluation.Example] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).makeIterator()
         guard let headerLine = lines.next() else { throw FeatureSchemaError("the CSV is empty") }
@@ -38,9 +48,11 @@ public enum CSVExamples {
             guard fields.count == header.count else {
                 throw FeatureSchemaError("line \(lineNumber) has \(fields.count) fields, the header \(header.count)")
             }
-            guard let label = Int(fields[targetColumn]) ?? Double(fields[targetColumn]).flatMap({ Int(exactly: $0) })
-            else {
-                throw FeatureSchemaError("line \(lineNumber): the target '\(target)' is not an integer class id")
+            guard let value = Double(fields[targetColumn]), value.isFinite else {
+                throw FeatureSchemaError("line \(lineNumber): the target '\(target)' is not a number")
+            }
+            if task == .binary && value != 0 && value != 1 {
+                throw FeatureSchemaError("line \(lineNumber): the target '\(target)' is not a class id 0 or 1")
             }
             var features: FeatureMap = [:]
             features.reserveCapacity(columns.count)
@@ -59,7 +71,7 @@ public enum CSVExamples {
                     features[feature.name] = field.isEmpty ? .missing : .string(String(field))
                 }
             }
-            examples.append(.init(features: features, label: label))
+            examples.append(.init(features: features, target: value))
         }
         return examples
     }

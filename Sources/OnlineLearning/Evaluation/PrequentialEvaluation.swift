@@ -9,13 +9,18 @@ public struct PrequentialEvaluation: Sendable {
     public struct Example: Sendable {
         /// The raw features.
         public var features: FeatureMap
-        /// The label, 0 or 1.
-        public var label: Int
+        /// The target: a class id (0 or 1) for classification, the value for regression.
+        public var target: Double
 
-        /// Makes an example.
-        public init(features: FeatureMap, label: Int) {
+        /// Makes an example with a numeric target.
+        public init(features: FeatureMap, target: Double) {
             self.features = features
-            self.label = label
+            self.target = target
+        }
+
+        /// Makes a classification example.
+        public init(features: FeatureMap, label: Int) {
+            self.init(features: features, target: Double(label))
         }
     }
 
@@ -28,27 +33,28 @@ public struct PrequentialEvaluation: Sendable {
         self.delay = delay
     }
 
-    /// Runs the stream through a feature pipeline and a logistic regression, test-then-train.
+    /// Runs the stream through a feature pipeline and a model, test-then-train.
     /// - Returns: the metrics over every request, and the trained pipeline and model.
-    public func run(
+    public func run<Model: OnlineModel, Metrics: PrequentialMetrics>(
         _ examples: some Sequence<Example>,
         pipeline: FeaturePipeline,
-        model: LogisticRegression
-    ) -> (metrics: BinaryMetrics, pipeline: FeaturePipeline, model: LogisticRegression) {
+        model: Model,
+        metrics: Metrics.Type
+    ) -> (metrics: Metrics, pipeline: FeaturePipeline, model: Model) {
         var pipeline = pipeline
         var model = model
-        var metrics = BinaryMetrics()
-        var pending: [(example: Example, probability: Double)] = []
+        var metrics = Metrics()
+        var pending: [(example: Example, prediction: Double)] = []
         var next = 0  // index in `pending` of the oldest label not yet arrived
-        func arrive(_ entry: (example: Example, probability: Double)) {
-            metrics.update(label: entry.example.label, probability: entry.probability)
+        func arrive(_ entry: (example: Example, prediction: Double)) {
+            metrics.update(target: entry.example.target, prediction: entry.prediction)
             // As river's pipeline learns: the scaler learns from x first, then the model from x scaled that way.
             pipeline.learn(entry.example.features)
-            model.learn(pipeline.transform(entry.example.features).vector, label: entry.example.label)
+            model.learn(pipeline.transform(entry.example.features).vector, target: entry.example.target)
         }
         for example in examples {
-            let probability = model.predictProbability(pipeline.transform(example.features).vector)
-            pending.append((example, probability))
+            let prediction = model.predictValue(pipeline.transform(example.features).vector)
+            pending.append((example, prediction))
             if pending.count - next > delay {
                 arrive(pending[next])
                 next += 1
@@ -63,5 +69,14 @@ public struct PrequentialEvaluation: Sendable {
             next += 1
         }
         return (metrics, pipeline, model)
+    }
+
+    /// Runs a binary stream through a feature pipeline and a logistic regression, test-then-train.
+    public func run(
+        _ examples: some Sequence<Example>,
+        pipeline: FeaturePipeline,
+        model: LogisticRegression
+    ) -> (metrics: BinaryMetrics, pipeline: FeaturePipeline, model: LogisticRegression) {
+        run(examples, pipeline: pipeline, model: model, metrics: BinaryMetrics.self)
     }
 }

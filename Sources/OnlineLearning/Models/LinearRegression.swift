@@ -1,0 +1,78 @@
+// MARK: - LinearRegression
+
+/// Linear regression learned online with plain SGD on the squared loss, as river's
+/// `linear_model.LinearRegression()` with its defaults: weights and intercept start at 0, both learn at a constant
+/// rate (0.01), no regularization.
+///
+/// With prediction `ŷ = w·x + b` and `g = 2(ŷ − y)` (river's `Squared` loss gradient), learning updates
+/// `b -= interceptLearningRate · g` and `w -= learningRate · g · x`.
+public struct LinearRegression: OnlineModel, Hashable, Codable {
+    /// The weights, one per vector slot.
+    public private(set) var weights: [Double]
+    /// The intercept.
+    public private(set) var intercept: Double
+    /// The weights' learning rate. Default: 0.01.
+    public var learningRate: Double
+    /// The intercept's learning rate. Default: 0.01.
+    public var interceptLearningRate: Double
+    /// How many examples it has learned from.
+    public private(set) var examplesSeen: Int
+
+    /// Makes an untrained model for vectors of `dimension` slots.
+    public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double = 0.01) {
+        precondition(dimension > 0, "A model needs at least one input, not \(dimension).")
+        weights = Array(repeating: 0, count: dimension)
+        intercept = 0
+        self.learningRate = learningRate
+        self.interceptLearningRate = interceptLearningRate
+        examplesSeen = 0
+    }
+
+    /// The predicted value.
+    public func predictValue(_ x: [Float]) -> Double {
+        precondition(x.count == weights.count, "Expected a vector of \(weights.count), got \(x.count).")
+        var total = intercept
+        for index in weights.indices { total += weights[index] * Double(x[index]) }
+        return total
+    }
+
+    /// Takes one SGD step on the example.
+    public mutating func learn(_ x: [Float], target: Double) {
+        let gradient = 2 * (predictValue(x) - target)
+        intercept -= interceptLearningRate * gradient
+        let step = learningRate * gradient
+        for index in weights.indices where x[index] != 0 {
+            weights[index] -= step * Double(x[index])
+        }
+        examplesSeen += 1
+    }
+}
+
+// MARK: - RegressionMetrics
+
+/// Mean absolute error and root mean squared error, accumulated one prediction at a time.
+public struct RegressionMetrics: PrequentialMetrics, Hashable {
+    /// How many predictions were scored.
+    public private(set) var count = 0
+    /// The sum of absolute errors.
+    public private(set) var totalAbsoluteError = 0.0
+    /// The sum of squared errors.
+    public private(set) var totalSquaredError = 0.0
+
+    /// Makes empty metrics.
+    public init() {}
+
+    /// Scores one prediction.
+    public mutating func update(target: Double, prediction: Double) {
+        count += 1
+        let error = prediction - target
+        totalAbsoluteError += abs(error)
+        totalSquaredError += error * error
+    }
+
+    /// The mean absolute error (0 before any).
+    public var meanAbsoluteError: Double { count > 0 ? totalAbsoluteError / Double(count) : 0 }
+
+    /// The root mean squared error (0 before any).
+    public var rootMeanSquaredError: Double { count > 0 ? (totalSquaredError / Double(count)).squareRoot() : 0 }
+}

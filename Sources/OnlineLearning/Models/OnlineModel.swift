@@ -1,0 +1,38 @@
+// MARK: - OnlineModel
+
+/// A model that predicts from a feature vector and learns one example at a time.
+public protocol OnlineModel: Sendable {
+    /// The model's output: the probability of class 1 for a binary classifier, the predicted value for a regressor.
+    func predictValue(_ x: [Float]) -> Double
+    /// Learns one example; `target` is 0 or 1 for a binary classifier, the true value for a regressor.
+    mutating func learn(_ x: [Float], target: Double)
+    /// How many examples it has learned from.
+    var examplesSeen: Int { get }
+}
+
+// MARK: - PrequentialMetrics
+
+/// Metrics that score one prediction at a time.
+public protocol PrequentialMetrics: Sendable {
+    /// Empty metrics.
+    init()
+    /// Scores one prediction (the model's ``OnlineModel/predictValue(_:)``) against the true target.
+    mutating func update(target: Double, prediction: Double)
+    /// How many predictions were scored.
+    var count: Int { get }
+}
+
+extension LogisticRegression: OnlineModel {
+    /// The probability of class 1.
+    public func predictValue(_ x: [Float]) -> Double { predictProbability(x) }
+
+    /// Learns a 0/1 target.
+    public mutating func learn(_ x: [Float], target: Double) { learn(x, label: target == 1 ? 1 : 0) }
+}
+
+extension BinaryMetrics: PrequentialMetrics {
+    /// Scores a probability of class 1 against a 0/1 target.
+    public mutating func update(target: Double, prediction: Double) {
+        update(label: target == 1 ? 1 : 0, probability: prediction)
+    }
+}
