@@ -17,6 +17,12 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
     public let schema: FeatureSchema
     /// Running statistics of each numeric feature, in ``FeatureSchema/numericFeatures`` order.
     public private(set) var statistics: [RunningStatistics]
+    /// Numeric values ``learn(_:)`` left out because they would overflow the statistics (e.g. ±1e300).
+    public private(set) var valuesRefused = 0
+
+    /// A standardized value is clamped to ± this many standard deviations, so one absurd input cannot put an
+    /// infinite number in the vector. Real data never comes near it.
+    public static let standardizedLimit = 1e6
 
     /// Makes a pipeline with no statistics yet.
     /// - Throws: ``FeatureSchemaError`` if the schema cannot be used.
@@ -50,7 +56,8 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
             case .numeric:
                 switch Self.number(value, name: feature.name, issues: &issues) {
                 case .some(let number):
-                    vector[numericIndex] = Float(statistics[numericIndex].standardized(number))
+                    let standardized = statistics[numericIndex].standardized(number)
+                    vector[numericIndex] = Float(min(max(standardized, -Self.standardizedLimit), Self.standardizedLimit))
                 case .none:
                     vector[numericCount + numericIndex] = 1
                 }
@@ -74,12 +81,13 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
         return EncodedFeatures(vector: vector, issues: issues)
     }
 
-    /// Updates the running statistics with one request's numeric values (missing and non-finite ones are skipped).
+    /// Updates the running statistics with one request's numeric values (missing and non-finite ones are skipped;
+    /// values that would overflow them are counted in ``valuesRefused``).
     public mutating func learn(_ features: FeatureMap) {
         var numericIndex = 0
         for feature in schema.features where feature.kind == .numeric {
             if case .number(let number) = features[feature.name] ?? .missing, number.isFinite {
-                statistics[numericIndex].update(number)
+                if !statistics[numericIndex].update(number) { valuesRefused += 1 }
             }
             numericIndex += 1
         }

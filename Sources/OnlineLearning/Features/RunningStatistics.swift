@@ -20,12 +20,20 @@ public struct RunningStatistics: Sendable, Hashable, Codable {
         self.sumOfSquaredDeviations = sumOfSquaredDeviations
     }
 
-    /// Adds one value.
-    public mutating func update(_ value: Double) {
-        count += 1
+    /// Adds one value, unless it would make the statistics overflow (a value near ±1.8e308, or one whose squared
+    /// deviation is not representable); such a value leaves them unchanged.
+    /// - Returns: whether the value was added.
+    @discardableResult
+    public mutating func update(_ value: Double) -> Bool {
+        let newCount = count + 1
         let delta = value - mean
-        mean += delta / Double(count)
-        sumOfSquaredDeviations += delta * (value - mean)
+        let newMean = mean + delta / Double(newCount)
+        let newDeviations = sumOfSquaredDeviations + delta * (value - newMean)
+        guard value.isFinite, newMean.isFinite, newDeviations.isFinite else { return false }
+        count = newCount
+        mean = newMean
+        sumOfSquaredDeviations = newDeviations
+        return true
     }
 
     /// The population variance (divided by n, as river's `StandardScaler` and `numpy.var` use); 0 before two values.

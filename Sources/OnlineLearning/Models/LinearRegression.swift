@@ -17,6 +17,8 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
     public var interceptLearningRate: Double
     /// How many examples it has learned from.
     public private(set) var examplesSeen: Int
+    /// How many examples it refused: a NaN or infinite target or vector value. Refused examples change nothing.
+    public private(set) var examplesRefused: Int = 0
 
     /// Makes an untrained model for vectors of `dimension` slots.
     public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double = 0.01) {
@@ -38,6 +40,10 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
 
     /// Takes one SGD step on the example.
     public mutating func learn(_ x: [Float], target: Double) {
+        guard target.isFinite, x.allSatisfy(\.isFinite) else {
+            examplesRefused += 1
+            return
+        }
         let gradient = 2 * (predictValue(x) - target)
         intercept -= interceptLearningRate * gradient
         let step = learningRate * gradient

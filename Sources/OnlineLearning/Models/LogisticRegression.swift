@@ -18,6 +18,9 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
     public var interceptLearningRate: Double
     /// How many examples it has learned from.
     public private(set) var examplesSeen: Int
+    /// How many examples it refused: a target other than 0 or 1, or a vector with a NaN or infinite value. Refused
+    /// examples change nothing, so no weight can become NaN.
+    public private(set) var examplesRefused: Int = 0
 
     /// Makes an untrained model for vectors of `dimension` slots.
     public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double = 0.01) {
@@ -52,8 +55,13 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
     /// - Parameters:
     ///   - x: the feature vector.
     ///   - label: 0 or 1.
+    ///   A label other than 0 or 1, or a vector with a NaN or infinite value, is refused and counted in
+    ///   ``examplesRefused`` instead (labels and features are user data: no trap, no NaN weight).
     public mutating func learn(_ x: [Float], label: Int) {
-        precondition(label == 0 || label == 1, "LogisticRegression learns binary labels 0 and 1, not \(label).")
+        guard label == 0 || label == 1, x.allSatisfy(\.isFinite) else {
+            examplesRefused += 1
+            return
+        }
         let gradient = Self.sigmoid(score(x)) - Double(label)
         intercept -= interceptLearningRate * gradient
         let step = learningRate * gradient

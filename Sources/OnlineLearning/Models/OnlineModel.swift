@@ -4,7 +4,8 @@
 public protocol OnlineModel: Sendable {
     /// The model's output: the probability of class 1 for a binary classifier, the predicted value for a regressor.
     func predictValue(_ x: [Float]) -> Double
-    /// Learns one example; `target` is 0 or 1 for a binary classifier, the true value for a regressor.
+    /// Learns one example; `target` is 0 or 1 for a binary classifier, the true value for a regressor. An example a
+    /// model cannot use (a target outside its classes, a non-finite value) is refused and counted, never learned.
     mutating func learn(_ x: [Float], target: Double)
     /// How many examples it has learned from.
     var examplesSeen: Int { get }
@@ -26,8 +27,10 @@ extension LogisticRegression: OnlineModel {
     /// The probability of class 1.
     public func predictValue(_ x: [Float]) -> Double { predictProbability(x) }
 
-    /// Learns a 0/1 target.
-    public mutating func learn(_ x: [Float], target: Double) { learn(x, label: target == 1 ? 1 : 0) }
+    /// Learns a 0/1 target; any other target is refused (``LogisticRegression/examplesRefused``).
+    public mutating func learn(_ x: [Float], target: Double) {
+        learn(x, label: target == 1 ? 1 : target == 0 ? 0 : -1)
+    }
 }
 
 extension BinaryMetrics: PrequentialMetrics {
