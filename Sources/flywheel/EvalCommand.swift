@@ -14,8 +14,9 @@ struct EvalCommand: ParsableCommand {
             Every row is a request: the model predicts it from the features as they are then, and learns its label \
             --delay rows later (0: at once), as the data sets' README defines the protocol. Numeric features are \
             standardized with running statistics, categorical ones one-hot encoded by hashing (see the schema). \
-            Binary streams use logistic regression and print accuracy and log loss; regression streams use linear \
-            regression and print MAE and RMSE; both print throughput.
+            Binary streams use logistic regression and print accuracy (overall and over the last 1,000 requests), \
+            log loss, ROC AUC and macro F1; regression streams use linear regression and print MAE, RMSE and R²; \
+            both print throughput.
 
             Example: flywheel eval --data streams/data/sea_abrupt.csv --schema streams/sea_abrupt.schema.json --delay 1000
             """
@@ -71,27 +72,34 @@ struct EvalCommand: ParsableCommand {
         let evaluation = PrequentialEvaluation(delay: delay)
         let modelName: String
         let scores: String
+        var end = clock.now
         switch task {
         case .binary:
             modelName = "logistic regression"
             let model = LogisticRegression(
                 dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
-            let metrics = evaluation.run(examples, pipeline: pipeline, model: model).metrics
+            let metrics = evaluation.run(
+                examples, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self).metrics
+            end = clock.now
             scores = """
-                accuracy   \(String(format: "%.4f", metrics.accuracy))
-                log loss   \(String(format: "%.4f", metrics.logLoss))
+                accuracy   \(String(format: "%.4f", metrics.overall.accuracy))   (last 1,000: \
+                \(String(format: "%.4f", metrics.recentAccuracy.value)))
+                log loss   \(String(format: "%.4f", metrics.overall.logLoss))
+                ROC AUC    \(String(format: "%.4f", metrics.rocAUC.value))
+                macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
                 """
         case .regression:
             modelName = "linear regression"
             let model = LinearRegression(
                 dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
             let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: RegressionMetrics.self).metrics
+            end = clock.now
             scores = """
                 MAE        \(String(format: "%.4f", metrics.meanAbsoluteError))
                 RMSE       \(String(format: "%.4f", metrics.rootMeanSquaredError))
+                R²         \(String(format: "%.4f", metrics.rSquared))
                 """
         }
-        let end = clock.now
         let seconds = (end - start) / .seconds(1)
         let learnSeconds = (end - parsed) / .seconds(1)
         print("""

@@ -53,32 +53,3 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
         examplesSeen += 1
     }
 }
-
-// MARK: - RegressionMetrics
-
-/// Mean absolute error and root mean squared error, accumulated one prediction at a time.
-public struct RegressionMetrics: PrequentialMetrics, Hashable {
-    /// How many predictions were scored.
-    public private(set) var count = 0
-    /// The sum of absolute errors.
-    public private(set) var totalAbsoluteError = 0.0
-    /// The sum of squared errors.
-    public private(set) var totalSquaredError = 0.0
-
-    /// Makes empty metrics.
-    public init() {}
-
-    /// Scores one prediction.
-    public mutating func update(target: Double, prediction: Double) {
-        count += 1
-        let error = prediction - target
-        totalAbsoluteError += abs(error)
-        totalSquaredError += error * error
-    }
-
-    /// The mean absolute error (0 before any).
-    public var meanAbsoluteError: Double { count > 0 ? totalAbsoluteError / Double(count) : 0 }
-
-    /// The root mean squared error (0 before any).
-    public var rootMeanSquaredError: Double { count > 0 ? (totalSquaredError / Double(count)).squareRoot() : 0 }
-}
