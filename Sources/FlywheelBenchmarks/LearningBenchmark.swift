@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import OnlineLearning
+
+// MARK: - LearningBenchmark
+
+/// `flywheel-bench learning`: prequential logistic regression, Flywheel against river, same stream, same protocol,
+/// in one run.
+struct LearningBenchmark: AsyncParsableCommand {
+    /// Help text.
+    static let configuration = CommandConfiguration(
+        commandName: "learning",
+        abstract: "Prequential logistic regression: Flywheel vs river on the same CSV stream, side by side.",
+        discussion: """
+            Both sides parse the CSV, then for every row predict, and learn the label --delay rows later \
+            (../shared/data/README.md's protocol). Flywheel runs in this process; river 0.26.1 runs \
+            scripts/reference/river_prequential.py (pip install river==0.26.1). Speed is requests per second of \
+            process CPU time, parsing included; accuracy and log loss are printed too, so the run is also a check.
+            """
+    )
+
+    /// The stream.
+    @Option(help: ArgumentHelp("The labelled CSV stream.", valueName: "path"))
+    var data = "streams/data/sea_abrupt.csv"
+
+    /// Its metadata.
+    @Option(help: ArgumentHelp("The stream's .meta.json (features and target).", valueName: "path"))
+    var meta = "streams/data/sea_abrupt.meta.json"
+
+    /// The label delay.
+    @Option(help: "How many requests later each label arrives.")
+    var delay = 1000
+
+    /// Categorical hashing width.
+    @Option(help: "Hashed buckets for categorical features.")
+    var hashWidth = 256
+
+    /// The Python interpreter.
+    @Option(help: "The Python that has river installed.")
+    var python = "python3"
+
+    /// Runs both sides and prints the comparison.
+    func run() async throws {
+        guard let metaData = FileManager.default.contents(atPath: meta) else {
+            throw ValidationError("--meta \(meta): no such file")
+        }
+        var schema = try JSONDecoder().decode(FeatureSchema.self, from: metaData)
+        schema.hashWidth = schema.categoricalFeatures.isEmpty ? 1 : hashWidth
+        let target = (try? JSONSerialization.jsonObject(with: metaData) as? [String: Any])?["target"] as? String ?? "target"
+
+        let cpuStart = Self.processCPUSeconds()
+        guard let csv = FileManager.default.contents(atPath: data) else {
+            throw ValidationError("--data \(data): no such file")
+        }
+        let examples = try CSVExamples.parse(String(decoding: csv, as: UTF8.self), schema: schema, target: target)
+        let pipeline = try FeaturePipeline(schema: schema)
+        let ours = PrequentialEvaluation(delay: delay).run(
+            examples, pipeline: pipeline, model: LogisticRegression(dimension: pipeline.dimension)).metrics
+        let ourSeconds = Self.processCPUSeconds() - cpuStart
+
+        let river = try runRiver()
+        let ourRate = Double(ours.count) / ourSeconds
+        let riverRate = river.requests / river.cpuSeconds
+        print("Prequential logistic regression on \(data), label delay \(delay) (CPU time, parsing included)")
+        print("")
+        print("| | Flywheel | river 0.26.1 | Flywheel ÷ river |")
+        print("|---|---:|---:|---:|")
+        print("| requests/s | \(Int(ourRate)) | \(Int(riverRate)) | \(String(format: "%.1f", ourRate / riverRate))× (goal ≥ 30×) |")
+        print("| accuracy | \(String(format: "%.4f", ours.accuracy)) | \(String(format: "%.4f", river.accuracy)) | \(String(format: "%+.4f", ours.accuracy - river.accuracy)) |")
+        print("| log loss | \(String(format: "%.4f", ours.logLoss)) | \(String(format: "%.4f", river.logLoss)) | \(String(format: "%+.4f", ours.logLoss - river.logLoss)) |")
+    }
+
+    /// River's figures from the reference script.
+    private struct RiverResult: Decodable {
+        let accuracy: Double
+        let logLoss: Double
+        let requests: Double
+        let cpuSeconds: Double
+    }
+
+    private func runRiver() throws -> RiverResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, "scripts/reference/river_prequential.py", data, meta, String(delay)]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let result = try? JSONDecoder().decode(RiverResult.self, from: data) else {
+            throw ValidationError(
+                "river's side failed (is it installed? pip install river==0.26.1): \(errorText.suffix(400))")
+        }
+        return result
+    }
+
+    /// CPU seconds this process has used (`CLOCK_PROCESS_CPUTIME_ID`).
+    private static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
