@@ -43,6 +43,12 @@ let package = Package(
             dependencies: [],
             swiftSettings: strictSettings
         ),
+        // MARK: Event contracts (streams/schemas), Codable
+        .target(
+            name: "FlywheelEvents",
+            dependencies: ["OnlineLearning"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "KafkaTransport",
             dependencies: [
@@ -86,6 +92,11 @@ let package = Package(
         .testTarget(
             name: "OnlineLearningTests",
             dependencies: ["OnlineLearning"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FlywheelEventsTests",
+            dependencies: ["FlywheelEvents", "OnlineLearning"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Flywheel needs from Debian, if it is missing.
+# Installs what Flywheel needs from Debian (and Python's jsonschema for the contract tests), if it is missing.
 # Safe to run again; needs root or sudo for apt-get.
 set -euo pipefail
 
@@ -15,6 +15,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c "import jsonschema, referencing" 2>/dev/null; then
+    echo "install-deps: installing jsonschema (validates the event contracts in the tests)"
+    python3 -m pip install --quiet jsonschema
 fi
 
 for library in rdkafka openblas sqlite3; do

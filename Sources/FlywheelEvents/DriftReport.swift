@@ -1,0 +1,86 @@
+// MARK: - DriftReport
+
+/// One model's window of joined examples (`drift-report.schema.json`; topic `flywheel.drift`, key: the model id).
+public struct DriftReport: Codable, Sendable, Hashable {
+    /// The window the report covers.
+    public struct Window: Codable, Sendable, Hashable {
+        /// First example's label time.
+        public var fromTs: Double
+        /// Last example's label time.
+        public var toTs: Double
+        /// How many joined examples.
+        public var examples: Int
+
+        /// Makes a window.
+        public init(fromTs: Double, toTs: Double, examples: Int) {
+            self.fromTs = fromTs
+            self.toTs = toTs
+            self.examples = examples
+        }
+    }
+
+    /// A drift detector's state.
+    public struct Detector: Codable, Sendable, Hashable {
+        /// Its state.
+        public enum State: String, Codable, Sendable, Hashable { case stable, warning, drift }
+        /// The detector's name (`ADWIN`, `PageHinkley`, …).
+        public var name: String
+        /// Its state at the end of the window.
+        public var state: State
+
+        /// Makes a detector entry.
+        public init(name: String, state: State) {
+            self.name = name
+            self.state = state
+        }
+    }
+
+    /// A per-feature drift statistic.
+    public struct FeatureDrift: Codable, Sendable, Hashable {
+        /// The feature.
+        public var name: String
+        /// The statistic (`PSI`, `KS`, …).
+        public var statistic: String
+        /// Its value.
+        public var value: Double
+        /// The alarm threshold.
+        public var threshold: Double
+        /// Whether the value crossed it.
+        public var drifted: Bool
+
+        /// Makes a feature entry.
+        public init(name: String, statistic: String, value: Double, threshold: Double, drifted: Bool) {
+            self.name = name
+            self.statistic = statistic
+            self.value = value
+            self.threshold = threshold
+            self.drifted = drifted
+        }
+    }
+
+    /// The model.
+    public var model: ModelReference
+    /// When the report was made.
+    public var ts: Double
+    /// The window.
+    public var window: Window
+    /// Windowed metrics by name (`accuracy`, `logLoss`, `mae`, …).
+    public var metrics: [String: Double]
+    /// Detector states.
+    public var detectors: [Detector]
+    /// Feature drift statistics.
+    public var features: [FeatureDrift]
+
+    /// Makes a report.
+    public init(
+        model: ModelReference, ts: Double, window: Window, metrics: [String: Double], detectors: [Detector],
+        features: [FeatureDrift]
+    ) {
+        self.model = model
+        self.ts = ts
+        self.window = window
+        self.metrics = metrics
+        self.detectors = detectors
+        self.features = features
+    }
+}

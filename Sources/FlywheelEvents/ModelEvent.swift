@@ -1,0 +1,69 @@
+// MARK: - ModelEvent
+
+/// A change to the set of models (`model-event.schema.json`; topic `flywheel.models`, key: the model id).
+public struct ModelEvent: Codable, Sendable, Hashable {
+    /// What happened.
+    public enum Kind: String, Codable, Sendable, Hashable {
+        /// A new version of a model, with its weights.
+        case version
+        /// A shadow became the champion.
+        case promotion
+        /// A champion was replaced by the one it had replaced.
+        case rollback
+    }
+
+    /// What happened.
+    public var kind: Kind
+    /// When, in seconds since 1970.
+    public var ts: Double
+    /// The model version concerned (the new version, or the new champion).
+    public var model: ModelReference
+    /// The weights as a base64 ``OnlineLearning/ModelBlob`` (versions only).
+    public var weights: String?
+    /// The champion it replaces (promotions and rollbacks).
+    public var replaces: ModelReference?
+    /// The decision's evidence, e.g. samples, statistic, threshold (promotions and rollbacks).
+    public var evidence: [String: EvidenceValue]?
+
+    /// Makes a model event.
+    public init(
+        kind: Kind, ts: Double, model: ModelReference, weights: String? = nil, replaces: ModelReference? = nil,
+        evidence: [String: EvidenceValue]? = nil
+    ) {
+        self.kind = kind
+        self.ts = ts
+        self.model = model
+        self.weights = weights
+        self.replaces = replaces
+        self.evidence = evidence
+    }
+}
+
+// MARK: - EvidenceValue
+
+/// One piece of evidence for a promotion or rollback: a number or a text.
+public enum EvidenceValue: Codable, Sendable, Hashable {
+    /// A number (a statistic, a count, a threshold).
+    case number(Double)
+    /// A text (the test's name, a note).
+    case text(String)
+
+    /// Decodes a JSON number or string.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
+    }
+
+    /// Encodes as a JSON number or string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .number(let number): try container.encode(number)
+        case .text(let text): try container.encode(text)
+        }
+    }
+}
