@@ -59,6 +59,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: The services
+        .target(
+            name: "Flywheel",
+            dependencies: [
+                "FlywheelEvents",
+                "KafkaTransport",
+                "OnlineLearning",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "flywheel",
@@ -92,6 +105,15 @@ let package = Package(
         .testTarget(
             name: "OnlineLearningTests",
             dependencies: ["OnlineLearning"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FlywheelTests",
+            dependencies: [
+                "Flywheel", "FlywheelEvents", "KafkaTransport", "OnlineLearning",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,118 @@
+import FlywheelEvents
+import Foundation
+import KafkaTransport
+import Logging
+import OnlineLearning
+import ServiceLifecycle
+import Synchronization
+
+// MARK: - InferenceEngine
+
+/// Serves predictions: reads request batches from a ``KafkaTransport/KafkaConsumer``, scores the champion and every
+/// shadow on each request, publishes one ``PredictionEvent`` per request keyed by its id, sends malformed requests
+/// to the dead-letter topic with the reason, and only then marks the batch processed (offsets stored) — so a
+/// request is never committed before its prediction or dead letter is delivered (at least once).
+///
+/// - Important: the consumer and producer are services of their own; run them in the same `ServiceGroup`, before
+///   this one. The engine ends when the consumer's messages end (on shutdown).
+public final class InferenceEngine: Service, Sendable {
+    /// Topic names and retry settings.
+    public struct Configuration: Sendable {
+        /// Where predictions go. Default: `flywheel.predictions`.
+        public var predictionsTopic = "flywheel.predictions"
+        /// Where malformed requests go. Default: `flywheel.dead-letter`.
+        public var deadLetterTopic = "flywheel.dead-letter"
+        /// How often a batch whose output was not all delivered is sent again before the engine gives up.
+        /// Default: 5.
+        public var deliveryAttempts = 5
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let models: LiveModels
+    private let configuration: Configuration
+    private let logger: Logger
+    private let counters = EngineCounters()
+
+    /// Makes an engine.
+    public init(
+        consumer: KafkaConsumer, producer: KafkaProducer, models: LiveModels, configuration: Configuration = .init(),
+        logger: Logger
+    ) {
+        self.consumer = consumer
+        self.producer = producer
+        self.models = models
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Requests served and requests dead-lettered so far.
+    public var statistics: (served: Int, deadLettered: Int) { counters.values }
+
+    /// Serves until the consumer's messages end.
+    /// - Throws: ``KafkaTransport/KafkaError`` when output cannot be delivered after the configured attempts.
+    public func run() async throws {
+        for await batch in consumer.messages {
+            try await serve(batch)
+        }
+    }
+
+    /// Scores one batch, delivers everything it produces, then stores the batch's offsets.
+    func serve(_ batch: [KafkaConsumerMessage]) async throws {
+        let set = models.snapshot
+        let now = Date().timeIntervalSince1970
+        var outgoing: [KafkaOutgoingMessage] = []
+        outgoing.reserveCapacity(batch.count)
+        var deadLettered = 0
+        for message in batch {
+            do throws(EventDecodingError) {
+                let request = try EventDecoding.decode(RequestEvent.self, from: message.value)
+                let prediction = PredictionEvent(
+                    requestId: request.id, ts: request.ts, champion: set.champion.output(for: request.features),
+                    shadows: set.shadows.map { $0.output(for: request.features) })
+                outgoing.append(KafkaOutgoingMessage(
+                    topic: configuration.predictionsTopic, key: Array(request.id.utf8), value: EventDecoding.encode(prediction)))
+            } catch {
+                deadLettered += 1
+                let letter = DeadLetterEvent(
+                    reason: error.reason,
+                    source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
+                    key: message.key, value: message.value, ts: now)
+                outgoing.append(KafkaOutgoingMessage(
+                    topic: configuration.deadLetterTopic, key: message.key, value: EventDecoding.encode(letter)))
+            }
+        }
+        try await deliverAll(outgoing)
+        consumer.storeOffsets(for: batch)
+        counters.add(served: batch.count - deadLettered, deadLettered: deadLettered)
+    }
+
+    /// Delivers every message, resending the ones that failed, with backoff.
+    private func deliverAll(_ messages: [KafkaOutgoingMessage]) async throws {
+        var pending = messages
+        for attempt in 1...configuration.deliveryAttempts {
+            let reports = try await producer.deliver(pending)
+            let failed = zip(pending, reports).filter { !$0.1.isDelivered }
+            if failed.isEmpty { return }
+            logger.warning("\(failed.count) outputs not delivered; sending again", metadata: ["flywheel.attempt": "\(attempt)"])
+            pending = failed.map(\.0)
+            try await Task.sleep(for: .milliseconds(100 * attempt))
+        }
+        throw KafkaError(
+            code: .message,
+            reason: "\(pending.count) predictions or dead letters could not be delivered after \(configuration.deliveryAttempts) attempts; offsets were not stored",
+            isRetriable: true)
+    }
+}
+
+/// Counters shared between the engine's task and readers.
+final class EngineCounters: Sendable {
+    private let state = Mutex<(served: Int, deadLettered: Int)>((0, 0))
+    var values: (served: Int, deadLettered: Int) { state.withLock { $0 } }
+    func add(served: Int, deadLettered: Int) {
+        state.withLock { $0.served += served; $0.deadLettered += deadLettered }
+    }
+}

@@ -1,0 +1,61 @@
+import FlywheelEvents
+import OnlineLearning
+import Synchronization
+
+// MARK: - ServedModel
+
+/// A model version ready to score: its name, its feature pipeline and its weights.
+public struct ServedModel: Sendable, Hashable {
+    /// Which model and version this is.
+    public var reference: ModelReference
+    /// The pipeline that turns a request into the model's vector (its statistics as of this version).
+    public var pipeline: FeaturePipeline
+    /// The model.
+    public var model: LogisticRegression
+
+    /// Pairs a model with its pipeline.
+    public init(reference: ModelReference, pipeline: FeaturePipeline, model: LogisticRegression) {
+        self.reference = reference
+        self.pipeline = pipeline
+        self.model = model
+    }
+
+    /// Scores one request.
+    public func output(for features: FeatureMap) -> ModelOutput {
+        let probability = model.predictProbability(pipeline.transform(features).vector)
+        return ModelOutput(model: reference, answer: probability > 0.5 ? 1 : 0, probabilities: [1 - probability, probability])
+    }
+}
+
+// MARK: - ModelSet
+
+/// The champion and its shadows at one moment: an immutable value, swapped whole.
+public struct ModelSet: Sendable, Hashable {
+    /// The model whose answers are served.
+    public var champion: ServedModel
+    /// Challengers whose answers are recorded, never served.
+    public var shadows: [ServedModel]
+
+    /// Makes a set.
+    public init(champion: ServedModel, shadows: [ServedModel] = []) {
+        self.champion = champion
+        self.shadows = shadows
+    }
+}
+
+// MARK: - LiveModels
+
+/// Holds the current ``ModelSet``. Readers take the whole set at once, so a batch is scored by one consistent
+/// champion and shadows even while a promotion swaps the set.
+public final class LiveModels: Sendable {
+    private let current: Mutex<ModelSet>
+
+    /// Starts with `initial`.
+    public init(_ initial: ModelSet) { current = Mutex(initial) }
+
+    /// The set to score with now.
+    public var snapshot: ModelSet { current.withLock { $0 } }
+
+    /// Replaces the set (a new shadow version, a promotion, a rollback).
+    public func replace(with models: ModelSet) { current.withLock { $0 = models } }
+}
