@@ -48,15 +48,18 @@ public struct PredictionEvent: Codable, Sendable, Hashable {
     public var requestId: String
     /// The request's timestamp.
     public var ts: Double
+    /// The features as scored, so the joiner can hand the trainer exactly what the models saw.
+    public var features: FeatureMap
     /// The served answer.
     public var champion: ModelOutput
     /// The shadows' answers.
     public var shadows: [ModelOutput]
 
     /// Makes a prediction event.
-    public init(requestId: String, ts: Double, champion: ModelOutput, shadows: [ModelOutput]) {
+    public init(requestId: String, ts: Double, features: FeatureMap, champion: ModelOutput, shadows: [ModelOutput]) {
         self.requestId = requestId
         self.ts = ts
+        self.features = features
         self.champion = champion
         self.shadows = shadows
     }

@@ -48,7 +48,7 @@ struct EventContractTests {
                 id: "sea_abrupt:0", ts: 1_700_000_000, features: ["x0": .number(6.3943), "c": .string("a"), "m": .missing]))),
             ("label.schema.json", EventDecoding.encode(LabelEvent(id: "sea_abrupt:0", ts: 1_700_000_001.0005, label: 0))),
             ("prediction.schema.json", EventDecoding.encode(PredictionEvent(
-                requestId: "sea_abrupt:0", ts: 1_700_000_000,
+                requestId: "sea_abrupt:0", ts: 1_700_000_000, features: ["x0": .number(6.3943), "c": .missing],
                 champion: ModelOutput(model: Self.champion, answer: 1, probabilities: [0.2, 0.8]),
                 shadows: [ModelOutput(model: Self.shadow, answer: 0, probabilities: [0.6, 0.4])]))),
             ("example.schema.json", EventDecoding.encode(JoinedExample(
@@ -113,7 +113,7 @@ struct EventContractTests {
 
     @Test func eventsRoundTrip() throws {
         let prediction = PredictionEvent(
-            requestId: "r", ts: 1, champion: ModelOutput(model: Self.champion, answer: 2.5), shadows: [])
+            requestId: "r", ts: 1, features: [:], champion: ModelOutput(model: Self.champion, answer: 2.5), shadows: [])
         #expect(try EventDecoding.decode(PredictionEvent.self, from: EventDecoding.encode(prediction)) == prediction)
         let letter = DeadLetterEvent(
             reason: "x", source: .init(topic: "t", partition: 0, offset: 1), key: nil, value: [0, 255], ts: 0)

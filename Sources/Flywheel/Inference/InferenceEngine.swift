@@ -71,7 +71,7 @@ public final class InferenceEngine: Service, Sendable {
             do throws(EventDecodingError) {
                 let request = try EventDecoding.decode(RequestEvent.self, from: message.value)
                 let prediction = PredictionEvent(
-                    requestId: request.id, ts: request.ts, champion: set.champion.output(for: request.features),
+                    requestId: request.id, ts: request.ts, features: request.features, champion: set.champion.output(for: request.features),
                     shadows: set.shadows.map { $0.output(for: request.features) })
                 outgoing.append(KafkaOutgoingMessage(
                     topic: configuration.predictionsTopic, key: Array(request.id.utf8), value: EventDecoding.encode(prediction)))

@@ -1,0 +1,89 @@
+import FlywheelEvents
+
+// MARK: - JoinState
+
+/// Joins predictions with labels by request id, whichever comes first, within a window: a plain value driven by
+/// events and by the time passed in, so tests replay it exactly.
+///
+/// A prediction waits up to ``window`` for its label and a label up to ``window`` for its prediction; what is still
+/// unmatched then is dropped and counted (``Counters/unlabeledPredictions``, ``Counters/orphanedLabels``). A request
+/// joined once is remembered for another window, so a prediction or label delivered again (after a crash) is
+/// counted as a duplicate instead of being joined twice.
+public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Instant: Sendable {
+    /// What the join has done so far.
+    public struct Counters: Sendable, Hashable {
+        /// Examples emitted.
+        public var joined = 0
+        /// Predictions whose label never came within the window.
+        public var unlabeledPredictions = 0
+        /// Labels whose prediction never came within the window (or that came too late).
+        public var orphanedLabels = 0
+        /// Predictions or labels seen again for a request already joined, ignored.
+        public var duplicates = 0
+    }
+
+    /// How long either side waits for the other.
+    public let window: Duration
+    /// The counters.
+    public private(set) var counters = Counters()
+
+    private var predictions: [String: (event: PredictionEvent, expires: Instant)] = [:]
+    private var labels: [String: (event: LabelEvent, expires: Instant)] = [:]
+    private var joined: [String: Instant] = [:]
+
+    /// Makes an empty join.
+    public init(window: Duration) {
+        precondition(window > .zero, "A join window must be positive, not \(window).")
+        self.window = window
+    }
+
+    /// How many predictions and labels are waiting.
+    public var pending: (predictions: Int, labels: Int) { (predictions.count, labels.count) }
+
+    /// Takes a prediction; returns the joined example if its label was waiting.
+    public mutating func receive(_ prediction: PredictionEvent, at now: Instant) -> JoinedExample? {
+        let id = prediction.requestId
+        if joined[id] != nil || predictions[id] != nil {
+            counters.duplicates += 1
+            return nil
+        }
+        if let label = labels.removeValue(forKey: id) {
+            return join(prediction, label.event, at: now)
+        }
+        predictions[id] = (prediction, now.advanced(by: window))
+        return nil
+    }
+
+    /// Takes a label; returns the joined example if its prediction was waiting.
+    public mutating func receive(_ label: LabelEvent, at now: Instant) -> JoinedExample? {
+        let id = label.id
+        if joined[id] != nil || labels[id] != nil {
+            counters.duplicates += 1
+            return nil
+        }
+        if let prediction = predictions.removeValue(forKey: id) {
+            return join(prediction.event, label, at: now)
+        }
+        labels[id] = (label, now.advanced(by: window))
+        return nil
+    }
+
+    /// Drops what has waited longer than the window, counting it.
+    public mutating func expire(at now: Instant) {
+        let lostPredictions = predictions.filter { $0.value.expires <= now }.map(\.key)
+        for id in lostPredictions { predictions[id] = nil }
+        counters.unlabeledPredictions += lostPredictions.count
+        let lostLabels = labels.filter { $0.value.expires <= now }.map(\.key)
+        for id in lostLabels { labels[id] = nil }
+        counters.orphanedLabels += lostLabels.count
+        joined = joined.filter { $0.value > now }
+    }
+
+    private mutating func join(_ prediction: PredictionEvent, _ label: LabelEvent, at now: Instant) -> JoinedExample {
+        counters.joined += 1
+        joined[prediction.requestId] = now.advanced(by: window)
+        return JoinedExample(
+            requestId: prediction.requestId, requestTs: prediction.ts, labelTs: label.ts, features: prediction.features,
+            label: label.label, predictions: [prediction.champion] + prediction.shadows)
+    }
+}

@@ -1,0 +1,94 @@
+import Flywheel
+import FlywheelEvents
+import Foundation
+import KafkaTransport
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The feedback joiner on the embedded broker: labels before or after their predictions are joined exactly once,
+/// malformed labels are dead-lettered, and both models are scored.
+@Suite("Feedback joiner on the embedded broker")
+struct FeedbackJoinerTests {
+    @Test func joinsPredictionsAndLabelsInEitherOrder() async throws {
+        let logger = InferenceEngineTests.logger
+        let broker = try EmbeddedBroker(logger: logger)
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        var configuration = FeedbackJoiner<ContinuousClock>.Configuration()
+        configuration.predictionsTopic = "predictions-\(suffix)"
+        configuration.labelsTopic = "labels-\(suffix)"
+        configuration.examplesTopic = "examples-\(suffix)"
+        configuration.deadLetterTopic = "dead-\(suffix)"
+        for topic in [configuration.predictionsTopic, configuration.labelsTopic, configuration.examplesTopic, configuration.deadLetterTopic] {
+            try broker.createTopic(topic, partitions: 2)
+        }
+        let client = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
+        let champion = ModelReference(id: "logreg", version: 1), shadow = ModelReference(id: "fresh", version: 1)
+        func prediction(_ index: Int) -> KafkaOutgoingMessage {
+            let event = PredictionEvent(
+                requestId: "r\(index)", ts: Double(index), features: ["x": .number(Double(index))],
+                champion: ModelOutput(model: champion, answer: 1, probabilities: [0.4, 0.6]),
+                shadows: [ModelOutput(model: shadow, answer: 0, probabilities: [0.7, 0.3])])
+            return KafkaOutgoingMessage(topic: configuration.predictionsTopic, key: "r\(index)", value: EventDecoding.encode(event))
+        }
+        func label(_ index: Int) -> KafkaOutgoingMessage {
+            KafkaOutgoingMessage(
+                topic: configuration.labelsTopic, key: "r\(index)",
+                value: EventDecoding.encode(LabelEvent(id: "r\(index)", ts: Double(index) + 1, label: Double(index % 2))))
+        }
+        // Labels 0..<100 first, then every prediction, then labels 100..<480; 20 requests never get one.
+        var input = (0..<100).map(label) + (0..<500).map(prediction) + (100..<480).map(label)
+        input.append(KafkaOutgoingMessage(topic: configuration.labelsTopic, key: "bad", value: Array(#"{"id": "x"}"#.utf8)))
+
+        let seeder = try KafkaProducer(configuration: .init(client: client), logger: logger)
+        let producer = try KafkaProducer(configuration: .init(client: client), logger: logger)
+        let consumer = try KafkaConsumer(configuration: .init(client: client, groupID: "joiner-\(suffix)"), logger: logger)
+        try await consumer.assign((0..<2).flatMap { partition in
+            [configuration.predictionsTopic, configuration.labelsTopic].map {
+                KafkaTopicPartitionOffset(topic: $0, partition: partition, offset: KafkaTopicPartitionOffset.beginning)
+            }
+        })
+        let reader = try KafkaConsumer(configuration: .init(client: client, groupID: "reader-\(suffix)"), logger: logger)
+        try await reader.assign((0..<2).flatMap { partition in
+            [configuration.examplesTopic, configuration.deadLetterTopic].map {
+                KafkaTopicPartitionOffset(topic: $0, partition: partition, offset: KafkaTopicPartitionOffset.beginning)
+            }
+        })
+        let joiner = FeedbackJoiner(consumer: consumer, producer: producer, configuration: configuration, clock: ContinuousClock(), logger: logger)
+
+        var examples: [String: Int] = [:]
+        var deadLetters: [DeadLetterEvent] = []
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in [seeder, producer, consumer, reader] as [any Service] { group.addTask { try await service.run() } }
+            group.addTask { try await joiner.run() }
+            #expect(try await seeder.deliver(input).allSatisfy { $0.isDelivered })
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            for await batch in reader.messages {
+                for message in batch {
+                    if let example = try? EventDecoding.decode(JoinedExample.self, from: message.value) {
+                        examples[example.requestId, default: 0] += 1
+                        #expect(example.features == ["x": .number(example.requestTs)], "features as scored")
+                        #expect(example.predictions.map(\.model) == [champion, shadow])
+                    } else if let letter = try? EventDecoding.decode(DeadLetterEvent.self, from: message.value) {
+                        deadLetters.append(letter)
+                    }
+                }
+                if examples.count >= 480 && deadLetters.count >= 1 || ContinuousClock.now > deadline { break }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
+        #expect(examples.count == 480)
+        #expect(examples.values.allSatisfy { $0 == 1 }, "each request joined once")
+        #expect(Set(examples.keys) == Set((0..<480).map { "r\($0)" }))
+        #expect(deadLetters.count == 1 && deadLetters[0].reason.contains("missing field"))
+        #expect(joiner.counters.joined == 480)
+        #expect(joiner.pending.predictions == 20, "the 20 unlabelled requests still wait within the window")
+        #expect(joiner.counters.unlabeledPredictions == 0)
+        let board = joiner.scoreboard
+        #expect(board.entries[champion]?.overall.count == 480)
+        #expect(abs((board.entries[champion]?.overall.accuracy ?? 0) - 0.5) < 1e-12)  // always says 1; half the labels are 1
+        #expect(abs((board.entries[shadow]?.overall.accuracy ?? 0) - 0.5) < 1e-12)
+    }
+}
