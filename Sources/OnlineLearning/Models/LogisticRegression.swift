@@ -5,17 +5,11 @@ import Foundation
 /// Binary logistic regression learned online with plain SGD, as river's `linear_model.LogisticRegression()` with its
 /// defaults: weights and intercept start at 0, both learn at a constant rate (0.01), no regularization.
 ///
-/// Learning from `(x, y)` with raw score `s = w·x + b` and `g = σ(s) − y` (the log loss gradient) updates
-/// `b -= interceptLearningRate · g` and `w -= learningRate · g · x`.
+/// Learning from `(x, y)` with raw score `s = w·x + b` takes an SGD step (``LinearWeights``) with the log loss
+/// gradient `g = σ(s) − y`.
 public struct LogisticRegression: Sendable, Hashable, Codable {
-    /// The weights, one per vector slot.
-    public private(set) var weights: [Double]
-    /// The intercept.
-    public private(set) var intercept: Double
-    /// The weights' learning rate. Default: 0.01.
-    public var learningRate: Double
-    /// The intercept's learning rate. Default: 0.01.
-    public var interceptLearningRate: Double
+    /// The weights, intercept and learning rates.
+    public private(set) var linear: LinearWeights
     /// How many examples it has learned from.
     public private(set) var examplesSeen: Int
     /// How many examples it refused: a target other than 0 or 1, or a vector with a NaN or infinite value. Refused
@@ -24,26 +18,29 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
 
     /// Makes an untrained model for vectors of `dimension` slots.
     public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double = 0.01) {
-        precondition(dimension > 0, "A model needs at least one input, not \(dimension).")
-        weights = Array(repeating: 0, count: dimension)
-        intercept = 0
-        self.learningRate = learningRate
-        self.interceptLearningRate = interceptLearningRate
+        linear = LinearWeights(dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
         examplesSeen = 0
     }
 
     /// Restores a saved model (``ModelBlob``).
     init(weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double, examplesSeen: Int) {
-        self.weights = weights
-        self.intercept = intercept
-        self.learningRate = learningRate
-        self.interceptLearningRate = interceptLearningRate
+        linear = LinearWeights(
+            weights: weights, intercept: intercept, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
         self.examplesSeen = examplesSeen
     }
 
+    /// The weights, one per vector slot.
+    public var weights: [Double] { linear.weights }
+    /// The intercept.
+    public var intercept: Double { linear.intercept }
+    /// The weights' learning rate. Default: 0.01.
+    public var learningRate: Double { linear.learningRate }
+    /// The intercept's learning rate. Default: 0.01.
+    public var interceptLearningRate: Double { linear.interceptLearningRate }
+
     /// The probability that the label is 1.
     public func predictProbability(_ x: [Float]) -> Double {
-        Self.sigmoid(score(x))
+        Self.sigmoid(linear.score(x))
     }
 
     /// The more likely class: 1 when the probability is above one half.
@@ -62,20 +59,8 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
             examplesRefused += 1
             return
         }
-        let gradient = Self.sigmoid(score(x)) - Double(label)
-        intercept -= interceptLearningRate * gradient
-        let step = learningRate * gradient
-        for index in weights.indices where x[index] != 0 {
-            weights[index] -= step * Double(x[index])
-        }
+        linear.step(x, gradient: Self.sigmoid(linear.score(x)) - Double(label))
         examplesSeen += 1
-    }
-
-    private func score(_ x: [Float]) -> Double {
-        precondition(x.count == weights.count, "Expected a vector of \(weights.count), got \(x.count).")
-        var total = intercept
-        for index in weights.indices { total += weights[index] * Double(x[index]) }
-        return total
     }
 
     /// The logistic function, computed without overflow for large |s|.

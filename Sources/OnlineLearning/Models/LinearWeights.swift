@@ -1,0 +1,49 @@
+// MARK: - LinearWeights
+
+/// The weights and intercept of a linear model, with the plain SGD step that logistic and linear regression share.
+///
+/// A step with loss gradient `g` (with respect to the raw score) updates `b -= interceptLearningRate · g` and
+/// `w -= learningRate · g · x`, as river's linear models do with `optim.SGD`.
+public struct LinearWeights: Sendable, Hashable, Codable {
+    /// The weights, one per vector slot.
+    public private(set) var weights: [Double]
+    /// The intercept.
+    public private(set) var intercept: Double
+    /// The weights' learning rate.
+    public var learningRate: Double
+    /// The intercept's learning rate.
+    public var interceptLearningRate: Double
+
+    /// Zero weights for vectors of `dimension` slots.
+    init(dimension: Int, learningRate: Double, interceptLearningRate: Double) {
+        precondition(dimension > 0, "A model needs at least one input, not \(dimension).")
+        self.init(
+            weights: Array(repeating: 0, count: dimension), intercept: 0, learningRate: learningRate,
+            interceptLearningRate: interceptLearningRate)
+    }
+
+    /// Restores saved weights.
+    init(weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double) {
+        self.weights = weights
+        self.intercept = intercept
+        self.learningRate = learningRate
+        self.interceptLearningRate = interceptLearningRate
+    }
+
+    /// `w·x + b`.
+    func score(_ x: [Float]) -> Double {
+        precondition(x.count == weights.count, "Expected a vector of \(weights.count), got \(x.count).")
+        var total = intercept
+        for index in weights.indices { total += weights[index] * Double(x[index]) }
+        return total
+    }
+
+    /// One SGD step for a loss whose gradient with respect to the score is `gradient`.
+    mutating func step(_ x: [Float], gradient: Double) {
+        intercept -= interceptLearningRate * gradient
+        let scaled = learningRate * gradient
+        for index in weights.indices where x[index] != 0 {
+            weights[index] -= scaled * Double(x[index])
+        }
+    }
+}
