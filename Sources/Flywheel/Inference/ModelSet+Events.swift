@@ -1,0 +1,46 @@
+import FlywheelEvents
+import Foundation
+import OnlineLearning
+
+extension ModelSet {
+    /// The set after a `version` event: the shadow with that model id takes the new weights (or joins the shadows if
+    /// it is new); a version of the champion's id replaces the champion. Older or equal versions change nothing.
+    /// - Throws: ``ModelEventError`` when the event carries no weights or weights that do not load for the
+    ///   champion's feature schema.
+    public func applying(_ event: ModelEvent) throws(ModelEventError) -> ModelSet {
+        guard event.kind == .version else { return self }
+        guard let text = event.weights, let bytes = Data(base64Encoded: text) else {
+            throw ModelEventError("version \(event.model) carries no readable weights")
+        }
+        let loaded: (pipeline: FeaturePipeline, model: LogisticRegression)
+        do {
+            loaded = try ModelBlob.decode(Array(bytes), expectedSchema: champion.pipeline.schema)
+        } catch {
+            throw ModelEventError("version \(event.model) does not load: \(error.reason)")
+        }
+        let served = ServedModel(reference: event.model, pipeline: loaded.pipeline, model: loaded.model)
+        var next = self
+        if event.model.id == champion.reference.id {
+            if event.model.version > champion.reference.version { next.champion = served }
+        } else if let index = shadows.firstIndex(where: { $0.reference.id == event.model.id }) {
+            if event.model.version > shadows[index].reference.version { next.shadows[index] = served }
+        } else {
+            next.shadows.append(served)
+        }
+        return next
+    }
+}
+
+// MARK: - ModelEventError
+
+/// A model event that cannot be applied; the live models stay as they were.
+public struct ModelEventError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Why, as a sentence.
+    public let reason: String
+
+    /// Makes an error.
+    public init(_ reason: String) { self.reason = reason }
+
+    /// `ModelEventError: <reason>`.
+    public var description: String { "ModelEventError: \(reason)" }
+}

@@ -1,0 +1,75 @@
+import FlywheelEvents
+import Foundation
+import KafkaTransport
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+// MARK: - IncrementalTrainer
+
+/// Trains the shadows on the joined-examples topic and publishes their new versions on the models topic (keyed by
+/// model id), storing offsets only after the versions are delivered. Malformed examples go to the dead-letter
+/// topic with the reason.
+public final class IncrementalTrainer: Service, Sendable {
+    /// Topics.
+    public struct Configuration: Sendable {
+        /// Where model versions go. Default: `flywheel.models`.
+        public var modelsTopic = "flywheel.models"
+        /// Where malformed examples go. Default: `flywheel.dead-letter`.
+        public var deadLetterTopic = "flywheel.dead-letter"
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let configuration: Configuration
+    private let logger: Logger
+    private let trainer: Mutex<ShadowTrainer>
+
+    /// Makes a trainer service around a ``ShadowTrainer``.
+    public init(
+        consumer: KafkaConsumer, producer: KafkaProducer, trainer: ShadowTrainer, configuration: Configuration = .init(),
+        logger: Logger
+    ) {
+        self.consumer = consumer
+        self.producer = producer
+        self.trainer = Mutex(trainer)
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The shadows as trained so far.
+    public var shadows: [ServedModel] { trainer.withLock { $0.shadows } }
+
+    /// Trains until the consumer's messages end.
+    public func run() async throws {
+        for await batch in consumer.messages {
+            let now = Date().timeIntervalSince1970
+            var outgoing: [KafkaOutgoingMessage] = []
+            for message in batch {
+                do throws(EventDecodingError) {
+                    let example = try EventDecoding.decode(JoinedExample.self, from: message.value)
+                    let events = trainer.withLock { $0.learn(example, ts: now) }
+                    for event in events {
+                        logger.info("New shadow version", metadata: ["flywheel.model.version": "\(event.model)"])
+                        outgoing.append(KafkaOutgoingMessage(
+                            topic: configuration.modelsTopic, key: Array(event.model.id.utf8), value: EventDecoding.encode(event)))
+                    }
+                } catch {
+                    let letter = DeadLetterEvent(
+                        reason: error.reason, source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
+                        key: message.key, value: message.value, ts: now)
+                    outgoing.append(KafkaOutgoingMessage(
+                        topic: configuration.deadLetterTopic, key: message.key, value: EventDecoding.encode(letter)))
+                }
+            }
+            let reports = try await producer.deliver(outgoing)
+            guard reports.allSatisfy({ $0.isDelivered }) else {
+                throw KafkaError(code: .message, reason: "model versions were not all delivered; offsets were not stored", isRetriable: true)
+            }
+            consumer.storeOffsets(for: batch)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Flywheel
+import FlywheelEvents
+import Foundation
+import OnlineLearning
+import Testing
+
+/// Training shadows on joined examples, publishing versions, and the live model set picking them up.
+@Suite("Shadow trainer")
+struct ShadowTrainerTests {
+    static let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric), .init(name: "b", kind: .numeric)], hashWidth: 1)
+
+    /// `label = a + b > 1` on a fixed pseudo-random sequence.
+    static func example(_ index: Int) -> JoinedExample {
+        let a = Double((index * 37) % 100) / 100, b = Double((index * 61 + 13) % 100) / 100
+        return JoinedExample(
+            requestId: "r\(index)", requestTs: Double(index), labelTs: Double(index) + 1,
+            features: ["a": .number(a), "b": .number(b)], label: a + b > 1 ? 1 : 0, predictions: [])
+    }
+
+    static func champion() throws -> ServedModel {
+        var pipeline = try FeaturePipeline(schema: schema)
+        var model = LogisticRegression(dimension: pipeline.dimension)
+        for index in 0..<300 {
+            let example = example(index)
+            pipeline.learn(example.features)
+            model.learn(pipeline.transform(example.features).vector, target: example.label)
+        }
+        return ServedModel(reference: ModelReference(id: "champion", version: 4), pipeline: pipeline, model: model)
+    }
+
+    @Test func shadowsStartFromTheChampionOrFromNothing() throws {
+        let champion = try Self.champion()
+        let tuned = ShadowTrainer.fineTuned(from: champion, id: "tuned")
+        let fresh = try ShadowTrainer.fresh(like: champion, id: "fresh")
+        #expect(tuned.model == champion.model && tuned.pipeline == champion.pipeline)
+        #expect(tuned.reference == ModelReference(id: "tuned", version: 1))
+        #expect(fresh.model.weights.allSatisfy { $0 == 0 } && fresh.model.examplesSeen == 0)
+    }
+
+    @Test func versionsArePublishedEveryNExamplesWithTheirWeights() throws {
+        let champion = try Self.champion()
+        var trainer = ShadowTrainer(
+            shadows: [ShadowTrainer.fineTuned(from: champion, id: "tuned"), try ShadowTrainer.fresh(like: champion, id: "fresh")],
+            publishEvery: 100)
+        var events: [ModelEvent] = []
+        for index in 300..<500 { events += trainer.learn(Self.example(index), ts: Double(index)) }
+        #expect(events.map(\.model) == [
+            ModelReference(id: "tuned", version: 2), ModelReference(id: "fresh", version: 2),
+            ModelReference(id: "tuned", version: 3), ModelReference(id: "fresh", version: 3),
+        ])
+        #expect(events.allSatisfy { $0.kind == .version })
+        // The last version of each shadow carries exactly its current weights.
+        for shadow in trainer.shadows {
+            let event = try #require(events.last { $0.model.id == shadow.reference.id })
+            let weights = try #require(event.weights)
+            let bytes = try #require(Data(base64Encoded: weights))
+            let loaded = try ModelBlob.decode(Array(bytes), expectedSchema: Self.schema)
+            #expect(loaded.model == shadow.model && loaded.pipeline == shadow.pipeline)
+        }
+        // The fresh shadow has learned the concept.
+        let fresh = trainer.shadows[1]
+        let correct = (500..<700).filter { index in
+            let example = Self.example(index)
+            return (fresh.model.predictProbability(fresh.pipeline.transform(example.features).vector) > 0.5 ? 1.0 : 0.0) == example.label
+        }.count
+        #expect(correct > 160, "fresh shadow right on \(correct) of 200")
+    }
+
+    @Test func liveModelsPickUpNewVersions() throws {
+        let champion = try Self.champion()
+        var trainer = ShadowTrainer(shadows: [try ShadowTrainer.fresh(like: champion, id: "fresh")], publishEvery: 50)
+        var events: [ModelEvent] = []
+        for index in 0..<100 { events += trainer.learn(Self.example(index), ts: 0) }
+        let live = LiveModels(ModelSet(champion: champion))
+        for event in events { live.replace(with: try live.snapshot.applying(event)) }
+        #expect(live.snapshot.shadows.map(\.reference) == [ModelReference(id: "fresh", version: 3)])
+        #expect(live.snapshot.shadows[0].model == trainer.shadows[0].model)
+        // An older version arriving late changes nothing.
+        #expect(try live.snapshot.applying(events[0]) == live.snapshot)
+        // A version of the champion's id replaces the champion.
+        var promotedWeights = events[1]
+        promotedWeights.model = ModelReference(id: "champion", version: 5)
+        #expect(try live.snapshot.applying(promotedWeights).champion.reference.version == 5)
+        // Weights that do not load leave the set as it was, with a reason.
+        var broken = events[1]
+        broken.weights = "AAAA"
+        #expect(throws: ModelEventError.self) { try live.snapshot.applying(broken) }
+    }
+}
