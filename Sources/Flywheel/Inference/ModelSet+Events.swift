@@ -44,3 +44,18 @@ public struct ModelEventError: Error, Sendable, Hashable, CustomStringConvertibl
     /// `ModelEventError: <reason>`.
     public var description: String { "ModelEventError: \(reason)" }
 }
+
+extension ModelSet {
+    /// The set after a promotion or rollback: the winning shadow becomes champion and the old champion stays on as a
+    /// shadow (so it can win back). Models are matched by id (a shadow may have published newer versions since); a
+    /// decision naming a model the set does not hold changes nothing.
+    public func applying(_ decision: PromotionRule.Decision) -> ModelSet {
+        guard let index = shadows.firstIndex(where: { $0.reference.id == decision.winner.id }),
+            champion.reference.id == decision.loser.id
+        else { return self }
+        var next = self
+        next.champion = shadows[index]
+        next.shadows[index] = champion
+        return next
+    }
+}

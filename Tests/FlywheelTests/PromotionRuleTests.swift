@@ -1,0 +1,88 @@
+import Flywheel
+import FlywheelEvents
+import OnlineLearning
+import Testing
+
+/// The first promotion rule, replayed with exact expectations.
+@Suite("Promotion rule")
+struct PromotionRuleTests {
+    static let champion = ModelReference(id: "champion", version: 1)
+    static let challenger = ModelReference(id: "challenger", version: 7)
+
+    /// Request `index`: label alternates 1, 0; `servedRight`/`shadowRight` say whether each model is right.
+    static func example(_ index: Int, served: ModelReference, shadow: ModelReference, servedRight: Bool, shadowRight: Bool) -> JoinedExample {
+        let label = index % 2 == 0 ? 1.0 : 0.0
+        func output(_ model: ModelReference, right: Bool) -> ModelOutput {
+            let p = (label == 1) == right ? 0.9 : 0.1
+            return ModelOutput(model: model, answer: p > 0.5 ? 1 : 0, probabilities: [1 - p, p])
+        }
+        return JoinedExample(
+            requestId: "r\(index)", requestTs: 0, labelTs: 0, features: [:], label: label,
+            predictions: [output(served, right: servedRight), output(shadow, right: shadowRight)])
+    }
+
+    @Test func promotesAtTheFirstSampleWhereTheMarginHolds() {
+        var rule = PromotionRule(minimumSamples: 100, margin: 0.05)
+        var decision: PromotionRule.Decision?
+        var decidedAt: Int?
+        for index in 0..<1000 where decision == nil {
+            // Champion right 60% of the time, challenger 70%.
+            decision = rule.record(Self.example(
+                index, served: Self.champion, shadow: Self.challenger,
+                servedRight: index % 10 < 6, shadowRight: index % 10 < 7))
+            if decision != nil { decidedAt = index }
+        }
+        #expect(decidedAt == 99, "the first moment with 100 shared requests")
+        #expect(decision?.kind == .promotion)
+        #expect(decision?.winner == Self.challenger && decision?.loser == Self.champion)
+        #expect(decision?.samples == 100)
+        #expect(decision.map { abs($0.winnerAccuracy - 0.7) < 1e-12 && abs($0.loserAccuracy - 0.6) < 1e-12 } == true)
+        #expect(decision?.evidence["samples"] == .number(100))
+    }
+
+    @Test func noPromotionWithoutTheMargin() {
+        var rule = PromotionRule(minimumSamples: 100, margin: 0.05)
+        for index in 0..<5000 {
+            // 62% against 60%: better, but not by the margin.
+            let decision = rule.record(Self.example(
+                index, served: Self.champion, shadow: Self.challenger,
+                servedRight: index % 50 < 30, shadowRight: index % 50 < 31))
+            #expect(decision == nil)
+        }
+    }
+
+    @Test func aPromotedChampionThatTrailsIsRolledBack() {
+        var rule = PromotionRule(minimumSamples: 100, margin: 0.05)
+        for index in 0..<100 {
+            _ = rule.record(Self.example(index, served: Self.champion, shadow: Self.challenger,
+                                         servedRight: index % 10 < 6, shadowRight: index % 10 < 7))
+        }
+        // Now the challenger serves and the old champion shadows it, and does better by 20 points.
+        var rollback: PromotionRule.Decision?
+        for index in 100..<400 where rollback == nil {
+            rollback = rule.record(Self.example(index, served: Self.challenger, shadow: Self.champion,
+                                                servedRight: index % 10 < 5, shadowRight: index % 10 < 7))
+        }
+        #expect(rollback?.kind == .rollback)
+        #expect(rollback?.winner == Self.champion && rollback?.loser == Self.challenger)
+    }
+
+    @Test func modelSetSwapsChampionAndShadow() throws {
+        let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 1)
+        let pipeline = try FeaturePipeline(schema: schema)
+        let served = ServedModel(reference: Self.champion, pipeline: pipeline, model: LogisticRegression(dimension: pipeline.dimension))
+        var better = LogisticRegression(dimension: pipeline.dimension)
+        better.learn([1, 0, 0], label: 1)
+        let shadow = ServedModel(reference: ModelReference(id: "challenger", version: 9), pipeline: pipeline, model: better)
+        let set = ModelSet(champion: served, shadows: [shadow])
+        let decision = PromotionRule.Decision(
+            kind: .promotion, winner: Self.challenger, loser: Self.champion, samples: 100, winnerAccuracy: 0.7, loserAccuracy: 0.6)
+        let promoted = set.applying(decision)
+        #expect(promoted.champion == shadow, "matched by id: the shadow's newest version serves")
+        #expect(promoted.shadows == [served])
+        let unknown = PromotionRule.Decision(
+            kind: .promotion, winner: ModelReference(id: "nobody", version: 1), loser: Self.champion, samples: 1,
+            winnerAccuracy: 1, loserAccuracy: 0)
+        #expect(set.applying(unknown) == set)
+    }
+}
