@@ -3,12 +3,20 @@ import Foundation
 import OnlineLearning
 
 extension ModelSet {
-    /// The set after a `version` event: the shadow with that model id takes the new weights (or joins the shadows if
-    /// it is new); a version of the champion's id replaces the champion. Older or equal versions change nothing.
-    /// - Throws: ``ModelEventError`` when the event carries no weights or weights that do not load for the
-    ///   champion's feature schema.
+    /// The set after a model event. A `version`: the shadow with that model id takes the new weights (or joins the
+    /// shadows if it is new), a version of the champion's id replaces the champion; older or equal versions change
+    /// nothing. A `promotion` or `rollback`: the named shadow becomes champion and the champion it `replaces` stays
+    /// on as a shadow (matched by id).
+    /// - Throws: ``ModelEventError`` when a version carries no weights or weights that do not load for the
+    ///   champion's feature schema, or a promotion does not say which champion it replaces.
     public func applying(_ event: ModelEvent) throws(ModelEventError) -> ModelSet {
-        guard event.kind == .version else { return self }
+        if event.kind != .version {
+            guard let replaced = event.replaces else {
+                throw ModelEventError("\(event.kind.rawValue) of \(event.model) does not say which champion it replaces")
+            }
+            return applying(PromotionRule.Decision(
+                kind: event.kind, winner: event.model, loser: replaced, samples: 0, winnerAccuracy: 0, loserAccuracy: 0))
+        }
         guard let text = event.weights, let bytes = Data(base64Encoded: text) else {
             throw ModelEventError("version \(event.model) carries no readable weights")
         }
