@@ -90,3 +90,23 @@ struct JoinStateTests {
         #expect(board.entries[Self.model]?.recent.value == 0.5)  // last two: wrong, right
     }
 }
+
+@Suite("Join state expiry order")
+struct JoinStateExpiryTests {
+    /// A request joined before its deadline is not counted as lost when that deadline passes, and a duplicate that
+    /// arrives after the joined memory expired waits again as a fresh entry.
+    @Test func joinedEntriesAreNotCountedAsLostAtTheirOldDeadline() {
+        var join = JoinState<ContinuousClock.Instant>(window: .seconds(10))
+        _ = join.receive(JoinStateTests.prediction("a"), at: JoinStateTests.at(0))
+        _ = join.receive(JoinStateTests.label("a"), at: JoinStateTests.at(5))
+        join.expire(at: JoinStateTests.at(12))  // the prediction's old deadline (10) has passed
+        #expect(join.counters.unlabeledPredictions == 0)
+        #expect(join.receive(JoinStateTests.label("a"), at: JoinStateTests.at(13)) == nil)
+        #expect(join.counters.duplicates == 1, "joined memory lasts until 15")
+        join.expire(at: JoinStateTests.at(15))
+        #expect(join.receive(JoinStateTests.label("a"), at: JoinStateTests.at(16)) == nil)
+        #expect(join.pending == (0, 1), "after the memory expired, a late label waits as a new one")
+        join.expire(at: JoinStateTests.at(26))
+        #expect(join.counters.orphanedLabels == 1)
+    }
+}

@@ -68,35 +68,48 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
     private func handle(_ batch: [KafkaConsumerMessage]) async throws {
         let now = clock.now
         var outgoing: [KafkaOutgoingMessage] = []
+        // Decode first, then update the join under one lock for the whole batch.
+        var events: [Incoming] = []
+        events.reserveCapacity(batch.count)
         for message in batch {
             do throws(EventDecodingError) {
-                let example: JoinedExample?
                 if message.topic == configuration.labelsTopic {
-                    let label = try EventDecoding.decode(LabelEvent.self, from: message.value)
-                    example = state.withLock { $0.join.receive(label, at: now) }
+                    events.append(.label(try EventDecoding.decode(LabelEvent.self, from: message.value)))
                 } else {
-                    let prediction = try EventDecoding.decode(PredictionEvent.self, from: message.value)
-                    example = state.withLock { $0.join.receive(prediction, at: now) }
-                }
-                if let example {
-                    state.withLock { $0.scoreboard.record(example) }
-                    outgoing.append(KafkaOutgoingMessage(
-                        topic: configuration.examplesTopic, key: Array(example.requestId.utf8),
-                        value: EventDecoding.encode(example)))
+                    events.append(.prediction(try EventDecoding.decode(PredictionEvent.self, from: message.value)))
                 }
             } catch {
-                let letter = DeadLetterEvent(
-                    reason: error.reason, source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
-                    key: message.key, value: message.value, ts: Date().timeIntervalSince1970)
-                outgoing.append(KafkaOutgoingMessage(
-                    topic: configuration.deadLetterTopic, key: message.key, value: EventDecoding.encode(letter)))
+                outgoing.append(BatchOutput.deadLetter(
+                    for: message, reason: error.reason, topic: configuration.deadLetterTopic,
+                    ts: Date().timeIntervalSince1970))
             }
         }
-        state.withLock { $0.join.expire(at: now) }
-        let reports = try await producer.deliver(outgoing)
-        guard reports.allSatisfy({ $0.isDelivered }) else {
-            throw KafkaError(code: .message, reason: "joined examples were not all delivered; offsets were not stored", isRetriable: true)
+        let examples: [JoinedExample] = state.withLock { state in
+            var examples: [JoinedExample] = []
+            for event in events {
+                let example: JoinedExample? = switch event {
+                case .prediction(let prediction): state.join.receive(prediction, at: now)
+                case .label(let label): state.join.receive(label, at: now)
+                }
+                if let example {
+                    state.scoreboard.record(example)
+                    examples.append(example)
+                }
+            }
+            state.join.expire(at: now)
+            return examples
         }
+        for example in examples {
+            outgoing.append(KafkaOutgoingMessage(
+                topic: configuration.examplesTopic, key: Array(example.requestId.utf8), value: EventDecoding.encode(example)))
+        }
+        try await BatchOutput.deliverAll(outgoing, through: producer, attempts: 1, logger: logger)
         consumer.storeOffsets(for: batch)
     }
+}
+
+/// A decoded event from either input topic.
+private enum Incoming {
+    case prediction(PredictionEvent)
+    case label(LabelEvent)
 }

@@ -9,6 +9,10 @@ import FlywheelEvents
 /// unmatched then is dropped and counted (``Counters/unlabeledPredictions``, ``Counters/orphanedLabels``). A request
 /// joined once is remembered for another window, so a prediction or label delivered again (after a crash) is
 /// counted as a duplicate instead of being joined twice.
+///
+/// Expiry looks only at the deadlines that have passed (a queue in the order they were set), so a large backlog of
+/// waiting requests costs nothing per batch.
+/// - Precondition: `now` never goes backwards between calls (pass a monotonic clock's instants).
 public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Instant: Sendable {
     /// What the join has done so far.
     public struct Counters: Sendable, Hashable {
@@ -30,6 +34,12 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
     private var predictions: [String: (event: PredictionEvent, expires: Instant)] = [:]
     private var labels: [String: (event: LabelEvent, expires: Instant)] = [:]
     private var joined: [String: Instant] = [:]
+    /// Every deadline set, in the order set. The window is fixed and time does not go back, so deadlines come out
+    /// in order and ``expire(at:)`` only looks at the front: O(expired), not O(waiting).
+    private var deadlines: [(id: String, kind: Side, expires: Instant)] = []
+    private var deadlinesHead = 0
+
+    private enum Side { case prediction, label, joined }
 
     /// Makes an empty join.
     public init(window: Duration) {
@@ -51,6 +61,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
             return join(prediction, label.event, at: now)
         }
         predictions[id] = (prediction, now.advanced(by: window))
+        deadlines.append((id, .prediction, now.advanced(by: window)))
         return nil
     }
 
@@ -65,23 +76,39 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
             return join(prediction.event, label, at: now)
         }
         labels[id] = (label, now.advanced(by: window))
+        deadlines.append((id, .label, now.advanced(by: window)))
         return nil
     }
 
     /// Drops what has waited longer than the window, counting it.
     public mutating func expire(at now: Instant) {
-        let lostPredictions = predictions.filter { $0.value.expires <= now }.map(\.key)
-        for id in lostPredictions { predictions[id] = nil }
-        counters.unlabeledPredictions += lostPredictions.count
-        let lostLabels = labels.filter { $0.value.expires <= now }.map(\.key)
-        for id in lostLabels { labels[id] = nil }
-        counters.orphanedLabels += lostLabels.count
-        joined = joined.filter { $0.value > now }
+        while deadlinesHead < deadlines.count, deadlines[deadlinesHead].expires <= now {
+            let (id, side, expires) = deadlines[deadlinesHead]
+            deadlinesHead += 1
+            // An entry joined (or re-armed) since this deadline was set is no longer its to drop.
+            switch side {
+            case .prediction where predictions[id]?.expires == expires:
+                predictions[id] = nil
+                counters.unlabeledPredictions += 1
+            case .label where labels[id]?.expires == expires:
+                labels[id] = nil
+                counters.orphanedLabels += 1
+            case .joined where joined[id] == expires:
+                joined[id] = nil
+            default:
+                break
+            }
+        }
+        if deadlinesHead > 1024 && deadlinesHead * 2 > deadlines.count {
+            deadlines.removeFirst(deadlinesHead)
+            deadlinesHead = 0
+        }
     }
 
     private mutating func join(_ prediction: PredictionEvent, _ label: LabelEvent, at now: Instant) -> JoinedExample {
         counters.joined += 1
         joined[prediction.requestId] = now.advanced(by: window)
+        deadlines.append((prediction.requestId, .joined, now.advanced(by: window)))
         return JoinedExample(
             requestId: prediction.requestId, requestTs: prediction.ts, labelTs: label.ts, features: prediction.features,
             label: label.label, predictions: [prediction.champion] + prediction.shadows)

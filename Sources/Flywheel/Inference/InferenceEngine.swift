@@ -77,34 +77,14 @@ public final class InferenceEngine: Service, Sendable {
                     topic: configuration.predictionsTopic, key: Array(request.id.utf8), value: EventDecoding.encode(prediction)))
             } catch {
                 deadLettered += 1
-                let letter = DeadLetterEvent(
-                    reason: error.reason,
-                    source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
-                    key: message.key, value: message.value, ts: now)
-                outgoing.append(KafkaOutgoingMessage(
-                    topic: configuration.deadLetterTopic, key: message.key, value: EventDecoding.encode(letter)))
+                outgoing.append(BatchOutput.deadLetter(
+                    for: message, reason: error.reason, topic: configuration.deadLetterTopic, ts: now))
             }
         }
-        try await deliverAll(outgoing)
+        try await BatchOutput.deliverAll(
+            outgoing, through: producer, attempts: configuration.deliveryAttempts, logger: logger)
         consumer.storeOffsets(for: batch)
         counters.add(served: batch.count - deadLettered, deadLettered: deadLettered)
-    }
-
-    /// Delivers every message, resending the ones that failed, with backoff.
-    private func deliverAll(_ messages: [KafkaOutgoingMessage]) async throws {
-        var pending = messages
-        for attempt in 1...configuration.deliveryAttempts {
-            let reports = try await producer.deliver(pending)
-            let failed = zip(pending, reports).filter { !$0.1.isDelivered }
-            if failed.isEmpty { return }
-            logger.warning("\(failed.count) outputs not delivered; sending again", metadata: ["flywheel.attempt": "\(attempt)"])
-            pending = failed.map(\.0)
-            try await Task.sleep(for: .milliseconds(100 * attempt))
-        }
-        throw KafkaError(
-            code: .message,
-            reason: "\(pending.count) predictions or dead letters could not be delivered after \(configuration.deliveryAttempts) attempts; offsets were not stored",
-            isRetriable: true)
     }
 }
 

@@ -58,17 +58,11 @@ public final class IncrementalTrainer: Service, Sendable {
                             topic: configuration.modelsTopic, key: Array(event.model.id.utf8), value: EventDecoding.encode(event)))
                     }
                 } catch {
-                    let letter = DeadLetterEvent(
-                        reason: error.reason, source: .init(topic: message.topic, partition: message.partition, offset: message.offset),
-                        key: message.key, value: message.value, ts: now)
-                    outgoing.append(KafkaOutgoingMessage(
-                        topic: configuration.deadLetterTopic, key: message.key, value: EventDecoding.encode(letter)))
+                    outgoing.append(BatchOutput.deadLetter(
+                        for: message, reason: error.reason, topic: configuration.deadLetterTopic, ts: now))
                 }
             }
-            let reports = try await producer.deliver(outgoing)
-            guard reports.allSatisfy({ $0.isDelivered }) else {
-                throw KafkaError(code: .message, reason: "model versions were not all delivered; offsets were not stored", isRetriable: true)
-            }
+            try await BatchOutput.deliverAll(outgoing, through: producer, attempts: 1, logger: logger)
             consumer.storeOffsets(for: batch)
         }
     }

@@ -50,8 +50,11 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
         let numericCount = statistics.count
         var numericIndex = 0
         var categoricalTokens: [String: String] = [:]
+        var present = 0
         for feature in schema.features {
-            let value = features[feature.name] ?? .missing
+            let found = features[feature.name]
+            if found != nil { present += 1 }
+            let value = found ?? .missing
             switch feature.kind {
             case .numeric:
                 switch Self.number(value, name: feature.name, issues: &issues) {
@@ -64,7 +67,7 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
                 numericIndex += 1
             case .categorical:
                 let token = Self.categoryToken(value)
-                categoricalTokens[feature.name] = token
+                if !schema.crosses.isEmpty { categoricalTokens[feature.name] = token }
                 vector[2 * numericCount + FeatureHashing.bucket("\(feature.name)=\(token)", width: schema.hashWidth)] += 1
             }
         }
@@ -74,9 +77,11 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
             let token = "\(cross[0])=\(left)&\(cross[1])=\(right)"
             vector[2 * numericCount + FeatureHashing.bucket(token, width: schema.hashWidth)] += 1
         }
-        let known = Set(schema.features.map(\.name))
-        for name in features.keys.sorted() where !known.contains(name) {
-            issues.append(.unknownFeature(name))
+        if features.count > present {  // only then can there be names the schema does not know
+            let known = Set(schema.features.map(\.name))
+            for name in features.keys.sorted() where !known.contains(name) {
+                issues.append(.unknownFeature(name))
+            }
         }
         return EncodedFeatures(vector: vector, issues: issues)
     }
