@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: C libraries (system packages from Debian)
@@ -59,12 +60,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: The registry: the only importer of SQLite (through GRDB)
+        .target(
+            name: "ModelRegistry",
+            dependencies: [
+                "FlywheelEvents",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: The services
         .target(
             name: "Flywheel",
             dependencies: [
                 "FlywheelEvents",
                 "KafkaTransport",
+                "ModelRegistry",
                 "OnlineLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,7 +88,10 @@ let package = Package(
         .executableTarget(
             name: "flywheel",
             dependencies: [
+                "Flywheel",
+                "FlywheelEvents",
                 "KafkaTransport",
+                "ModelRegistry",
                 "LinearAlgebra",
                 "OnlineLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -110,10 +125,15 @@ let package = Package(
         .testTarget(
             name: "FlywheelTests",
             dependencies: [
-                "Flywheel", "FlywheelEvents", "KafkaTransport", "OnlineLearning",
+                "Flywheel", "FlywheelEvents", "KafkaTransport", "ModelRegistry", "OnlineLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ModelRegistryTests",
+            dependencies: ["ModelRegistry", "FlywheelEvents"],
             swiftSettings: strictSettings
         ),
         .testTarget(

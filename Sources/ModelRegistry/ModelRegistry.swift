@@ -1,0 +1,114 @@
+import FlywheelEvents
+import Foundation
+import GRDB
+
+// MARK: - ModelRegistry
+
+/// The model registry in one SQLite file: every model version with its weights, aliases such as `champion`, an
+/// append-only audit log of promotions and rollbacks with their evidence, and the models-topic offsets the registry
+/// reflects (written in the same transaction as the events, so a restart resumes exactly where it stopped).
+///
+/// Recording is idempotent: the same event recorded twice (a redelivery after a crash) changes nothing the second
+/// time. docs/operations.md shows how to query the file with `sqlite3`.
+public final class ModelRegistry: Sendable {
+    /// The alias that names the serving model.
+    public static let championAlias = "champion"
+
+    private let database: DatabaseQueue
+    /// Where the file is.
+    public let path: String
+
+    /// Opens (or creates) the registry at `path` and brings its tables up to date.
+    /// - Throws: ``RegistryError`` naming the path when the file cannot be opened or migrated.
+    public init(path: String) throws(RegistryError) {
+        self.path = path
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try RegistrySchema.migrator.migrate(database)
+        } catch {
+            throw RegistryError("cannot open the registry at \(path): \(error)")
+        }
+    }
+
+    /// Records one model event: a version (with its weights), or a promotion or rollback (the audit log, and the
+    /// `champion` alias moves to the winner). Optionally stores the models-topic position the event came from, in the
+    /// same transaction.
+    /// - Returns: whether the event was new (false for a redelivered one).
+    @discardableResult
+    public func record(_ event: ModelEvent, actor: String, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
+        try write { db in
+            let inserted = try RegistryWrites.insert(event, actor: actor, in: db)
+            if let position { try RegistryWrites.store(position, in: db) }
+            return inserted
+        }
+    }
+
+    /// Names `model` the champion unless a champion is already recorded (the start of a fresh registry).
+    public func setInitialChampion(_ model: ModelReference, ts: Double) throws(RegistryError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO aliases (name, model_id, model_version, updated_ts) VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [Self.championAlias, model.id, model.version, ts])
+        }
+    }
+
+    /// The model an alias names, if any.
+    public func alias(_ name: String) throws(RegistryError) -> ModelReference? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT model_id, model_version FROM aliases WHERE name = ?", arguments: [name])
+                .map { ModelReference(id: $0["model_id"], version: $0["model_version"]) }
+        }
+    }
+
+    /// Every stored version of a model, oldest first.
+    public func versions(of modelID: String) throws(RegistryError) -> [StoredVersion] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT model_id, model_version, ts, weights FROM versions WHERE model_id = ? ORDER BY model_version",
+                arguments: [modelID]
+            ).map { StoredVersion(row: $0) }
+        }
+    }
+
+    /// How many versions are stored, over all models.
+    public func versionCount() throws(RegistryError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM versions") ?? 0 }
+    }
+
+    /// The audit log, oldest first.
+    public func auditLog() throws(RegistryError) -> [AuditEntry] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY sequence").map { AuditEntry(row: $0) }
+        }
+    }
+
+    /// The models-topic positions recorded so far: the next offset to read, per partition.
+    public func positions(topic: String) throws(RegistryError) -> [TopicPosition] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT topic, partition, next_offset FROM offsets WHERE topic = ? ORDER BY partition",
+                arguments: [topic]
+            ).map { TopicPosition(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"]) }
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(RegistryError) -> T {
+        do {
+            return try database.write(body)
+        } catch {
+            throw RegistryError("writing to the registry at \(path) failed: \(error)")
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(RegistryError) -> T {
+        do {
+            return try database.read(body)
+        } catch {
+            throw RegistryError("reading the registry at \(path) failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import GRDB
+
+// MARK: - RegistrySchema
+
+/// The registry's tables, created and upgraded by numbered migrations (never edit a shipped one; add the next).
+enum RegistrySchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-versions-aliases-audit-offsets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE versions (
+                        model_id TEXT NOT NULL,
+                        model_version INTEGER NOT NULL,
+                        ts REAL NOT NULL,
+                        weights BLOB NOT NULL,
+                        PRIMARY KEY (model_id, model_version)
+                    );
+                    CREATE TABLE aliases (
+                        name TEXT PRIMARY KEY,
+                        model_id TEXT NOT NULL,
+                        model_version INTEGER NOT NULL,
+                        updated_ts REAL NOT NULL
+                    );
+                    CREATE TABLE audit_log (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL CHECK (kind IN ('promotion', 'rollback')),
+                        ts REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        model_id TEXT NOT NULL,
+                        model_version INTEGER NOT NULL,
+                        replaces_id TEXT NOT NULL,
+                        replaces_version INTEGER NOT NULL,
+                        evidence TEXT NOT NULL,
+                        UNIQUE (kind, ts, model_id, model_version, replaces_id, replaces_version)
+                    );
+                    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    CREATE TABLE offsets (
+                        topic TEXT NOT NULL,
+                        partition INTEGER NOT NULL,
+                        next_offset INTEGER NOT NULL,
+                        PRIMARY KEY (topic, partition)
+                    );
+                    """)
+        }
+        return migrator
+    }
+}
