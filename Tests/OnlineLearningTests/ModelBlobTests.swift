@@ -77,9 +77,9 @@ struct ModelBlobTests {
             writer.write(ModelBlob.checksum(body))
             return body + writer.bytes
         }
-        let newer = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 2 }) }
+        let newer = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 3 }) }
         #expect(newer?.code == .unsupportedVersion)
-        #expect(newer?.reason.contains("version 2") == true)
+        #expect(newer?.reason.contains("version 3") == true)
         let unknown = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[6] = 9 }) }
         #expect(unknown?.code == .unknownModel)
     }

@@ -36,7 +36,7 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
             examplesRefused += 1
             return
         }
-        linear.step(x, gradient: 2 * (linear.score(x) - target))
+        linear.step(x, gradient: 2 * (linear.score(x) - target), t: examplesSeen)
         examplesSeen += 1
     }
 }

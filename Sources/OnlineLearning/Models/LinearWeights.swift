@@ -1,9 +1,13 @@
+import Foundation
+
 // MARK: - LinearWeights
 
 /// The weights and intercept of a linear model, with the plain SGD step that logistic and linear regression share.
 ///
 /// A step with loss gradient `g` (with respect to the raw score) updates `b -= interceptLearningRate · g` and
-/// `w -= learningRate · g · x`, as river's linear models do with `optim.SGD`.
+/// `w -= learningRate · g · x`, as river's linear models do with `optim.SGD`. A positive ``decayPower`` scales both
+/// rates at step `t` (from 0) by `1 / (1 + t)^decayPower` (scikit-learn's "invscaling" schedule): a model that
+/// settles on a stationary stream, and adapts more slowly after a drift.
 public struct LinearWeights: Sendable, Hashable, Codable {
     /// The weights, one per vector slot.
     public private(set) var weights: [Double]
@@ -13,6 +17,8 @@ public struct LinearWeights: Sendable, Hashable, Codable {
     public var learningRate: Double
     /// The intercept's learning rate.
     public var interceptLearningRate: Double
+    /// The schedule's power: 0 for constant rates.
+    public var decayPower: Double = 0
 
     /// Zero weights for vectors of `dimension` slots.
     init(dimension: Int, learningRate: Double, interceptLearningRate: Double) {
@@ -38,10 +44,17 @@ public struct LinearWeights: Sendable, Hashable, Codable {
         return total
     }
 
-    /// One SGD step for a loss whose gradient with respect to the score is `gradient`.
-    mutating func step(_ x: [Float], gradient: Double) {
-        intercept -= interceptLearningRate * gradient
-        let scaled = learningRate * gradient
+    /// The factor the schedule applies to both rates at step `t`.
+    public func rateScale(atStep t: Int) -> Double {
+        decayPower == 0 ? 1 : 1 / pow(1 + Double(t), decayPower)
+    }
+
+    /// One SGD step for a loss whose gradient with respect to the score is `gradient`; `t` is the step's number
+    /// (the examples learned before it), for the schedule.
+    mutating func step(_ x: [Float], gradient: Double, t: Int) {
+        let rateScale = rateScale(atStep: t)
+        intercept -= interceptLearningRate * rateScale * gradient
+        let scaled = learningRate * rateScale * gradient
         for index in weights.indices where x[index] != 0 {
             weights[index] -= scaled * Double(x[index])
         }

@@ -3,7 +3,8 @@ import Foundation
 // MARK: - LogisticRegression
 
 /// Binary logistic regression learned online with plain SGD, as river's `linear_model.LogisticRegression()` with its
-/// defaults: weights and intercept start at 0, both learn at a constant rate (0.01), no regularization.
+/// defaults: weights and intercept start at 0, both learn at a constant rate (0.01), no regularization. A positive
+/// `decayPower` makes the rates decay as `1 / (1 + t)^decayPower` (see ``LinearWeights``).
 ///
 /// Learning from `(x, y)` with raw score `s = w·x + b` takes an SGD step (``LinearWeights``) with the log loss
 /// gradient `g = σ(s) − y`.
@@ -17,15 +18,22 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
     public private(set) var examplesRefused: Int = 0
 
     /// Makes an untrained model for vectors of `dimension` slots.
-    public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double = 0.01) {
-        linear = LinearWeights(dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
+    public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double? = nil, decayPower: Double = 0) {
+        precondition(decayPower >= 0 && decayPower.isFinite, "decayPower must be finite and not negative, not \(decayPower).")
+        linear = LinearWeights(
+            dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate ?? learningRate)
+        linear.decayPower = decayPower
         examplesSeen = 0
     }
 
     /// Restores a saved model (``ModelBlob``).
-    init(weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double, examplesSeen: Int) {
+    init(
+        weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double, decayPower: Double = 0,
+        examplesSeen: Int
+    ) {
         linear = LinearWeights(
             weights: weights, intercept: intercept, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
+        linear.decayPower = decayPower
         self.examplesSeen = examplesSeen
     }
 
@@ -35,8 +43,18 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
     public var intercept: Double { linear.intercept }
     /// The weights' learning rate. Default: 0.01.
     public var learningRate: Double { linear.learningRate }
-    /// The intercept's learning rate. Default: 0.01.
+    /// The intercept's learning rate. Default: the weights' rate.
     public var interceptLearningRate: Double { linear.interceptLearningRate }
+    /// The learning-rate schedule's power; 0 (the default) keeps the rates constant.
+    public var decayPower: Double { linear.decayPower }
+
+    /// Sets the weights' and intercept's learning rates (for a copy fine-tuned with other settings).
+    public mutating func setLearningRate(_ rate: Double, decayPower: Double = 0) {
+        precondition(rate > 0 && rate.isFinite && decayPower >= 0 && decayPower.isFinite, "invalid learning rate \(rate) or power \(decayPower)")
+        linear.learningRate = rate
+        linear.interceptLearningRate = rate
+        linear.decayPower = decayPower
+    }
 
     /// The probability that the label is 1.
     public func predictProbability(_ x: [Float]) -> Double {
@@ -59,7 +77,7 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
             examplesRefused += 1
             return
         }
-        linear.step(x, gradient: Self.sigmoid(linear.score(x)) - Double(label))
+        linear.step(x, gradient: Self.sigmoid(linear.score(x)) - Double(label), t: examplesSeen)
         examplesSeen += 1
     }
 

@@ -10,7 +10,7 @@ import Foundation
 /// checksum `UInt64` (FNV-1a 64 of every byte before it).
 public enum ModelBlob {
     /// The format version this build writes and reads.
-    public static let formatVersion: UInt16 = 1
+    public static let formatVersion: UInt16 = 2
     /// The magic bytes that open every blob.
     static let magic: [UInt8] = Array("FWMB".utf8)
     /// The largest vector a blob may claim, so a corrupt length cannot ask for gigabytes.
@@ -40,6 +40,7 @@ public enum ModelBlob {
         payload.write(model.intercept)
         payload.write(model.learningRate)
         payload.write(model.interceptLearningRate)
+        payload.write(model.decayPower)
         payload.write(UInt64(model.examplesSeen))
 
         var blob = BinaryWriter()
@@ -130,12 +131,13 @@ public enum ModelBlob {
         let intercept = try reader.readDouble("intercept")
         let learningRate = try reader.readDouble("learning rate")
         let interceptLearningRate = try reader.readDouble("intercept learning rate")
+        let decayPower = try reader.readDouble("decay power")
         let examplesSeen = try reader.read(UInt64.self, "examples seen")
         guard weights.count == pipeline.dimension else {
             throw ModelFormatError(.invalidValue, "\(weights.count) weights for a vector of \(pipeline.dimension)")
         }
         guard weights.allSatisfy(\.isFinite), intercept.isFinite, learningRate.isFinite, learningRate > 0,
-            interceptLearningRate.isFinite, interceptLearningRate >= 0, examplesSeen <= UInt64(Int.max)
+            interceptLearningRate.isFinite, interceptLearningRate >= 0, decayPower.isFinite, decayPower >= 0, examplesSeen <= UInt64(Int.max)
         else {
             throw ModelFormatError(.invalidValue, "a weight or setting is not a valid number")
         }
@@ -144,7 +146,7 @@ public enum ModelBlob {
         }
         let model = LogisticRegression(
             weights: weights, intercept: intercept, learningRate: learningRate,
-            interceptLearningRate: interceptLearningRate, examplesSeen: Int(examplesSeen))
+            interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))
         return (pipeline, model)
     }
 
