@@ -19,9 +19,9 @@ struct IncrementalTrainerTests {
         for topic in [examples, configuration.modelsTopic] { try broker.createTopic(topic, partitions: 2) }
         let client = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
 
-        let champion = try ShadowTrainerTests.champion()
-        let trainer = ShadowTrainer(
-            shadows: [ShadowTrainer.fineTuned(from: champion, id: "tuned"), try ShadowTrainer.fresh(like: champion, id: "fresh")],
+        let champion = try ModelTrainerTests.champion()
+        let trainer = ModelTrainer(
+            models: [ModelTrainer.fineTuned(from: champion, id: "tuned"), try ModelTrainer.fresh(like: champion, id: "fresh")],
             publishEvery: 250)
         let seeder = try KafkaProducer(configuration: .init(client: client), logger: logger)
         let producer = try KafkaProducer(configuration: .init(client: client), logger: logger)
@@ -32,7 +32,7 @@ struct IncrementalTrainerTests {
         let service = IncrementalTrainer(consumer: consumer, producer: producer, trainer: trainer, configuration: configuration, logger: logger)
 
         let input = (0..<1000).map { index in
-            let example = ShadowTrainerTests.example(index)
+            let example = ModelTrainerTests.example(index)
             return KafkaOutgoingMessage(topic: examples, key: example.requestId, value: EventDecoding.encode(example))
         }
         var events: [ModelEvent] = []
@@ -55,6 +55,6 @@ struct IncrementalTrainerTests {
         var live = ModelSet(champion: champion)
         for event in events.sorted(by: { $0.model.version < $1.model.version }) { live = try live.applying(event) }
         #expect(Set(live.shadows.map(\.reference)) == [ModelReference(id: "tuned", version: 5), ModelReference(id: "fresh", version: 5)])
-        #expect(Set(live.shadows.map(\.model)) == Set(service.shadows.map(\.model)))
+        #expect(Set(live.shadows.map(\.model)) == Set(service.models.map(\.model)))
     }
 }

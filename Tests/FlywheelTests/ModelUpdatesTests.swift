@@ -16,10 +16,10 @@ struct ModelUpdatesTests {
         try broker.createTopic(topic, partitions: 1)
         let client = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
 
-        let champion = try ShadowTrainerTests.champion()
-        var trainer = ShadowTrainer(shadows: [try ShadowTrainer.fresh(like: champion, id: "fresh")], publishEvery: 100)
+        let champion = try ModelTrainerTests.champion()
+        var trainer = ModelTrainer(models: [try ModelTrainer.fresh(like: champion, id: "fresh")], publishEvery: 100)
         var events: [ModelEvent] = []
-        for index in 0..<200 { events += trainer.learn(ShadowTrainerTests.example(index), ts: 0) }
+        for index in 0..<200 { events += trainer.learn(ModelTrainerTests.example(index), ts: 0) }
         let fresh = try #require(events.last?.model)
         events.append(ModelEvent(
             kind: .promotion, ts: 1, model: fresh, replaces: champion.reference,
@@ -48,7 +48,7 @@ struct ModelUpdatesTests {
         }
         let set = live.snapshot
         #expect(set.champion.reference == fresh, "the promoted shadow serves")
-        #expect(set.champion.model == trainer.shadows[0].model, "with the weights of its latest version")
+        #expect(set.champion.model == trainer.models[0].model, "with the weights of its latest version")
         #expect(set.shadows.map(\.reference) == [champion.reference], "the old champion stays as a shadow")
         #expect(!set.shadows.contains { $0.reference.id == "broken" }, "unloadable weights are refused")
     }

@@ -22,7 +22,7 @@ struct PromotionRuleTests {
     }
 
     @Test func promotesAtTheFirstSampleWhereTheMarginHolds() {
-        var rule = PromotionRule(minimumSamples: 100, margin: 0.05)
+        var rule = PromotionRule(window: 100, margin: 0.05)
         var decision: PromotionRule.Decision?
         var decidedAt: Int?
         for index in 0..<1000 where decision == nil {
@@ -41,7 +41,7 @@ struct PromotionRuleTests {
     }
 
     @Test func noPromotionWithoutTheMargin() {
-        var rule = PromotionRule(minimumSamples: 100, margin: 0.05)
+        var rule = PromotionRule(window: 100, margin: 0.05)
         for index in 0..<5000 {
             // 62% against 60%: better, but not by the margin.
             let decision = rule.record(Self.example(
@@ -52,7 +52,7 @@ struct PromotionRuleTests {
     }
 
     @Test func aPromotedChampionThatTrailsIsRolledBack() {
-        var rule = PromotionRule(minimumSamples: 100, margin: 0.05)
+        var rule = PromotionRule(window: 100, margin: 0.05)
         for index in 0..<100 {
             _ = rule.record(Self.example(index, served: Self.champion, shadow: Self.challenger,
                                          servedRight: index % 10 < 6, shadowRight: index % 10 < 7))
@@ -65,6 +65,30 @@ struct PromotionRuleTests {
         }
         #expect(rollback?.kind == .rollback)
         #expect(rollback?.winner == Self.champion && rollback?.loser == Self.challenger)
+    }
+
+    @Test func theWindowForgetsAnOldLeadAndSkipsExamplesOfTheReplacedChampion() {
+        var rule = PromotionRule(window: 100, margin: 0.05)
+        // 1,000 requests where the champion is far better, then the challenger becomes better by 20 points.
+        for index in 0..<1000 {
+            #expect(rule.record(Self.example(index, served: Self.champion, shadow: Self.challenger,
+                                             servedRight: true, shadowRight: index % 2 == 0)) == nil)
+        }
+        var decidedAt: Int?
+        for index in 1000..<2000 where decidedAt == nil {
+            if rule.record(Self.example(index, served: Self.champion, shadow: Self.challenger,
+                                        servedRight: index % 10 < 6, shadowRight: index % 10 < 8)) != nil {
+                decidedAt = index
+            }
+        }
+        // The window of 100 first shows a 5-point lead once about a third of it holds the new behaviour.
+        #expect(decidedAt.map { $0 > 1000 && $0 < 1100 } == true, "decided at \(String(describing: decidedAt))")
+        // Examples the old champion served after the decision are skipped, however they look.
+        for index in 2000..<2300 {
+            #expect(rule.record(Self.example(index, served: Self.champion, shadow: Self.challenger,
+                                             servedRight: false, shadowRight: true)) == nil)
+        }
+        #expect(rule.skipped == 300)
     }
 
     @Test func modelSetSwapsChampionAndShadow() throws {

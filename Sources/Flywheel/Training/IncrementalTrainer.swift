@@ -7,7 +7,7 @@ import Synchronization
 
 // MARK: - IncrementalTrainer
 
-/// Trains the shadows on the joined-examples topic and publishes their new versions on the models topic (keyed by
+/// Trains the models (the champion's line and the shadows) on the joined-examples topic and publishes their new versions on the models topic (keyed by
 /// model id), storing offsets only after the versions are delivered. Malformed examples go to the dead-letter
 /// topic with the reason.
 public final class IncrementalTrainer: Service, Sendable {
@@ -26,11 +26,11 @@ public final class IncrementalTrainer: Service, Sendable {
     private let producer: KafkaProducer
     private let configuration: Configuration
     private let logger: Logger
-    private let trainer: Mutex<ShadowTrainer>
+    private let trainer: Mutex<ModelTrainer>
 
-    /// Makes a trainer service around a ``ShadowTrainer``.
+    /// Makes a trainer service around a ``ModelTrainer``.
     public init(
-        consumer: KafkaConsumer, producer: KafkaProducer, trainer: ShadowTrainer, configuration: Configuration = .init(),
+        consumer: KafkaConsumer, producer: KafkaProducer, trainer: ModelTrainer, configuration: Configuration = .init(),
         logger: Logger
     ) {
         self.consumer = consumer
@@ -40,8 +40,8 @@ public final class IncrementalTrainer: Service, Sendable {
         self.logger = logger
     }
 
-    /// The shadows as trained so far.
-    public var shadows: [ServedModel] { trainer.withLock { $0.shadows } }
+    /// The models as trained so far.
+    public var models: [ServedModel] { trainer.withLock { $0.models } }
 
     /// Trains until the consumer's messages end.
     public func run() async throws {
@@ -53,7 +53,7 @@ public final class IncrementalTrainer: Service, Sendable {
                     let example = try EventDecoding.decode(JoinedExample.self, from: message.value)
                     let events = trainer.withLock { $0.learn(example, ts: now) }
                     for event in events {
-                        logger.info("New shadow version", metadata: ["flywheel.model.version": "\(event.model)"])
+                        logger.debug("New model version", metadata: ["flywheel.model.version": "\(event.model)"])
                         outgoing.append(KafkaOutgoingMessage(
                             topic: configuration.modelsTopic, key: Array(event.model.id.utf8), value: EventDecoding.encode(event)))
                     }

@@ -5,8 +5,8 @@ import OnlineLearning
 import Testing
 
 /// Training shadows on joined examples, publishing versions, and the live model set picking them up.
-@Suite("Shadow trainer")
-struct ShadowTrainerTests {
+@Suite("Model trainer")
+struct ModelTrainerTests {
     static let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric), .init(name: "b", kind: .numeric)], hashWidth: 1)
 
     /// `label = a + b > 1` on a fixed pseudo-random sequence.
@@ -30,8 +30,8 @@ struct ShadowTrainerTests {
 
     @Test func shadowsStartFromTheChampionOrFromNothing() throws {
         let champion = try Self.champion()
-        let tuned = ShadowTrainer.fineTuned(from: champion, id: "tuned")
-        let fresh = try ShadowTrainer.fresh(like: champion, id: "fresh")
+        let tuned = ModelTrainer.fineTuned(from: champion, id: "tuned")
+        let fresh = try ModelTrainer.fresh(like: champion, id: "fresh")
         #expect(tuned.model == champion.model && tuned.pipeline == champion.pipeline)
         #expect(tuned.reference == ModelReference(id: "tuned", version: 1))
         #expect(fresh.model.weights.allSatisfy { $0 == 0 } && fresh.model.examplesSeen == 0)
@@ -39,8 +39,8 @@ struct ShadowTrainerTests {
 
     @Test func versionsArePublishedEveryNExamplesWithTheirWeights() throws {
         let champion = try Self.champion()
-        var trainer = ShadowTrainer(
-            shadows: [ShadowTrainer.fineTuned(from: champion, id: "tuned"), try ShadowTrainer.fresh(like: champion, id: "fresh")],
+        var trainer = ModelTrainer(
+            models: [ModelTrainer.fineTuned(from: champion, id: "tuned"), try ModelTrainer.fresh(like: champion, id: "fresh")],
             publishEvery: 100)
         var events: [ModelEvent] = []
         for index in 300..<500 { events += trainer.learn(Self.example(index), ts: Double(index)) }
@@ -50,7 +50,7 @@ struct ShadowTrainerTests {
         ])
         #expect(events.allSatisfy { $0.kind == .version })
         // The last version of each shadow carries exactly its current weights.
-        for shadow in trainer.shadows {
+        for shadow in trainer.models {
             let event = try #require(events.last { $0.model.id == shadow.reference.id })
             let weights = try #require(event.weights)
             let bytes = try #require(Data(base64Encoded: weights))
@@ -58,7 +58,7 @@ struct ShadowTrainerTests {
             #expect(loaded.model == shadow.model && loaded.pipeline == shadow.pipeline)
         }
         // The fresh shadow has learned the concept.
-        let fresh = trainer.shadows[1]
+        let fresh = trainer.models[1]
         let correct = (500..<700).filter { index in
             let example = Self.example(index)
             return (fresh.model.predictProbability(fresh.pipeline.transform(example.features).vector) > 0.5 ? 1.0 : 0.0) == example.label
@@ -68,13 +68,13 @@ struct ShadowTrainerTests {
 
     @Test func liveModelsPickUpNewVersions() throws {
         let champion = try Self.champion()
-        var trainer = ShadowTrainer(shadows: [try ShadowTrainer.fresh(like: champion, id: "fresh")], publishEvery: 50)
+        var trainer = ModelTrainer(models: [try ModelTrainer.fresh(like: champion, id: "fresh")], publishEvery: 50)
         var events: [ModelEvent] = []
         for index in 0..<100 { events += trainer.learn(Self.example(index), ts: 0) }
         let live = LiveModels(ModelSet(champion: champion))
         for event in events { live.replace(with: try live.snapshot.applying(event)) }
         #expect(live.snapshot.shadows.map(\.reference) == [ModelReference(id: "fresh", version: 3)])
-        #expect(live.snapshot.shadows[0].model == trainer.shadows[0].model)
+        #expect(live.snapshot.shadows[0].model == trainer.models[0].model)
         // An older version arriving late changes nothing.
         #expect(try live.snapshot.applying(events[0]) == live.snapshot)
         // A version of the champion's id replaces the champion.

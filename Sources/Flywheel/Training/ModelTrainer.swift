@@ -1,0 +1,71 @@
+import FlywheelEvents
+import Foundation
+import OnlineLearning
+
+// MARK: - ModelTrainer
+
+/// Trains models on joined examples and says when a new version is due: a plain value, so the trainer service and
+/// the tests drive it the same way. It trains every model it is given — the champion's own line as well as the
+/// shadows (Flywheel's champion keeps learning; promotion decides whose answers are served).
+///
+/// Each model learns every example (its pipeline first, then its model, as in ``OnlineLearning/PrequentialEvaluation``)
+/// and, every ``publishEvery`` examples, yields a ``FlywheelEvents/ModelEvent`` of kind `version` carrying its
+/// weights as a base64 ``OnlineLearning/ModelBlob``, with its version number raised by one.
+public struct ModelTrainer: Sendable {
+    /// How many examples between published versions of a model.
+    public let publishEvery: Int
+    /// The models being trained, each with the version it published last.
+    public private(set) var models: [ServedModel]
+    private var examplesSincePublished: [Int]
+
+    /// Starts training `models`.
+    public init(models: [ServedModel], publishEvery: Int) {
+        precondition(publishEvery > 0, "publishEvery must be positive, not \(publishEvery).")
+        self.models = models
+        self.publishEvery = publishEvery
+        self.examplesSincePublished = Array(repeating: 0, count: models.count)
+    }
+
+    /// A shadow that starts from the champion's weights and statistics (fine-tuning), optionally learning at another
+    /// rate from here on.
+    public static func fineTuned(
+        from champion: ServedModel, id: String, learningRate: Double? = nil, decayPower: Double = 0
+    ) -> ServedModel {
+        var model = champion.model
+        if let learningRate { model.setLearningRate(learningRate, decayPower: decayPower) }
+        return ServedModel(reference: ModelReference(id: id, version: 1), pipeline: champion.pipeline, model: model)
+    }
+
+    /// A shadow that starts from nothing, on the champion's feature schema.
+    public static func fresh(
+        like champion: ServedModel, id: String, learningRate: Double = 0.01, decayPower: Double = 0
+    ) throws -> ServedModel {
+        let pipeline = try FeaturePipeline(schema: champion.pipeline.schema)
+        return ServedModel(
+            reference: ModelReference(id: id, version: 1), pipeline: pipeline,
+            model: LogisticRegression(dimension: pipeline.dimension, learningRate: learningRate, decayPower: decayPower))
+    }
+
+    /// Learns one joined example.
+    /// - Parameters:
+    ///   - example: the features as scored and the label.
+    ///   - ts: the time to stamp on model events.
+    /// - Returns: a `version` event for every model that reached ``publishEvery`` examples.
+    public mutating func learn(_ example: JoinedExample, ts: Double) -> [ModelEvent] {
+        var events: [ModelEvent] = []
+        for index in models.indices {
+            models[index].pipeline.learn(example.features)
+            let vector = models[index].pipeline.transform(example.features).vector
+            models[index].model.learn(vector, target: example.label)
+            examplesSincePublished[index] += 1
+            if examplesSincePublished[index] >= publishEvery {
+                examplesSincePublished[index] = 0
+                models[index].reference.version += 1
+                let blob = ModelBlob.encode(pipeline: models[index].pipeline, model: models[index].model)
+                events.append(ModelEvent(
+                    kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString()))
+            }
+        }
+        return events
+    }
+}
