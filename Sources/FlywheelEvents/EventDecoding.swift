@@ -51,6 +51,9 @@ public struct EventDecodingError: Error, Sendable, Hashable, CustomStringConvert
     /// A sentence naming what is wrong (field names, never values).
     public let reason: String
 
+    /// Makes an error for an event that decoded but still cannot be used.
+    public init(reason: String) { self.reason = reason }
+
     /// `EventDecodingError: <reason>`.
     public var description: String { "EventDecodingError: \(reason)" }
 }

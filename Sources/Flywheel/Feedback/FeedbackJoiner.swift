@@ -27,6 +27,8 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         public var deadLetterTopic = "flywheel.dead-letter"
         /// How long a prediction waits for its label, and a label for its prediction. Default: 10 minutes.
         public var window: Duration = .seconds(600)
+        /// How many recent examples each model's windowed accuracy covers. Default: 1,000.
+        public var metricsWindow = 1000
 
         /// The defaults above.
         public init() {}
@@ -46,7 +48,7 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        self.state = Mutex((JoinState(window: configuration.window), ModelScoreboard()))
+        self.state = Mutex((JoinState(window: configuration.window), ModelScoreboard(window: configuration.metricsWindow)))
     }
 
     /// The join's counters.

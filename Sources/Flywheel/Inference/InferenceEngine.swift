@@ -52,6 +52,9 @@ public final class InferenceEngine: Service, Sendable {
     /// Requests served and requests dead-lettered so far.
     public var statistics: (served: Int, deadLettered: Int) { counters.values }
 
+    /// Every change of the serving model's id, with the first request it answered.
+    public var championChanges: [ChampionChange] { counters.changes }
+
     /// Serves until the consumer's messages end.
     /// - Throws: ``KafkaTransport/KafkaError`` when output cannot be delivered after the configured attempts.
     public func run() async throws {
@@ -67,9 +70,11 @@ public final class InferenceEngine: Service, Sendable {
         var outgoing: [KafkaOutgoingMessage] = []
         outgoing.reserveCapacity(batch.count)
         var deadLettered = 0
+        var firstServed: String?
         for message in batch {
             do throws(EventDecodingError) {
                 let request = try EventDecoding.decode(RequestEvent.self, from: message.value)
+                if firstServed == nil { firstServed = request.id }
                 let prediction = PredictionEvent(
                     requestId: request.id, ts: request.ts, features: request.features, champion: set.champion.output(for: request.features),
                     shadows: set.shadows.map { $0.output(for: request.features) })
@@ -85,14 +90,34 @@ public final class InferenceEngine: Service, Sendable {
             outgoing, through: producer, attempts: configuration.deliveryAttempts, logger: logger)
         consumer.storeOffsets(for: batch)
         counters.add(served: batch.count - deadLettered, deadLettered: deadLettered)
+        if let firstServed { counters.note(champion: set.champion.reference, firstRequest: firstServed) }
     }
+}
+
+// MARK: - ChampionChange
+
+/// The serving model changed: which model serves now, and the first request it answered.
+public struct ChampionChange: Sendable, Hashable {
+    /// The model (and version) that answered `firstRequestID`.
+    public var champion: ModelReference
+    /// The first request it answered.
+    public var firstRequestID: String
 }
 
 /// Counters shared between the engine's task and readers.
 final class EngineCounters: Sendable {
     private let state = Mutex<(served: Int, deadLettered: Int)>((0, 0))
+    private let history = Mutex<[ChampionChange]>([])
     var values: (served: Int, deadLettered: Int) { state.withLock { $0 } }
+    var changes: [ChampionChange] { history.withLock { $0 } }
     func add(served: Int, deadLettered: Int) {
         state.withLock { $0.served += served; $0.deadLettered += deadLettered }
+    }
+    func note(champion: ModelReference, firstRequest: String) {
+        history.withLock { history in
+            if history.last?.champion.id != champion.id {
+                history.append(ChampionChange(champion: champion, firstRequestID: firstRequest))
+            }
+        }
     }
 }

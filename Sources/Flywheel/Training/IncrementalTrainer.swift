@@ -27,6 +27,8 @@ public final class IncrementalTrainer: Service, Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let trainer: Mutex<ModelTrainer>
+    private let learned = Atomic<Int>(0)
+    private let published = Atomic<Int>(0)
 
     /// Makes a trainer service around a ``ModelTrainer``.
     public init(
@@ -42,6 +44,11 @@ public final class IncrementalTrainer: Service, Sendable {
 
     /// The models as trained so far.
     public var models: [ServedModel] { trainer.withLock { $0.models } }
+
+    /// Joined examples learned so far, and model versions published.
+    public var statistics: (examplesLearned: Int, versionsPublished: Int) {
+        (learned.load(ordering: .relaxed), published.load(ordering: .relaxed))
+    }
 
     /// Trains until the consumer's messages end.
     public func run() async throws {
@@ -62,8 +69,11 @@ public final class IncrementalTrainer: Service, Sendable {
                         for: message, reason: error.reason, topic: configuration.deadLetterTopic, ts: now))
                 }
             }
-            try await BatchOutput.deliverAll(outgoing, through: producer, attempts: 1, logger: logger)
+            let versions = outgoing.count { $0.topic == configuration.modelsTopic }
+            try await BatchOutput.deliverAll(outgoing, through: producer, attempts: 5, logger: logger)
             consumer.storeOffsets(for: batch)
+            learned.add(batch.count, ordering: .relaxed)
+            published.add(versions, ordering: .relaxed)
         }
     }
 }

@@ -1,0 +1,146 @@
+import FlywheelEvents
+import Foundation
+import KafkaTransport
+import Logging
+import ModelRegistry
+import ServiceLifecycle
+
+// MARK: - FlywheelLoop
+
+/// The loop's roles wired to Kafka for one process: the consumers (one consumer group per role), one shared
+/// producer, and the role services. Run ``services`` in one `ServiceGroup` in the order given — the producer first
+/// and the consumers last, so on shutdown the consumers stop first, each role finishes its batch, and the producer
+/// flushes what is left.
+public final class FlywheelLoop: Sendable {
+    /// The inference engine (inference role).
+    public let engine: InferenceEngine?
+    /// The models the engine serves (inference role).
+    public let liveModels: LiveModels?
+    /// The feedback joiner (feedback role).
+    public let joiner: FeedbackJoiner<ContinuousClock>?
+    /// The trainer (trainer role).
+    public let trainer: IncrementalTrainer?
+    /// The promoter (trainer role).
+    public let promoter: Promoter?
+    /// The registry recorder (trainer role).
+    public let recorder: RegistryRecorder?
+    /// The registry (trainer role).
+    public let registry: ModelRegistry?
+    /// The shared producer.
+    public let producer: KafkaProducer
+    /// Everything to run, in `ServiceGroup` order.
+    public let services: [any Service]
+
+    /// Builds the roles in `settings.roles`, starting from `initial` (see ``InitialModels``).
+    /// - Throws: ``KafkaTransport/KafkaError`` for a bad client setting or an unreachable models topic;
+    ///   ``ModelRegistry/RegistryError`` when the registry cannot be opened.
+    public init(settings: LoopSettings, initial: ModelSet, logger: Logger) async throws {
+        let topics = settings.topics
+        producer = try KafkaProducer(configuration: .init(client: settings.client), logger: logger)
+        var roleServices: [any Service] = []
+        var consumers: [any Service] = []
+
+        func groupConsumer(_ role: String, topics subscribed: [String]) throws -> KafkaConsumer {
+            var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: "\(settings.groupPrefix)-\(role)")
+            configuration.autoCommitInterval = .milliseconds(500)
+            let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+            try consumer.subscribe(topics: subscribed)
+            consumers.append(consumer)
+            return consumer
+        }
+
+        if settings.roles.contains(.inference) {
+            let live = LiveModels(initial)
+            var engineConfiguration = InferenceEngine.Configuration()
+            engineConfiguration.predictionsTopic = topics.predictions
+            engineConfiguration.deadLetterTopic = topics.deadLetter
+            let engine = InferenceEngine(
+                consumer: try groupConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
+                configuration: engineConfiguration, logger: logger)
+            // Model events from the beginning, so a restarted engine catches up with every version and decision.
+            let updatesConsumer = try KafkaConsumer(
+                configuration: .init(client: settings.client, groupID: "\(settings.groupPrefix)-inference-models-\(UUID().uuidString)"),
+                logger: logger)
+            let partitions = try await Self.partitionCount(of: topics.models, using: updatesConsumer)
+            try await updatesConsumer.assign((0..<Int32(partitions)).map {
+                KafkaTopicPartitionOffset(topic: topics.models, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
+            })
+            consumers.append(updatesConsumer)
+            roleServices += [engine, ModelUpdates(consumer: updatesConsumer, models: live, logger: logger)]
+            self.engine = engine
+            self.liveModels = live
+        } else {
+            engine = nil
+            liveModels = nil
+        }
+
+        if settings.roles.contains(.feedback) {
+            var configuration = FeedbackJoiner<ContinuousClock>.Configuration()
+            configuration.predictionsTopic = topics.predictions
+            configuration.labelsTopic = topics.labels
+            configuration.examplesTopic = topics.examples
+            configuration.deadLetterTopic = topics.deadLetter
+            configuration.window = settings.joinWindow
+            configuration.metricsWindow = settings.metricsWindow
+            let joiner = FeedbackJoiner(
+                consumer: try groupConsumer("feedback", topics: [topics.predictions, topics.labels]), producer: producer,
+                configuration: configuration, clock: ContinuousClock(), logger: logger)
+            roleServices.append(joiner)
+            self.joiner = joiner
+        } else {
+            joiner = nil
+        }
+
+        if settings.roles.contains(.trainer) {
+            let registry = try ModelRegistry(path: settings.registryPath)
+            try registry.setInitialChampion(initial.champion.reference, ts: Date().timeIntervalSince1970)
+            var trainerConfiguration = IncrementalTrainer.Configuration()
+            trainerConfiguration.modelsTopic = topics.models
+            trainerConfiguration.deadLetterTopic = topics.deadLetter
+            let trainer = IncrementalTrainer(
+                consumer: try groupConsumer("trainer", topics: [topics.examples]), producer: producer,
+                trainer: ModelTrainer(models: [initial.champion] + initial.shadows, publishEvery: settings.publishEvery),
+                configuration: trainerConfiguration, logger: logger)
+            var promoterConfiguration = Promoter.Configuration()
+            promoterConfiguration.modelsTopic = topics.models
+            promoterConfiguration.deadLetterTopic = topics.deadLetter
+            let promoter = Promoter(
+                consumer: try groupConsumer("promoter", topics: [topics.examples]), producer: producer,
+                rule: PromotionRule(window: settings.promotionWindow, margin: settings.promotionMargin),
+                configuration: promoterConfiguration, logger: logger)
+            let recorderConsumer = try KafkaConsumer(
+                configuration: .init(client: settings.client, groupID: "\(settings.groupPrefix)-registry"), logger: logger)
+            let partitions = try await Self.partitionCount(of: topics.models, using: recorderConsumer)
+            try await recorderConsumer.assign(
+                try RegistryRecorder.startPositions(registry: registry, partitions: partitions, topic: topics.models))
+            consumers.append(recorderConsumer)
+            let recorder = RegistryRecorder(
+                consumer: recorderConsumer, producer: producer, registry: registry, deadLetterTopic: topics.deadLetter,
+                logger: logger)
+            roleServices += [trainer, promoter, recorder]
+            self.trainer = trainer
+            self.promoter = promoter
+            self.recorder = recorder
+            self.registry = registry
+        } else {
+            trainer = nil
+            promoter = nil
+            recorder = nil
+            registry = nil
+        }
+        services = [producer] + roleServices + consumers
+    }
+
+    /// The partition count of `topic`, from the cluster's metadata.
+    static func partitionCount(of topic: String, using consumer: KafkaConsumer) async throws -> Int {
+        let metadata = try await consumer.metadata()
+        guard let found = metadata.topics[topic], found.error == nil, found.partitionCount > 0 else {
+            throw KafkaError(
+                code: .topicAdmin,
+                reason: "topic '\(topic)' does not exist on the cluster; create it (see streams/README.md) or start "
+                    + "`flywheel serve` without bootstrap servers to use the embedded broker",
+                isRetriable: false)
+        }
+        return found.partitionCount
+    }
+}

@@ -1,0 +1,32 @@
+import FlywheelEvents
+import OnlineLearning
+
+// MARK: - InitialModels
+
+/// The models a fresh deployment starts with, on a feature schema:
+///
+/// - `logreg`, the champion: logistic regression whose learning rate decays (0.3 / √(1 + t)), so it settles on a
+///   stationary stream — and, after a drift, adapts slowly;
+/// - `logreg-finetune`, a shadow fine-tuned from the champion's weights at a constant rate of 0.05 (adapts fast);
+/// - `logreg-fresh`, a shadow trained from scratch at river's constant rate of 0.01.
+///
+/// Every model keeps learning; the promoter decides whose answers are served.
+public enum InitialModels {
+    /// The champion's id.
+    public static let championID = "logreg"
+
+    /// The starting set for `schema`.
+    /// - Throws: ``OnlineLearning/FeatureSchemaError`` when the schema cannot make a pipeline.
+    public static func make(schema: FeatureSchema) throws(FeatureSchemaError) -> ModelSet {
+        let pipeline = try FeaturePipeline(schema: schema)
+        let champion = ServedModel(
+            reference: ModelReference(id: championID, version: 1), pipeline: pipeline,
+            model: LogisticRegression(dimension: pipeline.dimension, learningRate: 0.3, decayPower: 0.5))
+        return ModelSet(champion: champion, shadows: [
+            ModelTrainer.fineTuned(from: champion, id: "logreg-finetune", learningRate: 0.05),
+            ServedModel(
+                reference: ModelReference(id: "logreg-fresh", version: 1), pipeline: pipeline,
+                model: LogisticRegression(dimension: pipeline.dimension, learningRate: 0.01)),
+        ])
+    }
+}
