@@ -111,7 +111,7 @@ struct EvalCommand: ParsableCommand {
             """)
     }
 
-    private static func read(_ path: String, flag: String) throws -> Data {
+    static func read(_ path: String, flag: String) throws -> Data {
         guard let contents = FileManager.default.contents(atPath: path) else {
             throw ValidationError("\(flag) \(path): no such file, or not readable.")
         }

@@ -14,11 +14,12 @@ struct Flywheel: AsyncParsableCommand {
             arrive later, measures drift, trains challenger models while it serves, and promotes a challenger once a \
             sequential test shows it is better.
 
-            Start with `flywheel broker` to run an embedded Kafka-protocol broker that any Kafka client can use, \
-            and `flywheel eval` to see how a model learns a drifting stream.
+            Start with `flywheel demo`: the whole loop on an embedded broker with a bundled drifting stream. \
+            `flywheel serve` runs the roles against a Kafka cluster, `flywheel broker` runs an embedded \
+            Kafka-protocol broker any Kafka client can use, and `flywheel eval` shows how a model learns a stream.
             """,
         version: FlywheelVersion.current,
-        subcommands: [BrokerCommand.self, EvalCommand.self]
+        subcommands: [DemoCommand.self, ServeCommand.self, BrokerCommand.self, EvalCommand.self]
     )
 }
 

@@ -87,8 +87,8 @@ struct FeedbackJoinerTests {
         #expect(joiner.pending.predictions == 20, "the 20 unlabelled requests still wait within the window")
         #expect(joiner.counters.unlabeledPredictions == 0)
         let board = joiner.scoreboard
-        #expect(board.entries[champion]?.overall.count == 480)
-        #expect(abs((board.entries[champion]?.overall.accuracy ?? 0) - 0.5) < 1e-12)  // always says 1; half the labels are 1
-        #expect(abs((board.entries[shadow]?.overall.accuracy ?? 0) - 0.5) < 1e-12)
+        #expect(board.entries[champion.id]?.overall.count == 480)
+        #expect(abs((board.entries[champion.id]?.overall.accuracy ?? 0) - 0.5) < 1e-12)  // always says 1; half the labels are 1
+        #expect(abs((board.entries[shadow.id]?.overall.accuracy ?? 0) - 0.5) < 1e-12)
     }
 }

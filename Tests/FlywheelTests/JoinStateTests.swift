@@ -85,9 +85,11 @@ struct JoinStateTests {
                 predictions: [ModelOutput(model: Self.model, answer: 1, probabilities: [1 - championP, championP]),
                               ModelOutput(model: shadow, answer: 0, probabilities: [1 - shadowP, shadowP])]))
         }
-        #expect(abs((board.entries[Self.model]?.overall.accuracy ?? 0) - 2.0 / 3) < 1e-12)
-        #expect(board.entries[shadow]?.overall.accuracy == 1)
-        #expect(board.entries[Self.model]?.recent.value == 0.5)  // last two: wrong, right
+        #expect(abs((board.entries[Self.model.id]?.overall.accuracy ?? 0) - 2.0 / 3) < 1e-12)
+        #expect(board.entries[shadow.id]?.overall.accuracy == 1)
+        #expect(board.entries[Self.model.id]?.recent.value == 0.5)  // last two: wrong, right
+        #expect(board.served.overall.count == 3 && abs(board.served.overall.accuracy - 2.0 / 3) < 1e-12, "the first is served")
+        #expect(board.entries[shadow.id]?.latest == shadow)
     }
 }
 

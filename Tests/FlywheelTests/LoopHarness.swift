@@ -34,7 +34,7 @@ enum LoopHarness {
     static func cluster(partitions: Int32 = 4) throws -> (broker: EmbeddedBroker, settings: LoopSettings) {
         let broker = try EmbeddedBroker(logger: logger)
         let suffix = UInt32.random(in: 0...UInt32.max)
-        var settings = LoopSettings(client: KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers]))
+        var settings = LoopSettings.embedded(bootstrapServers: broker.bootstrapServers)
         settings.topics = LoopTopics().prefixed("t\(suffix).")
         settings.groupPrefix = "g\(suffix)"
         settings.registryPath = FileManager.default.temporaryDirectory

@@ -62,7 +62,7 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
 
     /// Joins until the consumer's messages end.
     public func run() async throws {
-        for await batch in consumer.messages {
+        for await batch in consumer.messages.cancelOnGracefulShutdown() {
             try await handle(batch)
         }
     }

@@ -24,6 +24,9 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         public var orphanedLabels = 0
         /// Predictions or labels seen again for a request already joined, ignored.
         public var duplicates = 0
+
+        /// All zero.
+        public init() {}
     }
 
     /// How long either side waits for the other.

@@ -58,7 +58,7 @@ public final class InferenceEngine: Service, Sendable {
     /// Serves until the consumer's messages end.
     /// - Throws: ``KafkaTransport/KafkaError`` when output cannot be delivered after the configured attempts.
     public func run() async throws {
-        for await batch in consumer.messages {
+        for await batch in consumer.messages.cancelOnGracefulShutdown() {
             try await serve(batch)
         }
     }

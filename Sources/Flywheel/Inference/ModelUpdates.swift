@@ -25,7 +25,7 @@ public final class ModelUpdates: Service, Sendable {
 
     /// Applies events until the consumer's messages end.
     public func run() async throws {
-        for await batch in consumer.messages {
+        for await batch in consumer.messages.cancelOnGracefulShutdown() {
             for message in batch {
                 do {
                     let event = try EventDecoding.decode(ModelEvent.self, from: message.value)

@@ -8,9 +8,9 @@ import ServiceLifecycle
 // MARK: - FlywheelLoop
 
 /// The loop's roles wired to Kafka for one process: the consumers (one consumer group per role), one shared
-/// producer, and the role services. Run ``services`` in one `ServiceGroup` in the order given — the producer first
-/// and the consumers last, so on shutdown the consumers stop first, each role finishes its batch, and the producer
-/// flushes what is left.
+/// producer, and the role services. Run ``services`` in one `ServiceGroup` in the order given — the producer, the
+/// consumers, then the roles — so on shutdown (reverse order) each role finishes its batch first, then the consumers
+/// commit what was processed and leave their groups, and the producer flushes what is left.
 public final class FlywheelLoop: Sendable {
     /// The inference engine (inference role).
     public let engine: InferenceEngine?
@@ -40,8 +40,16 @@ public final class FlywheelLoop: Sendable {
         var roleServices: [any Service] = []
         var consumers: [any Service] = []
 
+        func consumerConfiguration(group: String) -> KafkaConsumerConfiguration {
+            var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: group)
+            if let wait = settings.fetchWait {
+                configuration.client.properties["fetch.wait.max.ms"] = String(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+            }
+            return configuration
+        }
+
         func groupConsumer(_ role: String, topics subscribed: [String]) throws -> KafkaConsumer {
-            var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: "\(settings.groupPrefix)-\(role)")
+            var configuration = consumerConfiguration(group: "\(settings.groupPrefix)-\(role)")
             configuration.autoCommitInterval = .milliseconds(500)
             let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
             try consumer.subscribe(topics: subscribed)
@@ -59,7 +67,7 @@ public final class FlywheelLoop: Sendable {
                 configuration: engineConfiguration, logger: logger)
             // Model events from the beginning, so a restarted engine catches up with every version and decision.
             let updatesConsumer = try KafkaConsumer(
-                configuration: .init(client: settings.client, groupID: "\(settings.groupPrefix)-inference-models-\(UUID().uuidString)"),
+                configuration: consumerConfiguration(group: "\(settings.groupPrefix)-inference-models-\(UUID().uuidString)"),
                 logger: logger)
             let partitions = try await Self.partitionCount(of: topics.models, using: updatesConsumer)
             try await updatesConsumer.assign((0..<Int32(partitions)).map {
@@ -109,7 +117,7 @@ public final class FlywheelLoop: Sendable {
                 rule: PromotionRule(window: settings.promotionWindow, margin: settings.promotionMargin),
                 configuration: promoterConfiguration, logger: logger)
             let recorderConsumer = try KafkaConsumer(
-                configuration: .init(client: settings.client, groupID: "\(settings.groupPrefix)-registry"), logger: logger)
+                configuration: consumerConfiguration(group: "\(settings.groupPrefix)-registry"), logger: logger)
             let partitions = try await Self.partitionCount(of: topics.models, using: recorderConsumer)
             try await recorderConsumer.assign(
                 try RegistryRecorder.startPositions(registry: registry, partitions: partitions, topic: topics.models))
@@ -128,7 +136,7 @@ public final class FlywheelLoop: Sendable {
             recorder = nil
             registry = nil
         }
-        services = [producer] + roleServices + consumers
+        services = [producer] + consumers + roleServices
     }
 
     /// The partition count of `topic`, from the cluster's metadata.

@@ -77,8 +77,20 @@ public struct LoopSettings: Sendable {
     /// Windowed accuracy covers this many recent examples per model. Default: 1,000.
     public var metricsWindow = 1000
 
+    /// The consumers' `fetch.wait.max.ms`, or `nil` for librdkafka's default (500 ms). A Kafka broker answers a
+    /// waiting fetch as soon as data arrives; the embedded broker waits out the whole time, so with it the loop uses
+    /// 10 ms (see ``embedded(bootstrapServers:)``).
+    public var fetchWait: Duration?
+
     /// Settings for the cluster at `client`.
     public init(client: KafkaClientConfiguration) {
         self.client = client
+    }
+
+    /// Settings for librdkafka's embedded broker at `bootstrapServers`: short fetch waits (see ``fetchWait``).
+    public static func embedded(bootstrapServers: String) -> LoopSettings {
+        var settings = LoopSettings(client: KafkaClientConfiguration(bootstrapServers: [bootstrapServers]))
+        settings.fetchWait = .milliseconds(10)
+        return settings
     }
 }

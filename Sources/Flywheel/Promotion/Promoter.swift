@@ -60,7 +60,7 @@ public final class Promoter: Service, Sendable {
 
     /// Decides until the consumer's messages end.
     public func run() async throws {
-        for await batch in consumer.messages {
+        for await batch in consumer.messages.cancelOnGracefulShutdown() {
             let now = Date().timeIntervalSince1970
             var outgoing: [KafkaOutgoingMessage] = []
             var records: [Record] = []

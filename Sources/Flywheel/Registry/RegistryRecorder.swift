@@ -47,7 +47,7 @@ public final class RegistryRecorder: Service, Sendable {
     /// Records until the consumer's messages end.
     /// - Throws: ``ModelRegistry/RegistryError`` when the file cannot be written (the service stops rather than skip).
     public func run() async throws {
-        for await batch in consumer.messages {
+        for await batch in consumer.messages.cancelOnGracefulShutdown() {
             var letters: [KafkaOutgoingMessage] = []
             for message in batch {
                 let position = TopicPosition(topic: message.topic, partition: message.partition, nextOffset: message.offset + 1)

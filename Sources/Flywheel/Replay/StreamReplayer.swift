@@ -64,10 +64,17 @@ public final class StreamReplayer: Service, Sendable {
     /// The id of request `index`.
     public func requestID(_ index: Int) -> String { "\(configuration.streamName):\(index)" }
 
-    /// Sends every request and label, then returns.
-    /// - Throws: ``KafkaTransport/KafkaError`` when a send fails after the producer's own retries;
-    ///   `CancellationError` on shutdown.
+    /// Sends every request and label, then returns; on graceful shutdown or cancellation it stops where it is.
+    /// - Throws: ``KafkaTransport/KafkaError`` when a send fails after the producer's own retries.
     public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.replay() }
+        } catch is CancellationError {
+            logger.notice("Replay stopped", metadata: ["flywheel.requests.sent": "\(requestsSent)"])
+        }
+    }
+
+    private func replay() async throws {
         var index = 0
         while index < examples.count {
             try Task.checkCancellation()

@@ -52,7 +52,7 @@ public final class IncrementalTrainer: Service, Sendable {
 
     /// Trains until the consumer's messages end.
     public func run() async throws {
-        for await batch in consumer.messages {
+        for await batch in consumer.messages.cancelOnGracefulShutdown() {
             let now = Date().timeIntervalSince1970
             var outgoing: [KafkaOutgoingMessage] = []
             for message in batch {

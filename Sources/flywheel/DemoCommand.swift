@@ -1,0 +1,131 @@
+import ArgumentParser
+import Flywheel
+import Foundation
+import KafkaTransport
+import Logging
+import OnlineLearning
+import ServiceLifecycle
+
+// MARK: - DemoCommand
+
+/// `flywheel demo`: the whole loop in one process on the embedded broker, fed by a bundled drifting stream.
+struct DemoCommand: AsyncParsableCommand {
+    /// Help text.
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the whole loop on the embedded broker with a bundled drifting stream.",
+        discussion: """
+            Starts an embedded Kafka broker, every role (inference engine, feedback joiner, trainer, promoter, \
+            registry) in this process, and a replayer that streams the data set as requests, each label arriving \
+            --label-delay requests later. It prints progress while it runs and, at the end, what was served, \
+            joined and learned, each model's accuracy, and every promotion with the request where it happened.
+
+            The default stream is streams/data/sea_abrupt.csv (100,000 requests, abrupt drifts at 25,000, 50,000 \
+            and 75,000); run it from the repository's top directory, or pass --data and --schema. The SQLite \
+            registry (versions, champion alias, audit log) is written to --registry; the default file is \
+            replaced on every run.
+
+            Example: swift run -c release flywheel demo --label-delay 500 --limit 20000
+            """
+    )
+
+    /// The stream.
+    @Option(help: ArgumentHelp("The labelled stream: CSV with a header line.", valueName: "path"))
+    var data = "streams/data/sea_abrupt.csv"
+
+    /// Its schema.
+    @Option(help: ArgumentHelp("The stream's feature schema (JSON).", valueName: "path"))
+    var schema = "streams/sea_abrupt.schema.json"
+
+    /// The label column.
+    @Option(help: "The label column (class ids 0 and 1).")
+    var target = "target"
+
+    /// The label delay.
+    @Option(help: "Each label arrives right after the request this many places later.")
+    var labelDelay = 1000
+
+    /// At most this many requests.
+    @Option(help: ArgumentHelp("Replay only the first N requests.", valueName: "N"))
+    var limit: Int?
+
+    /// The registry file.
+    @Option(help: ArgumentHelp("Where to write the SQLite registry. Default: flywheel-demo.sqlite, replaced each run.", valueName: "path"))
+    var registry: String?
+
+    /// Partitions per topic.
+    @Option(help: "Partitions for each topic on the embedded broker.")
+    var partitions: Int32 = 4
+
+    /// The shared loop options.
+    @OptionGroup var loop: LoopOptions
+
+    /// Checks the flags.
+    func validate() throws {
+        guard labelDelay >= 0 else { throw ValidationError("--label-delay cannot be negative, not \(labelDelay).") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit).") }
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1, not \(partitions).") }
+        if let registry, FileManager.default.fileExists(atPath: registry) {
+            throw ValidationError(
+                "--registry \(registry) already exists; the demo starts a fresh registry. Remove it or pick another path.")
+        }
+    }
+
+    /// Runs the demo and prints the summary.
+    func run() async throws {
+        let logger = CommandLogging.bootstrap(label: "flywheel.demo", level: loop.logLevel)
+        let featureSchema = try LoopOptions.loadSchema(schema, flag: "--schema")
+        let text = String(decoding: try EvalCommand.read(data, flag: "--data"), as: UTF8.self)
+        var examples = try CSVExamples.parse(text, schema: featureSchema, target: target)
+        if let limit { examples = Array(examples.prefix(limit)) }
+        let registryPath = registry ?? "flywheel-demo.sqlite"
+        if registry == nil {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: registryPath + suffix) }
+        }
+
+        let broker = try EmbeddedBroker(logger: logger)
+        DemoWatcher.say("Flywheel demo: \(examples.count) requests, labels \(labelDelay) requests late, "
+            + "embedded broker at \(broker.bootstrapServers)")
+        // The loop's clients are released when `runLoop` returns, before the broker they talk to.
+        let summary = try await runLoop(
+            broker: broker, schema: featureSchema, examples: examples, registryPath: registryPath, logger: logger)
+        withExtendedLifetime(broker) { DemoWatcher.say(summary) }
+    }
+
+    /// Runs every role and the replayer in one service group until the stream is done (or a signal), and returns the
+    /// summary.
+    private func runLoop(
+        broker: EmbeddedBroker, schema featureSchema: FeatureSchema, examples: [PrequentialEvaluation.Example],
+        registryPath: String, logger: Logger
+    ) async throws -> String {
+        var settings = LoopSettings.embedded(bootstrapServers: broker.bootstrapServers)
+        settings.registryPath = registryPath
+        loop.apply(to: &settings)
+        for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }
+        let flywheel = try await FlywheelLoop(
+            settings: settings, initial: try InitialModels.make(schema: featureSchema), logger: logger)
+        guard let engine = flywheel.engine else { preconditionFailure("the demo runs every role") }
+        let streamName = URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
+        var replay = StreamReplayer.Configuration()
+        replay.labelDelay = labelDelay
+        replay.streamName = streamName
+        let replayer = StreamReplayer(
+            producer: flywheel.producer, examples: examples, configuration: replay,
+            served: { engine.statistics.served }, logger: logger)
+        let watcher = DemoWatcher(loop: flywheel, replayer: replayer, total: examples.count)
+        let started = ContinuousClock.now
+        let group = ServiceGroup(configuration: .init(
+            services: flywheel.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                + [
+                    .init(service: replayer, successTerminationBehavior: .ignore),
+                    .init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        return try DemoSummary(
+            loop: flywheel, streamName: streamName, requests: examples.count, labelDelay: labelDelay,
+            elapsed: ContinuousClock.now - started, finished: watcher.finished
+        ).text
+    }
+}

@@ -1,0 +1,79 @@
+import Flywheel
+import FlywheelEvents
+import Foundation
+import ModelRegistry
+
+// MARK: - DemoSummary
+
+/// The report `flywheel demo` prints at the end: what was served, joined and learned, every model's prequential
+/// accuracy, every promotion and rollback with the request where it was decided and the one its new champion first
+/// answered, and where the registry is.
+struct DemoSummary {
+    /// river 0.26.1 `logreg` prequential accuracy on the full `sea_abrupt` stream, by label delay
+    /// (../shared/data/README.md, "Reference numbers").
+    static let riverLogreg: [Int: Double] = [0: 0.8854, 1000: 0.8770]
+
+    let text: String
+
+    init(
+        loop: FlywheelLoop, streamName: String, requests: Int, labelDelay: Int, elapsed: Duration, finished: Bool
+    ) throws {
+        let served = loop.engine?.statistics ?? (served: 0, deadLettered: 0)
+        let join = loop.joiner?.counters ?? .init()
+        let board = loop.joiner?.scoreboard ?? ModelScoreboard()
+        let trainer = loop.trainer?.statistics ?? (examplesLearned: 0, versionsPublished: 0)
+        let seconds = elapsed.seconds
+        let g = DemoWatcher.grouped
+        var lines: [String] = []
+        lines.append("")
+        lines.append(finished ? "Flywheel demo finished in \(String(format: "%.1f", seconds)) s" : "Flywheel demo STOPPED EARLY after \(String(format: "%.1f", seconds)) s")
+        lines.append("  stream                 \(streamName): \(g(requests)) requests, labels \(g(labelDelay)) requests late")
+        lines.append("  requests served        \(g(served.served))   (dead-lettered: \(served.deadLettered))   \(String(format: "%.0f", Double(served.served) / max(seconds, 1e-9))) requests/s")
+        lines.append("  predictions published  \(g(served.served))   (one per request, after delivery)")
+        lines.append("  labels joined          \(g(join.joined))   (never labelled: \(join.unlabeledPredictions), orphaned labels: \(join.orphanedLabels), duplicates: \(join.duplicates))")
+        lines.append("  model versions         \(g(trainer.versionsPublished)) published")
+        lines.append("")
+        var servedLine = "  served accuracy        " + String(format: "%.4f", board.served.overall.accuracy)
+            + String(format: "   (log loss %.3f; last %@: %.4f)", board.served.overall.logLoss, g(board.window), board.served.recent.value)
+        if streamName == "sea_abrupt", requests == 100_000, let river = Self.riverLogreg[labelDelay] {
+            servedLine += String(format: "\n  river logreg           %.4f   (same stream and delay; ../shared/data/README.md)", river)
+        }
+        lines.append(servedLine)
+        lines.append("")
+        lines.append("  model                  version  accuracy  log loss  last \(g(board.window))")
+        for (id, entry) in board.entries.sorted(by: { $0.key < $1.key }) {
+            lines.append(
+                "  " + id.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    + String(format: " %7d   %.4f    %.3f     %.4f", entry.latest.version, entry.overall.accuracy, entry.overall.logLoss, entry.recent.value))
+        }
+        lines.append("")
+        let decisions = loop.promoter?.decisions ?? []
+        let changes = loop.engine?.championChanges ?? []
+        if decisions.isEmpty {
+            lines.append("  promotions             none: no challenger beat the champion by the margin")
+        } else {
+            lines.append("  promotions and rollbacks (decided at the label of request …; first served at request …)")
+            for (number, record) in decisions.enumerated() {
+                let decision = record.decision
+                let decidedAt = Self.index(record.requestId)
+                let firstServed = changes.first { $0.champion.id == decision.winner.id && Self.index($0.firstRequestID) > decidedAt }
+                lines.append(String(
+                    format: "  %2d. %@ %@ v%d replaces %@ v%d: decided at %@, serving from %@ (accuracy %.3f vs %.3f over %@ paired requests)",
+                    number + 1, decision.kind.rawValue, decision.winner.id, decision.winner.version, decision.loser.id,
+                    decision.loser.version, g(decidedAt), firstServed.map { g(Self.index($0.firstRequestID)) } ?? "-",
+                    decision.winnerAccuracy, decision.loserAccuracy, g(decision.samples)))
+            }
+        }
+        if let registry = loop.registry {
+            let champion = try registry.alias(ModelRegistry.championAlias)
+            lines.append("")
+            lines.append("  registry               \(URL(fileURLWithPath: registry.path).standardizedFileURL.path)")
+            lines.append("                         \(g(try registry.versionCount())) versions, \(try registry.auditLog().count) audit entries, champion alias → \(champion.map { "\($0.id) v\($0.version)" } ?? "none")")
+            lines.append("                         try: sqlite3 \(registry.path) 'SELECT * FROM audit_log'")
+        }
+        text = lines.joined(separator: "\n")
+    }
+
+    /// The index in `"<stream>:<index>"`.
+    static func index(_ requestID: String) -> Int { Int(requestID.split(separator: ":").last ?? "") ?? -1 }
+}

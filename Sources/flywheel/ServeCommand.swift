@@ -1,0 +1,176 @@
+import ArgumentParser
+import Flywheel
+import Foundation
+import KafkaTransport
+import Logging
+import OnlineLearning
+import ServiceLifecycle
+
+// MARK: - ServeCommand
+
+/// `flywheel serve`: some or all of the loop's roles against a Kafka cluster, until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    /// Help text.
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the loop's roles against a Kafka cluster (or an embedded broker) until stopped.",
+        discussion: """
+            Runs the chosen roles in this process: inference (requests → predictions, picking up new model \
+            versions and promotions as they come), feedback (predictions + labels → joined examples and per-model \
+            metrics), trainer (joined examples → new model versions, promotions and rollbacks, and the SQLite \
+            registry). Run each role in its own process, or several copies of a role in one consumer group, or \
+            all of them in one.
+
+            Without --bootstrap-servers it starts an embedded broker in this process, creates Flywheel's topics and \
+            prints the address for producers of requests and labels. With a real cluster, the topics must exist \
+            (streams/README.md lists them). SIGTERM or SIGINT drains cleanly: each role finishes its batch, \
+            processed offsets are committed, the producer flushes. A restarted process resumes from the committed \
+            offsets, so no request is lost (a few may be answered twice).
+
+            Example: flywheel serve --bootstrap-servers kafka1:9092 --role inference -X security.protocol=SSL
+            """
+    )
+
+    /// Where Kafka is.
+    @Option(help: ArgumentHelp("Kafka bootstrap servers, comma-separated. Default: an embedded broker.", valueName: "host:port,..."))
+    var bootstrapServers: String?
+
+    /// Which roles.
+    @Option(help: ArgumentHelp("Which role(s) to run: inference, feedback, trainer or all (repeatable).", valueName: "role"))
+    var role: [RoleChoice] = [.all]
+
+    /// The feature schema.
+    @Option(help: ArgumentHelp("The requests' feature schema (JSON).", valueName: "path"))
+    var schema = "streams/sea_abrupt.schema.json"
+
+    /// The registry.
+    @Option(help: ArgumentHelp("The SQLite registry the trainer role keeps.", valueName: "path"))
+    var registry = "flywheel-registry.sqlite"
+
+    /// Consumer group prefix.
+    @Option(help: "Consumer groups are <prefix>-inference, <prefix>-feedback, <prefix>-trainer, <prefix>-promoter.")
+    var groupPrefix = "flywheel"
+
+    /// Pass-through librdkafka properties.
+    @Option(name: [.customShort("X"), .customLong("property")], help: ArgumentHelp("A librdkafka property for every client (repeatable).", valueName: "key=value"))
+    var properties: [PropertyAssignment] = []
+
+    /// Status line interval.
+    @Option(help: ArgumentHelp("Print a status line every this many seconds (0: never).", valueName: "seconds"))
+    var statusEvery = 10
+
+    /// The shared loop options.
+    @OptionGroup var loop: LoopOptions
+
+    /// Checks the flags.
+    func validate() throws {
+        if let bootstrapServers, bootstrapServers.split(separator: ",").isEmpty {
+            throw ValidationError("--bootstrap-servers is empty; give host:port[,host:port…] or leave it out for an embedded broker.")
+        }
+        guard statusEvery >= 0 else { throw ValidationError("--status-every cannot be negative, not \(statusEvery).") }
+    }
+
+    /// Serves until a signal.
+    func run() async throws {
+        let logger = CommandLogging.bootstrap(label: "flywheel.serve", level: loop.logLevel)
+        let featureSchema = try LoopOptions.loadSchema(schema, flag: "--schema")
+        let roles: Set<LoopRole> = role.contains(.all) ? Set(LoopRole.allCases) : Set(role.compactMap(\.loopRole))
+        var embedded: EmbeddedBroker?
+        var settings: LoopSettings
+        if let bootstrapServers {
+            let servers = bootstrapServers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            settings = LoopSettings(client: KafkaClientConfiguration(bootstrapServers: servers))
+        } else {
+            let broker = try EmbeddedBroker(logger: logger)
+            settings = LoopSettings.embedded(bootstrapServers: broker.bootstrapServers)
+            for topic in settings.topics.all { try broker.createTopic(topic, partitions: 4) }
+            embedded = broker
+        }
+        for property in properties { settings.client.properties[property.key] = property.value }
+        settings.roles = roles
+        settings.registryPath = registry
+        settings.groupPrefix = groupPrefix
+        loop.apply(to: &settings)
+        // The loop's clients are released when `serve` returns, before the embedded broker they talk to.
+        try await serve(settings: settings, schema: featureSchema, embedded: embedded != nil, logger: logger)
+        withExtendedLifetime(embedded) {}
+    }
+
+    private func serve(settings: LoopSettings, schema featureSchema: FeatureSchema, embedded: Bool, logger: Logger) async throws {
+        let flywheel = try await FlywheelLoop(
+            settings: settings, initial: try InitialModels.make(schema: featureSchema), logger: logger)
+        let roleNames = LoopRole.allCases.filter(settings.roles.contains).map(\.rawValue).joined(separator: ", ")
+        DemoWatcher.say("Flywheel serving \(roleNames) against bootstrap.servers=\(settings.client.bootstrapServers.joined(separator: ","))"
+            + (embedded ? " (embedded broker)" : "")
+            + (settings.roles.contains(.trainer) ? "; registry \(settings.registryPath)" : "")
+            + "; stop with Ctrl-C or SIGTERM")
+        var services = flywheel.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        if statusEvery > 0 {
+            services.append(.init(service: ServeStatus(loop: flywheel, every: .seconds(statusEvery))))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        DemoWatcher.say("Flywheel stopped: " + ServeStatus.line(flywheel))
+    }
+}
+
+// MARK: - RoleChoice
+
+/// A `--role` value.
+enum RoleChoice: String, ExpressibleByArgument, CaseIterable {
+    case inference, feedback, trainer, all
+
+    /// The loop role, or nil for `all`.
+    var loopRole: LoopRole? { LoopRole(rawValue: rawValue) }
+}
+
+// MARK: - PropertyAssignment
+
+/// A `-X key=value` argument.
+struct PropertyAssignment: ExpressibleByArgument {
+    var key: String
+    var value: String
+
+    init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else { return nil }
+        key = String(argument[..<equals])
+        value = String(argument[argument.index(after: equals)...])
+    }
+}
+
+// MARK: - ServeStatus
+
+/// Prints a status line every interval until shutdown.
+struct ServeStatus: Service {
+    let loop: FlywheelLoop
+    let every: Duration
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: every)
+                    DemoWatcher.say(Self.line(loop))
+                }
+            }
+        } catch is CancellationError {}
+    }
+
+    /// What each role has done so far.
+    static func line(_ loop: FlywheelLoop) -> String {
+        var parts: [String] = []
+        if let engine = loop.engine {
+            let champion = loop.liveModels.map { "\($0.snapshot.champion.reference.id) v\($0.snapshot.champion.reference.version)" } ?? "?"
+            parts.append("served \(engine.statistics.served) (dead-lettered \(engine.statistics.deadLettered)), champion \(champion)")
+        }
+        if let joiner = loop.joiner {
+            let counters = joiner.counters
+            parts.append("joined \(counters.joined) (unlabeled \(counters.unlabeledPredictions), orphaned \(counters.orphanedLabels))")
+        }
+        if let trainer = loop.trainer {
+            parts.append("learned \(trainer.statistics.examplesLearned), versions \(trainer.statistics.versionsPublished), decisions \(loop.promoter?.decisions.count ?? 0)")
+        }
+        return parts.joined(separator: " · ")
+    }
+}
