@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// `flywheel demo` on the full bundled stream, as the README's main job: it finishes, serves and joins all 100,000
+/// requests, promotes after the drift, writes the registry, and its champion's served accuracy at label delay 1,000
+/// is at least river's `logreg` on the same stream and delay minus 1 point. River's figure, 0.8770, is the one in
+/// ../shared/data/README.md; `python3 scripts/reference/river_prequential.py streams/data/sea_abrupt.csv
+/// streams/data/sea_abrupt.meta.json 1000` (river 0.26.1) reproduces it: 0.87696.
+@Suite("flywheel demo")
+struct DemoRunTests {
+    @Test func demoRunsTheFullStreamAndReportsWhatHappened() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: ServeRestartTests.binary), "build the flywheel product first")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServeRestartTests.binary)
+        process.arguments = [
+            "demo",
+            "--data", ServeRestartTests.repository.appendingPathComponent("streams/data/sea_abrupt.csv").path,
+            "--schema", ServeRestartTests.repository.appendingPathComponent("streams/sea_abrupt.schema.json").path,
+        ]
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        #expect(text.contains("Flywheel demo finished in"), "\(text.suffix(2000))")
+        #expect(text.contains("requests served        100,000   (dead-lettered: 0)"))
+        #expect(text.contains("labels joined          100,000   (never labelled: 0, orphaned labels: 0, duplicates: 0)"))
+        #expect(text.range(of: #"\[ *[0-9.]+ s\] [0-9,]+/100,000 served"#, options: .regularExpression) != nil, "progress lines")
+
+        let served = try #require(Self.number(after: "served accuracy", in: text))
+        #expect(served >= 0.8770 - 0.01, "served accuracy \(served)")
+
+        let decisions = text.split(separator: "\n").filter { $0.contains(" replaces ") && $0.contains("decided at ") }
+        let decidedAt = decisions.compactMap { line -> Int? in
+            guard let range = line.range(of: #"decided at [0-9,]+"#, options: .regularExpression) else { return nil }
+            return Int(line[range].dropFirst("decided at ".count).replacingOccurrences(of: ",", with: ""))
+        }
+        #expect(decidedAt.contains { $0 > 25_000 }, "a promotion after the first drift: \(decisions)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("flywheel-demo.sqlite").path))
+        #expect(text.contains("\(decisions.count) audit entries"), "every decision audited")
+    }
+
+    /// The first decimal number after `label` in `text`.
+    static func number(after label: String, in text: String) -> Double? {
+        guard let start = text.range(of: label) else { return nil }
+        let rest = text[start.upperBound...]
+        guard let range = rest.range(of: #"[0-9]+\.[0-9]+"#, options: .regularExpression) else { return nil }
+        return Double(rest[range])
+    }
+}
