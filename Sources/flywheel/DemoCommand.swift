@@ -74,6 +74,10 @@ struct DemoCommand: AsyncParsableCommand {
     /// Runs the demo and prints the summary.
     func run() async throws {
         let logger = CommandLogging.bootstrap(label: "flywheel.demo", level: loop.logLevel)
+        for (path, flag) in [(data, "--data"), (schema, "--schema")] where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError(
+                "\(flag) \(path): no such file. Run the demo from the repository's top directory, or pass \(flag) with its path.")
+        }
         let featureSchema = try LoopOptions.loadSchema(schema, flag: "--schema")
         let text = String(decoding: try EvalCommand.read(data, flag: "--data"), as: UTF8.self)
         var examples = try CSVExamples.parse(text, schema: featureSchema, target: target)

@@ -11,8 +11,8 @@ struct Flywheel: AsyncParsableCommand {
         abstract: "A continual-learning online service on Kafka.",
         discussion: """
             Flywheel consumes request events from Kafka, publishes predictions, joins them with the labels that \
-            arrive later, measures drift, trains challenger models while it serves, and promotes a challenger once a \
-            sequential test shows it is better.
+            arrive later, trains challenger models while it serves, and promotes a challenger once it predicts \
+            better than the champion on the same requests (and rolls it back if it then falls behind).
 
             Start with `flywheel demo`: the whole loop on an embedded broker with a bundled drifting stream. \
             `flywheel serve` runs the roles against a Kafka cluster, `flywheel broker` runs an embedded \

@@ -13,11 +13,13 @@ struct HelpTextTests {
             OVERVIEW: A continual-learning online service on Kafka.
 
             Flywheel consumes request events from Kafka, publishes predictions, joins them with the labels that
-            arrive later, measures drift, trains challenger models while it serves, and promotes a challenger
-            once a sequential test shows it is better.
+            arrive later, trains challenger models while it serves, and promotes a challenger once it predicts
+            better than the champion on the same requests (and rolls it back if it then falls behind).
 
-            Start with `flywheel broker` to run an embedded Kafka-protocol broker that any Kafka client can
-            use, and `flywheel eval` to see how a model learns a drifting stream.
+            Start with `flywheel demo`: the whole loop on an embedded broker with a bundled drifting stream.
+            `flywheel serve` runs the roles against a Kafka cluster, `flywheel broker` runs an embedded
+            Kafka-protocol broker any Kafka client can use, and `flywheel eval` shows how a model learns a
+            stream.
 
             USAGE: flywheel <subcommand>
 
@@ -26,6 +28,9 @@ struct HelpTextTests {
               -h, --help              Show help information.
 
             SUBCOMMANDS:
+              demo                    Run the whole loop on the embedded broker with a bundled drifting stream.
+              serve                   Serve the loop's roles against a Kafka cluster (or an embedded broker)
+                                      until stopped.
               broker                  Run an embedded Kafka-protocol broker until interrupted.
               eval                    Evaluate an online linear model on a labelled CSV stream, test-then-train.
 
@@ -132,6 +137,60 @@ struct EvalArgumentTests {
             try command.run()
         } throws: { error in
             "\(error)".contains("/nonexistent/s.json")
+        }
+    }
+}
+
+@Suite("demo and serve arguments")
+struct LoopArgumentTests {
+    @Test func demoDefaultsAreTheBundledStreamAtDelay1000() throws {
+        let command = try DemoCommand.parse([])
+        #expect(command.data == "streams/data/sea_abrupt.csv" && command.schema == "streams/sea_abrupt.schema.json")
+        #expect(command.labelDelay == 1000 && command.limit == nil && command.registry == nil)
+        #expect(command.loop.publishEvery == 250 && command.loop.promotionWindow == 1000 && command.loop.promotionMargin == 0.02)
+    }
+
+    @Test(arguments: [
+        ["--label-delay", "-1"], ["--limit", "0"], ["--partitions", "0"], ["--publish-every", "0"],
+        ["--promotion-window", "0"], ["--promotion-margin", "1"],
+    ])
+    func badDemoNumbersAreRejectedWithTheFlagNamed(_ arguments: [String]) {
+        #expect {
+            try DemoCommand.parse(arguments)
+        } throws: { error in
+            DemoCommand.message(for: error).contains(arguments[0])
+        }
+    }
+
+    @Test func anExistingRegistryIsNotOverwritten() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("existing-\(UUID().uuidString).sqlite").path
+        FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            try DemoCommand.parse(["--registry", path])
+        } throws: { error in
+            DemoCommand.message(for: error).contains("--registry \(path) already exists")
+        }
+        #expect(FileManager.default.contents(atPath: path) == Data("keep me".utf8))
+    }
+
+    @Test func serveRolesAndProperties() throws {
+        let command = try ServeCommand.parse([
+            "--role", "inference", "--role", "trainer", "-X", "security.protocol=SSL", "--property", "a.b=c=d",
+        ])
+        #expect(command.role == [.inference, .trainer])
+        #expect(command.properties.map(\.key) == ["security.protocol", "a.b"])
+        #expect(command.properties.map(\.value) == ["SSL", "c=d"])
+        #expect(try ServeCommand.parse([]).role == [.all])
+    }
+
+    @Test(arguments: [["--role", "everything"], ["-X", "novalue"], ["-X", "=x"], ["--bootstrap-servers", ","], ["--status-every", "-1"]])
+    func badServeArgumentsAreRejected(_ arguments: [String]) {
+        #expect {
+            try ServeCommand.parse(arguments)
+        } throws: { error in
+            let message = ServeCommand.message(for: error)
+            return message.contains(arguments[0]) || message.contains("property")
         }
     }
 }
