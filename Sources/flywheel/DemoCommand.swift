@@ -26,6 +26,7 @@ struct DemoCommand: AsyncParsableCommand {
             replaced on every run.
 
             Example: swift run -c release flywheel demo --label-delay 500 --limit 20000
+            Regression: flywheel demo --data streams/data/friedman_gra.csv --schema streams/data/friedman_gra.meta.json --task regression
             """
     )
 
@@ -38,8 +39,12 @@ struct DemoCommand: AsyncParsableCommand {
     var schema = "streams/sea_abrupt.schema.json"
 
     /// The label column.
-    @Option(help: "The label column (class ids 0 and 1).")
+    @Option(help: "The label column.")
     var target = "target"
+
+    /// Classification or regression.
+    @Option(help: "What the label column holds: binary (class ids 0 and 1; logistic regressions) or regression (numbers; linear regressions).")
+    var task: CSVExamples.Task = .binary
 
     /// The label delay.
     @Option(help: "Each label arrives right after the request this many places later.")
@@ -80,7 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let featureSchema = try LoopOptions.loadSchema(schema, flag: "--schema")
         let text = String(decoding: try EvalCommand.read(data, flag: "--data"), as: UTF8.self)
-        var examples = try CSVExamples.parse(text, schema: featureSchema, target: target)
+        var examples = try CSVExamples.parse(text, schema: featureSchema, target: target, task: task)
         if let limit { examples = Array(examples.prefix(limit)) }
         let registryPath = registry ?? "flywheel-demo.sqlite"
         if registry == nil {
@@ -107,7 +112,7 @@ struct DemoCommand: AsyncParsableCommand {
         loop.apply(to: &settings)
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }
         let flywheel = try await FlywheelLoop(
-            settings: settings, initial: try InitialModels.make(schema: featureSchema), logger: logger)
+            settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task), logger: logger)
         guard let engine = flywheel.engine else { preconditionFailure("the demo runs every role") }
         let streamName = URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
         var replay = StreamReplayer.Configuration()

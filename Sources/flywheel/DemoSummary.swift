@@ -12,6 +12,8 @@ struct DemoSummary {
     /// river 0.26.1 `logreg` prequential accuracy on the full `sea_abrupt` stream, by label delay
     /// (../shared/data/README.md, "Reference numbers").
     static let riverLogreg: [Int: Double] = [0: 0.8854, 1000: 0.8770]
+    /// river 0.26.1 `linreg` prequential MAE on the full `friedman_gra` stream, by label delay (same source).
+    static let riverLinregMAE: [Int: Double] = [0: 2.182, 1000: 2.326]
 
     let text: String
 
@@ -33,18 +35,36 @@ struct DemoSummary {
         lines.append("  labels joined          \(g(join.joined))   (never labelled: \(join.unlabeledPredictions), orphaned labels: \(join.orphanedLabels), duplicates: \(join.duplicates))")
         lines.append("  model versions         \(g(trainer.versionsPublished)) published")
         lines.append("")
-        var servedLine = "  served accuracy        " + String(format: "%.4f", board.served.overall.accuracy)
-            + String(format: "   (log loss %.3f; last %@: %.4f)", board.served.overall.logLoss, g(board.window), board.served.recent.value)
-        if streamName == "sea_abrupt", requests == 100_000, let river = Self.riverLogreg[labelDelay] {
-            servedLine += String(format: "\n  river logreg           %.4f   (same stream and delay; ../shared/data/README.md)", river)
-        }
-        lines.append(servedLine)
-        lines.append("")
-        lines.append("  model                  version  accuracy  log loss  last \(g(board.window))")
-        for (id, entry) in board.entries.sorted(by: { $0.key < $1.key }) {
-            lines.append(
-                "  " + id.padding(toLength: 22, withPad: " ", startingAt: 0)
-                    + String(format: " %7d   %.4f    %.3f     %.4f", entry.latest.version, entry.overall.accuracy, entry.overall.logLoss, entry.recent.value))
+        if board.served.isClassifier {
+            var servedLine = "  served accuracy        " + String(format: "%.4f", board.served.overall.accuracy)
+                + String(format: "   (log loss %.3f; last %@: %.4f)", board.served.overall.logLoss, g(board.window), board.served.recent.value)
+            if streamName == "sea_abrupt", requests == 100_000, let river = Self.riverLogreg[labelDelay] {
+                servedLine += String(format: "\n  river logreg           %.4f   (same stream and delay; ../shared/data/README.md)", river)
+            }
+            lines.append(servedLine)
+            lines.append("")
+            lines.append("  model                  version  accuracy  log loss  last \(g(board.window))")
+            for (id, entry) in board.entries.sorted(by: { $0.key < $1.key }) {
+                lines.append(
+                    "  " + id.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + String(format: " %7d   %.4f    %.3f     %.4f", entry.latest.version, entry.overall.accuracy, entry.overall.logLoss, entry.recent.value))
+            }
+        } else {
+            var servedLine = "  served MAE             " + String(format: "%.3f", board.served.regression.meanAbsoluteError)
+                + String(format: "   (RMSE %.3f, R² %.3f; last %@: %.3f)", board.served.regression.rootMeanSquaredError,
+                         board.served.regression.rSquared, g(board.window), board.served.recentAbsoluteError.value)
+            if streamName == "friedman_gra", requests == 100_000, let river = Self.riverLinregMAE[labelDelay] {
+                servedLine += String(format: "\n  river linreg MAE       %.3f    (same stream and delay; ../shared/data/README.md)", river)
+            }
+            lines.append(servedLine)
+            lines.append("")
+            lines.append("  model                  version  MAE      RMSE     R²      last \(g(board.window)) MAE")
+            for (id, entry) in board.entries.sorted(by: { $0.key < $1.key }) {
+                lines.append(
+                    "  " + id.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + String(format: " %7d   %.3f    %.3f    %.3f   %.3f", entry.latest.version, entry.regression.meanAbsoluteError,
+                                 entry.regression.rootMeanSquaredError, entry.regression.rSquared, entry.recentAbsoluteError.value))
+            }
         }
         lines.append("")
         let decisions = loop.promoter?.decisions ?? []
@@ -58,10 +78,10 @@ struct DemoSummary {
                 let decidedAt = Self.index(record.requestId)
                 let firstServed = changes.first { $0.champion.id == decision.winner.id && Self.index($0.firstRequestID) > decidedAt }
                 lines.append(String(
-                    format: "  %2d. %@ %@ v%d replaces %@ v%d: decided at %@, serving from %@ (accuracy %.3f vs %.3f over %@ paired requests)",
+                    format: "  %2d. %@ %@ v%d replaces %@ v%d: decided at %@, serving from %@ (%@ %.3f vs %.3f over %@ paired requests)",
                     number + 1, decision.kind.rawValue, decision.winner.id, decision.winner.version, decision.loser.id,
                     decision.loser.version, g(decidedAt), firstServed.map { g(Self.index($0.firstRequestID)) } ?? "-",
-                    decision.winnerAccuracy, decision.loserAccuracy, g(decision.samples)))
+                    decision.metric == "mae" ? "MAE" : "accuracy", decision.winnerScore, decision.loserScore, g(decision.samples)))
             }
         }
         if let registry = loop.registry {

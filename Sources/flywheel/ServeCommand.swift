@@ -43,6 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The requests' feature schema (JSON).", valueName: "path"))
     var schema = "streams/sea_abrupt.schema.json"
 
+    /// Classification or regression.
+    @Option(help: "What the labels hold: binary (logistic regressions) or regression (linear regressions).")
+    var task: CSVExamples.Task = .binary
+
     /// The registry.
     @Option(help: ArgumentHelp("The SQLite registry the trainer role keeps.", valueName: "path"))
     var registry = "flywheel-registry.sqlite"
@@ -98,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve(settings: LoopSettings, schema featureSchema: FeatureSchema, embedded: Bool, logger: Logger) async throws {
         let flywheel = try await FlywheelLoop(
-            settings: settings, initial: try InitialModels.make(schema: featureSchema), logger: logger)
+            settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task), logger: logger)
         let roleNames = LoopRole.allCases.filter(settings.roles.contains).map(\.rawValue).joined(separator: ", ")
         DemoWatcher.say("Flywheel serving \(roleNames) against bootstrap.servers=\(settings.client.bootstrapServers.joined(separator: ","))"
             + (embedded ? " (embedded broker)" : "")

@@ -55,6 +55,6 @@ struct IncrementalTrainerTests {
         var live = ModelSet(champion: champion)
         for event in events.sorted(by: { $0.model.version < $1.model.version }) { live = try live.applying(event) }
         #expect(Set(live.shadows.map(\.reference)) == [ModelReference(id: "tuned", version: 5), ModelReference(id: "fresh", version: 5)])
-        #expect(Set(live.shadows.map(\.model)) == Set(service.models.map(\.model)))
+        #expect(Set(live.shadows.map(\.learner)) == Set(service.models.map(\.learner)))
     }
 }

@@ -32,9 +32,9 @@ struct ModelTrainerTests {
         let champion = try Self.champion()
         let tuned = ModelTrainer.fineTuned(from: champion, id: "tuned")
         let fresh = try ModelTrainer.fresh(like: champion, id: "fresh")
-        #expect(tuned.model == champion.model && tuned.pipeline == champion.pipeline)
+        #expect(tuned.learner == champion.learner && tuned.pipeline == champion.pipeline)
         #expect(tuned.reference == ModelReference(id: "tuned", version: 1))
-        #expect(fresh.model.weights.allSatisfy { $0 == 0 } && fresh.model.examplesSeen == 0)
+        #expect(fresh.learner.weights.allSatisfy { $0 == 0 } && fresh.learner.examplesSeen == 0)
     }
 
     @Test func versionsArePublishedEveryNExamplesWithTheirWeights() throws {
@@ -55,13 +55,13 @@ struct ModelTrainerTests {
             let weights = try #require(event.weights)
             let bytes = try #require(Data(base64Encoded: weights))
             let loaded = try ModelBlob.decode(Array(bytes), expectedSchema: Self.schema)
-            #expect(loaded.model == shadow.model && loaded.pipeline == shadow.pipeline)
+            #expect(.logistic(loaded.model) == shadow.learner && loaded.pipeline == shadow.pipeline)
         }
         // The fresh shadow has learned the concept.
         let fresh = trainer.models[1]
         let correct = (500..<700).filter { index in
             let example = Self.example(index)
-            return (fresh.model.predictProbability(fresh.pipeline.transform(example.features).vector) > 0.5 ? 1.0 : 0.0) == example.label
+            return fresh.learner.output(fresh.pipeline.transform(example.features).vector).answer == example.label
         }.count
         #expect(correct > 160, "fresh shadow right on \(correct) of 200")
     }
@@ -74,7 +74,7 @@ struct ModelTrainerTests {
         let live = LiveModels(ModelSet(champion: champion))
         for event in events { live.replace(with: try live.snapshot.applying(event)) }
         #expect(live.snapshot.shadows.map(\.reference) == [ModelReference(id: "fresh", version: 3)])
-        #expect(live.snapshot.shadows[0].model == trainer.models[0].model)
+        #expect(live.snapshot.shadows[0].learner == trainer.models[0].learner)
         // An older version arriving late changes nothing.
         #expect(try live.snapshot.applying(events[0]) == live.snapshot)
         // A version of the champion's id replaces the champion.

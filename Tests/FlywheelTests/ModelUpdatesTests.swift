@@ -48,7 +48,7 @@ struct ModelUpdatesTests {
         }
         let set = live.snapshot
         #expect(set.champion.reference == fresh, "the promoted shadow serves")
-        #expect(set.champion.model == trainer.models[0].model, "with the weights of its latest version")
+        #expect(set.champion.learner == trainer.models[0].learner, "with the weights of its latest version")
         #expect(set.shadows.map(\.reference) == [champion.reference], "the old champion stays as a shadow")
         #expect(!set.shadows.contains { $0.reference.id == "broken" }, "unloadable weights are refused")
     }

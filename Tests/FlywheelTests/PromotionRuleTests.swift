@@ -36,7 +36,7 @@ struct PromotionRuleTests {
         #expect(decision?.kind == .promotion)
         #expect(decision?.winner == Self.challenger && decision?.loser == Self.champion)
         #expect(decision?.samples == 100)
-        #expect(decision.map { abs($0.winnerAccuracy - 0.7) < 1e-12 && abs($0.loserAccuracy - 0.6) < 1e-12 } == true)
+        #expect(decision.map { abs($0.winnerScore - 0.7) < 1e-12 && abs($0.loserScore - 0.6) < 1e-12 } == true)
         #expect(decision?.evidence["samples"] == .number(100))
     }
 
@@ -91,6 +91,24 @@ struct PromotionRuleTests {
         #expect(rule.skipped == 300)
     }
 
+    @Test func regressorsArePromotedOnARelativeMAEMargin() {
+        var rule = PromotionRule(window: 100, margin: 0.1)
+        // Champion off by 2.0, challenger by 1.9 (5% better): no promotion. Then the challenger is off by 1.5 (25%).
+        func example(_ index: Int, challengerError: Double) -> JoinedExample {
+            JoinedExample(
+                requestId: "r\(index)", requestTs: 0, labelTs: 0, features: [:], label: 10,
+                predictions: [ModelOutput(model: Self.champion, answer: 12, probabilities: nil),
+                              ModelOutput(model: Self.challenger, answer: 10 - challengerError, probabilities: nil)])
+        }
+        for index in 0..<500 { #expect(rule.record(example(index, challengerError: 1.9)) == nil) }
+        var decision: PromotionRule.Decision?
+        for index in 500..<700 where decision == nil { decision = rule.record(example(index, challengerError: 1.5)) }
+        #expect(decision?.metric == "mae" && decision?.winner == Self.challenger)
+        // 5% → 25% better: the window's mean error falls below 1.8 when 4/5 of it... (1.9·k + 1.5·(100−k))/100 ≤ 1.8 → k ≤ 75.
+        #expect(decision.map { abs($0.loserScore - 2) < 1e-9 && $0.winnerScore <= 1.8 + 1e-9 } == true)
+        #expect(decision?.evidence["metric"] == .text("mae"))
+    }
+
     @Test func modelSetSwapsChampionAndShadow() throws {
         let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 1)
         let pipeline = try FeaturePipeline(schema: schema)
@@ -100,13 +118,13 @@ struct PromotionRuleTests {
         let shadow = ServedModel(reference: ModelReference(id: "challenger", version: 9), pipeline: pipeline, model: better)
         let set = ModelSet(champion: served, shadows: [shadow])
         let decision = PromotionRule.Decision(
-            kind: .promotion, winner: Self.challenger, loser: Self.champion, samples: 100, winnerAccuracy: 0.7, loserAccuracy: 0.6)
+            kind: .promotion, winner: Self.challenger, loser: Self.champion, samples: 100, winnerScore: 0.7, loserScore: 0.6)
         let promoted = set.applying(decision)
         #expect(promoted.champion == shadow, "matched by id: the shadow's newest version serves")
         #expect(promoted.shadows == [served])
         let unknown = PromotionRule.Decision(
             kind: .promotion, winner: ModelReference(id: "nobody", version: 1), loser: Self.champion, samples: 1,
-            winnerAccuracy: 1, loserAccuracy: 0)
+            winnerScore: 1, loserScore: 0)
         #expect(set.applying(unknown) == set)
     }
 }

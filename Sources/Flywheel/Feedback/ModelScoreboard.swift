@@ -4,7 +4,8 @@ import OnlineLearning
 // MARK: - ModelScoreboard
 
 /// Prequential metrics of every model seen in joined examples, by model id (a model's versions share one line):
-/// over the whole run and over the last ``window`` examples, plus the same for the served answers — whichever model
+/// accuracy and log loss for classifiers, MAE, RMSE and R² for regressors, over the whole run and over the last
+/// ``window`` examples, plus the same for the served answers — whichever model
 /// was champion for each request. Each model is scored on the requests it answered, before any model learned their
 /// labels.
 public struct ModelScoreboard: Sendable {
@@ -16,12 +17,32 @@ public struct ModelScoreboard: Sendable {
         public var overall = BinaryMetrics()
         /// Accuracy over the last examples.
         public var recent: RollingAccuracy
+        /// MAE, RMSE and R² since the model was first seen (regressors).
+        public var regression = RegressionMetrics()
+        /// Mean absolute error over the last examples (regressors).
+        public var recentAbsoluteError: RollingMean
 
-        mutating func update(_ output: ModelOutput, label: Int) {
-            let probability = output.probabilities?.last ?? output.answer
+        /// Whether the model answered with class probabilities.
+        public private(set) var isClassifier = true
+
+        mutating func update(_ output: ModelOutput, label: Double) {
             if output.model.version > latest.version { latest = output.model }
-            overall.update(label: label, probability: probability)
-            recent.update(isCorrect: (probability > 0.5 ? 1 : 0) == label)
+            guard let probabilities = output.probabilities else {
+                isClassifier = false
+                regression.update(target: label, prediction: output.answer)
+                recentAbsoluteError.append(abs(output.answer - label))
+                return
+            }
+            let probability = probabilities.last ?? output.answer
+            let labelClass = label == 1 ? 1 : 0
+            overall.update(label: labelClass, probability: probability)
+            recent.update(isCorrect: (probability > 0.5 ? 1 : 0) == labelClass)
+        }
+
+        init(latest: ModelReference, window: Int) {
+            self.latest = latest
+            recent = RollingAccuracy(window: window)
+            recentAbsoluteError = RollingMean(window: window)
         }
     }
 
@@ -35,16 +56,47 @@ public struct ModelScoreboard: Sendable {
     /// Makes an empty scoreboard.
     public init(window: Int = 1000) {
         self.window = window
-        served = Entry(latest: ModelReference(id: "served", version: 0), recent: RollingAccuracy(window: window))
+        served = Entry(latest: ModelReference(id: "served", version: 0), window: window)
     }
 
     /// Scores every model's prediction in a joined example (the first is the served one).
     public mutating func record(_ example: JoinedExample) {
-        let label = example.label == 1 ? 1 : 0
         for (index, output) in example.predictions.enumerated() {
-            if index == 0 { served.update(output, label: label) }
-            entries[output.model.id, default: Entry(latest: output.model, recent: RollingAccuracy(window: window))]
-                .update(output, label: label)
+            if index == 0 { served.update(output, label: example.label) }
+            entries[output.model.id, default: Entry(latest: output.model, window: window)]
+                .update(output, label: example.label)
         }
+    }
+}
+
+// MARK: - RollingMean
+
+/// The mean of the last `window` values.
+public struct RollingMean: Sendable {
+    private var values: [Double] = []
+    private var next = 0
+    private var total = 0.0
+    /// How many values the mean covers at most.
+    public let window: Int
+
+    /// An empty mean over `window` values.
+    public init(window: Int) {
+        precondition(window > 0, "A rolling mean needs a window of at least 1, not \(window).")
+        self.window = window
+    }
+
+    /// The mean of the values held (0 when empty).
+    public var value: Double { values.isEmpty ? 0 : total / Double(values.count) }
+
+    /// Adds a value, dropping the oldest when full.
+    public mutating func append(_ value: Double) {
+        if values.count < window {
+            values.append(value)
+        } else {
+            total -= values[next]
+            values[next] = value
+            next = (next + 1) % window
+        }
+        total += value
     }
 }

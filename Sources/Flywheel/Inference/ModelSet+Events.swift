@@ -15,18 +15,21 @@ extension ModelSet {
                 throw ModelEventError("\(event.kind.rawValue) of \(event.model) does not say which champion it replaces")
             }
             return applying(PromotionRule.Decision(
-                kind: event.kind, winner: event.model, loser: replaced, samples: 0, winnerAccuracy: 0, loserAccuracy: 0))
+                kind: event.kind, winner: event.model, loser: replaced, samples: 0, winnerScore: 0, loserScore: 0))
         }
         guard let text = event.weights, let bytes = Data(base64Encoded: text) else {
             throw ModelEventError("version \(event.model) carries no readable weights")
         }
-        let loaded: (pipeline: FeaturePipeline, model: LogisticRegression)
+        let loaded: (pipeline: FeaturePipeline, learner: OnlineLearner)
         do {
-            loaded = try ModelBlob.decode(Array(bytes), expectedSchema: champion.pipeline.schema)
+            loaded = try ModelBlob.decodeLearner(Array(bytes), expectedSchema: champion.pipeline.schema)
         } catch {
             throw ModelEventError("version \(event.model) does not load: \(error.reason)")
         }
-        let served = ServedModel(reference: event.model, pipeline: loaded.pipeline, model: loaded.model)
+        guard loaded.learner.isClassifier == champion.learner.isClassifier else {
+            throw ModelEventError("version \(event.model) is a \(loaded.learner.isClassifier ? "classifier" : "regressor"); the set serves the other kind")
+        }
+        let served = ServedModel(reference: event.model, pipeline: loaded.pipeline, learner: loaded.learner)
         var next = self
         if event.model.id == champion.reference.id {
             if event.model.version > champion.reference.version { next.champion = served }

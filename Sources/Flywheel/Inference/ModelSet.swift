@@ -4,26 +4,31 @@ import Synchronization
 
 // MARK: - ServedModel
 
-/// A model version ready to score: its name, its feature pipeline and its weights.
+/// A model version ready to score: its name, its feature pipeline and its learner (a classifier or a regressor).
 public struct ServedModel: Sendable, Hashable {
     /// Which model and version this is.
     public var reference: ModelReference
     /// The pipeline that turns a request into the model's vector (its statistics as of this version).
     public var pipeline: FeaturePipeline
     /// The model.
-    public var model: LogisticRegression
+    public var learner: OnlineLearner
 
-    /// Pairs a model with its pipeline.
-    public init(reference: ModelReference, pipeline: FeaturePipeline, model: LogisticRegression) {
+    /// Pairs a learner with its pipeline.
+    public init(reference: ModelReference, pipeline: FeaturePipeline, learner: OnlineLearner) {
         self.reference = reference
         self.pipeline = pipeline
-        self.model = model
+        self.learner = learner
     }
 
-    /// Scores one request.
+    /// Pairs a logistic regression with its pipeline.
+    public init(reference: ModelReference, pipeline: FeaturePipeline, model: LogisticRegression) {
+        self.init(reference: reference, pipeline: pipeline, learner: .logistic(model))
+    }
+
+    /// Scores one request: a class with its probabilities, or a value.
     public func output(for features: FeatureMap) -> ModelOutput {
-        let probability = model.predictProbability(pipeline.transform(features).vector)
-        return ModelOutput(model: reference, answer: probability > 0.5 ? 1 : 0, probabilities: [1 - probability, probability])
+        let (answer, probabilities) = learner.output(pipeline.transform(features).vector)
+        return ModelOutput(model: reference, answer: answer, probabilities: probabilities)
     }
 }
 

@@ -10,15 +10,32 @@ import OnlineLearning
 /// - `logreg-finetune`, a shadow fine-tuned from the champion's weights at a constant rate of 0.05 (adapts fast);
 /// - `logreg-fresh`, a shadow trained from scratch at river's constant rate of 0.01.
 ///
+/// For regression streams the same three lines are linear regressions (`linreg`, `linreg-finetune`,
+/// `linreg-fresh`): the champion at river's constant rate of 0.01 decaying as 1 / (1 + t)^0.25, the fine-tuned
+/// shadow at a constant 0.02, the fresh one at a constant 0.01.
+///
 /// Every model keeps learning; the promoter decides whose answers are served.
 public enum InitialModels {
     /// The champion's id.
     public static let championID = "logreg"
+    /// The champion's id on regression streams.
+    public static let regressionChampionID = "linreg"
 
-    /// The starting set for `schema`.
+    /// The starting set for `schema`: classifiers for a binary stream, regressors for a regression stream.
     /// - Throws: ``OnlineLearning/FeatureSchemaError`` when the schema cannot make a pipeline.
-    public static func make(schema: FeatureSchema) throws(FeatureSchemaError) -> ModelSet {
+    public static func make(schema: FeatureSchema, task: CSVExamples.Task = .binary) throws(FeatureSchemaError) -> ModelSet {
         let pipeline = try FeaturePipeline(schema: schema)
+        if task == .regression {
+            let champion = ServedModel(
+                reference: ModelReference(id: regressionChampionID, version: 1), pipeline: pipeline,
+                learner: .linear(LinearRegression(dimension: pipeline.dimension, learningRate: 0.01, decayPower: 0.25)))
+            return ModelSet(champion: champion, shadows: [
+                ModelTrainer.fineTuned(from: champion, id: "linreg-finetune", learningRate: 0.02),
+                ServedModel(
+                    reference: ModelReference(id: "linreg-fresh", version: 1), pipeline: pipeline,
+                    learner: .linear(LinearRegression(dimension: pipeline.dimension, learningRate: 0.01))),
+            ])
+        }
         let champion = ServedModel(
             reference: ModelReference(id: championID, version: 1), pipeline: pipeline,
             model: LogisticRegression(dimension: pipeline.dimension, learningRate: 0.3, decayPower: 0.5))

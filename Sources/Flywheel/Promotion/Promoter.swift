@@ -76,7 +76,7 @@ public final class Promoter: Service, Sendable {
                         kind: decision.kind, ts: now, model: decision.winner, replaces: decision.loser, evidence: evidence)
                     logger.notice("\(decision.kind.rawValue.capitalized): \(decision.winner) replaces \(decision.loser)", metadata: [
                         "flywheel.samples": "\(decision.samples)",
-                        "flywheel.accuracy": "\(decision.winnerAccuracy) vs \(decision.loserAccuracy)",
+                        "flywheel.accuracy": "\(decision.winnerScore) vs \(decision.loserScore)",
                     ])
                     outgoing.append(KafkaOutgoingMessage(
                         topic: configuration.modelsTopic, key: Array(decision.winner.id.utf8), value: EventDecoding.encode(event)))

@@ -4,7 +4,8 @@ import FlywheelEvents
 
 /// The first promotion rule (issue 3 allows a simple one; an anytime-valid sequential test replaces it later):
 /// compare each shadow with the champion on the same joined requests — the last ``window`` requests the current
-/// champion served — and promote the shadow once its accuracy on them beats the champion's by ``margin`` or more. A
+/// champion served — and promote the shadow once its accuracy on them beats the champion's by ``margin`` or more
+/// (for regressors: once its mean absolute error is lower by that fraction of the champion's). A
 /// promoted champion that then trails the champion it replaced by the margin over a full window is rolled back.
 ///
 /// Only requests served by the current champion count: after a decision, examples still carrying the old champion
@@ -23,29 +24,34 @@ public struct PromotionRule: Sendable {
         public var loser: ModelReference
         /// Shared requests compared.
         public var samples: Int
-        /// Winner's accuracy on them.
-        public var winnerAccuracy: Double
-        /// Loser's accuracy on them.
-        public var loserAccuracy: Double
+        /// Winner's score on them: accuracy, or mean absolute error for regressors (see ``metric``).
+        public var winnerScore: Double
+        /// Loser's score on them, in the same metric.
+        public var loserScore: Double
+        /// `accuracy` (classifiers) or `mae` (regressors).
+        public var metric = "accuracy"
 
         /// Makes a decision (the rule makes them; tests and tools may too).
         public init(
-            kind: ModelEvent.Kind, winner: ModelReference, loser: ModelReference, samples: Int, winnerAccuracy: Double,
-            loserAccuracy: Double
+            kind: ModelEvent.Kind, winner: ModelReference, loser: ModelReference, samples: Int, winnerScore: Double,
+            loserScore: Double
         ) {
             self.kind = kind
             self.winner = winner
             self.loser = loser
             self.samples = samples
-            self.winnerAccuracy = winnerAccuracy
-            self.loserAccuracy = loserAccuracy
+            self.winnerScore = winnerScore
+            self.loserScore = loserScore
         }
 
         /// The evidence as a model event's `evidence` field.
         public var evidence: [String: EvidenceValue] {
             [
-                "rule": .text("accuracy margin over a window of paired requests"), "samples": .number(Double(samples)),
-                "winnerAccuracy": .number(winnerAccuracy), "loserAccuracy": .number(loserAccuracy),
+                "rule": .text(metric == "mae"
+                    ? "relative mean-absolute-error margin over a window of paired requests"
+                    : "accuracy margin over a window of paired requests"),
+                "samples": .number(Double(samples)), "metric": .text(metric),
+                "winnerScore": .number(winnerScore), "loserScore": .number(loserScore),
             ]
         }
     }
@@ -86,14 +92,17 @@ public struct PromotionRule: Sendable {
             tallies = [:]
         }
         champion = served.model  // the newest version of the serving model
-        let label = example.label == 1 ? 1 : 0
-        let championRight = Self.predictedClass(served) == label
+        let isClassifier = served.probabilities != nil
+        let championLoss = Self.loss(served, label: example.label)
         var best: (model: ModelReference, window: PairedWindow)?
         for challenger in example.predictions.dropFirst() where challenger.model.id != served.model.id {
             var tally = tallies[challenger.model.id] ?? PairedWindow(capacity: window)
-            tally.append(challengerRight: Self.predictedClass(challenger) == label, championRight: championRight)
+            tally.append(challengerLoss: Self.loss(challenger, label: example.label), championLoss: championLoss)
             tallies[challenger.model.id] = tally
-            guard tally.isFull, tally.advantage >= margin, tally.advantage > (best?.window.advantage ?? -.infinity) else { continue }
+            let advantage = isClassifier ? tally.lossAdvantage : tally.relativeLossAdvantage
+            guard tally.isFull, advantage >= margin,
+                advantage > (best.map { isClassifier ? $0.window.lossAdvantage : $0.window.relativeLossAdvantage } ?? -.infinity)
+            else { continue }
             best = (challenger.model, tally)
         }
         guard let current = champion, let (winner, tally) = best else { return nil }
@@ -101,9 +110,20 @@ public struct PromotionRule: Sendable {
         previousChampion = current
         awaitedChampion = winner.id
         tallies = [:]
-        return Decision(
+        var decision = Decision(
             kind: isRollback ? .rollback : .promotion, winner: winner, loser: current, samples: tally.count,
-            winnerAccuracy: tally.challengerAccuracy, loserAccuracy: tally.championAccuracy)
+            winnerScore: isClassifier ? 1 - tally.challengerMeanLoss : tally.challengerMeanLoss,
+            loserScore: isClassifier ? 1 - tally.championMeanLoss : tally.championMeanLoss)
+        decision.metric = isClassifier ? "accuracy" : "mae"
+        return decision
+    }
+
+    /// 0 for a right class and 1 for a wrong one; the absolute error for a value.
+    private static func loss(_ output: ModelOutput, label: Double) -> Double {
+        if output.probabilities != nil {
+            return Double(predictedClass(output)) == (label == 1 ? 1 : 0) ? 0 : 1
+        }
+        return abs(output.answer - label)
     }
 
     private static func predictedClass(_ output: ModelOutput) -> Int {
@@ -113,33 +133,35 @@ public struct PromotionRule: Sendable {
 
 // MARK: - PairedWindow
 
-/// The last `capacity` paired outcomes of a challenger and the champion on the same requests.
+/// The last `capacity` paired losses of a challenger and the champion on the same requests.
 struct PairedWindow: Sendable {
-    private var outcomes: [(challenger: Bool, champion: Bool)] = []
+    private var losses: [(challenger: Double, champion: Double)] = []
     private var next = 0
     private let capacity: Int
-    private(set) var challengerRight = 0
-    private(set) var championRight = 0
+    private var challengerTotal = 0.0
+    private var championTotal = 0.0
 
     init(capacity: Int) { self.capacity = capacity }
 
-    var count: Int { outcomes.count }
-    var isFull: Bool { outcomes.count == capacity }
-    var challengerAccuracy: Double { Double(challengerRight) / Double(max(1, count)) }
-    var championAccuracy: Double { Double(championRight) / Double(max(1, count)) }
-    var advantage: Double { challengerAccuracy - championAccuracy }
+    var count: Int { losses.count }
+    var isFull: Bool { losses.count == capacity }
+    var challengerMeanLoss: Double { challengerTotal / Double(max(1, count)) }
+    var championMeanLoss: Double { championTotal / Double(max(1, count)) }
+    /// How much lower the challenger's mean loss is (for 0/1 losses: the accuracy difference).
+    var lossAdvantage: Double { championMeanLoss - challengerMeanLoss }
+    /// The same as a fraction of the champion's mean loss.
+    var relativeLossAdvantage: Double { championMeanLoss > 0 ? lossAdvantage / championMeanLoss : 0 }
 
-    mutating func append(challengerRight challenger: Bool, championRight champion: Bool) {
-        if outcomes.count < capacity {
-            outcomes.append((challenger, champion))
+    mutating func append(challengerLoss challenger: Double, championLoss champion: Double) {
+        if losses.count < capacity {
+            losses.append((challenger, champion))
         } else {
-            let old = outcomes[next]
-            if old.challenger { challengerRight -= 1 }
-            if old.champion { championRight -= 1 }
-            outcomes[next] = (challenger, champion)
+            challengerTotal -= losses[next].challenger
+            championTotal -= losses[next].champion
+            losses[next] = (challenger, champion)
             next = (next + 1) % capacity
         }
-        if challenger { challengerRight += 1 }
-        if champion { championRight += 1 }
+        challengerTotal += challenger
+        championTotal += champion
     }
 }

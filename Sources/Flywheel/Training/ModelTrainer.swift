@@ -31,19 +31,20 @@ public struct ModelTrainer: Sendable {
     public static func fineTuned(
         from champion: ServedModel, id: String, learningRate: Double? = nil, decayPower: Double = 0
     ) -> ServedModel {
-        var model = champion.model
-        if let learningRate { model.setLearningRate(learningRate, decayPower: decayPower) }
-        return ServedModel(reference: ModelReference(id: id, version: 1), pipeline: champion.pipeline, model: model)
+        let learner = learningRate.map { champion.learner.withLearningRate($0, decayPower: decayPower) } ?? champion.learner
+        return ServedModel(reference: ModelReference(id: id, version: 1), pipeline: champion.pipeline, learner: learner)
     }
 
-    /// A shadow that starts from nothing, on the champion's feature schema.
+    /// A shadow of the champion's family that starts from nothing, on the champion's feature schema.
     public static func fresh(
         like champion: ServedModel, id: String, learningRate: Double = 0.01, decayPower: Double = 0
     ) throws -> ServedModel {
         let pipeline = try FeaturePipeline(schema: champion.pipeline.schema)
         return ServedModel(
             reference: ModelReference(id: id, version: 1), pipeline: pipeline,
-            model: LogisticRegression(dimension: pipeline.dimension, learningRate: learningRate, decayPower: decayPower))
+            learner: .untrained(
+                classifier: champion.learner.isClassifier, dimension: pipeline.dimension, learningRate: learningRate,
+                decayPower: decayPower))
     }
 
     /// Learns one joined example.
@@ -56,12 +57,12 @@ public struct ModelTrainer: Sendable {
         for index in models.indices {
             models[index].pipeline.learn(example.features)
             let vector = models[index].pipeline.transform(example.features).vector
-            models[index].model.learn(vector, target: example.label)
+            models[index].learner.learn(vector, target: example.label)
             examplesSincePublished[index] += 1
             if examplesSincePublished[index] >= publishEvery {
                 examplesSincePublished[index] = 0
                 models[index].reference.version += 1
-                let blob = ModelBlob.encode(pipeline: models[index].pipeline, model: models[index].model)
+                let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner)
                 events.append(ModelEvent(
                     kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString()))
             }

@@ -15,9 +15,38 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
     public private(set) var examplesRefused: Int = 0
 
     /// Makes an untrained model for vectors of `dimension` slots.
-    public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double = 0.01) {
-        linear = LinearWeights(dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
+    public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double? = nil, decayPower: Double = 0) {
+        precondition(decayPower >= 0 && decayPower.isFinite, "decayPower must be finite and not negative, not \(decayPower).")
+        linear = LinearWeights(
+            dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate ?? learningRate)
+        linear.decayPower = decayPower
         examplesSeen = 0
+    }
+
+    /// Restores a saved model (``ModelBlob``).
+    init(
+        weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double, decayPower: Double,
+        examplesSeen: Int
+    ) {
+        linear = LinearWeights(
+            weights: weights, intercept: intercept, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
+        linear.decayPower = decayPower
+        self.examplesSeen = examplesSeen
+    }
+
+    /// The weights' learning rate.
+    public var learningRate: Double { linear.learningRate }
+    /// The intercept's learning rate.
+    public var interceptLearningRate: Double { linear.interceptLearningRate }
+    /// The learning-rate schedule's power; 0 (the default) keeps the rates constant.
+    public var decayPower: Double { linear.decayPower }
+
+    /// Sets the weights' and intercept's learning rates (for a copy fine-tuned with other settings).
+    public mutating func setLearningRate(_ rate: Double, decayPower: Double = 0) {
+        precondition(rate > 0 && rate.isFinite && decayPower >= 0 && decayPower.isFinite, "invalid learning rate \(rate) or power \(decayPower)")
+        linear.learningRate = rate
+        linear.interceptLearningRate = rate
+        linear.decayPower = decayPower
     }
 
     /// The weights, one per vector slot.

@@ -19,6 +19,7 @@ public enum ModelBlob {
     /// Model families and their kind codes.
     enum Kind: UInt16 {
         case logisticRegression = 1
+        case linearRegression = 2
     }
 
     /// The hash that ties a model to its feature schema: FNV-1a 64 of the schema's canonical JSON (sorted keys).
@@ -28,6 +29,18 @@ public enum ModelBlob {
 
     /// Saves a logistic regression and the pipeline that feeds it.
     public static func encode(pipeline: FeaturePipeline, model: LogisticRegression) -> [UInt8] {
+        encode(pipeline: pipeline, learner: .logistic(model))
+    }
+
+    /// Saves a learner of any family and the pipeline that feeds it.
+    public static func encode(pipeline: FeaturePipeline, learner: OnlineLearner) -> [UInt8] {
+        let kind: Kind
+        let linear: LinearWeights
+        let examplesSeen: Int
+        switch learner {
+        case .logistic(let model): (kind, linear, examplesSeen) = (.logisticRegression, model.linear, model.examplesSeen)
+        case .linear(let model): (kind, linear, examplesSeen) = (.linearRegression, model.linear, model.examplesSeen)
+        }
         var payload = BinaryWriter()
         payload.write(canonicalJSON(pipeline.schema))
         payload.write(UInt32(pipeline.statistics.count))
@@ -36,17 +49,17 @@ public enum ModelBlob {
             payload.write(statistics.mean)
             payload.write(statistics.sumOfSquaredDeviations)
         }
-        payload.write(model.weights)
-        payload.write(model.intercept)
-        payload.write(model.learningRate)
-        payload.write(model.interceptLearningRate)
-        payload.write(model.decayPower)
-        payload.write(UInt64(model.examplesSeen))
+        payload.write(linear.weights)
+        payload.write(linear.intercept)
+        payload.write(linear.learningRate)
+        payload.write(linear.interceptLearningRate)
+        payload.write(linear.decayPower)
+        payload.write(UInt64(examplesSeen))
 
         var blob = BinaryWriter()
         for byte in magic { blob.write(byte) }
         blob.write(formatVersion)
-        blob.write(Kind.logisticRegression.rawValue)
+        blob.write(kind.rawValue)
         blob.write(schemaHash(pipeline.schema))
         blob.write(payload.bytes)
         blob.write(checksum(blob.bytes))
@@ -57,11 +70,24 @@ public enum ModelBlob {
     /// - Parameters:
     ///   - bytes: a blob from ``encode(pipeline:model:)``.
     ///   - expectedSchema: if given, the schema the caller will feed; a model trained for another is refused.
-    /// - Throws: ``ModelFormatError`` saying why the blob cannot be used.
+    /// - Throws: ``ModelFormatError`` saying why the blob cannot be used (`unknownModel` for another family).
     public static func decode(
         _ bytes: [UInt8],
         expectedSchema: FeatureSchema? = nil
     ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, model: LogisticRegression) {
+        let (pipeline, learner) = try decodeLearner(bytes, expectedSchema: expectedSchema)
+        guard case .logistic(let model) = learner else {
+            throw ModelFormatError(.unknownModel, "the blob holds a linear regression, not a logistic regression")
+        }
+        return (pipeline, model)
+    }
+
+    /// Loads a learner of any family and its pipeline.
+    /// - Throws: ``ModelFormatError`` saying why the blob cannot be used.
+    public static func decodeLearner(
+        _ bytes: [UInt8],
+        expectedSchema: FeatureSchema? = nil
+    ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, learner: OnlineLearner) {
         guard bytes.count >= magic.count, Array(bytes.prefix(magic.count)) == magic else {
             throw ModelFormatError(.notAModel, "the blob does not start with \"FWMB\"; it is not a Flywheel model")
         }
@@ -78,9 +104,9 @@ public enum ModelBlob {
         guard version == formatVersion else {
             throw ModelFormatError(.unsupportedVersion, "format version \(version); this build reads version \(formatVersion)")
         }
-        let kind = try reader.read(UInt16.self, "model kind")
-        guard Kind(rawValue: kind) == .logisticRegression else {
-            throw ModelFormatError(.unknownModel, "model kind \(kind) is not one this build knows")
+        let kindCode = try reader.read(UInt16.self, "model kind")
+        guard let kind = Kind(rawValue: kindCode) else {
+            throw ModelFormatError(.unknownModel, "model kind \(kindCode) is not one this build knows")
         }
         let savedSchemaHash = try reader.read(UInt64.self, "schema hash")
         if let expectedSchema, schemaHash(expectedSchema) != savedSchemaHash {
@@ -90,13 +116,14 @@ public enum ModelBlob {
         guard reader.remaining == 0 else {
             throw ModelFormatError(.invalidValue, "\(reader.remaining) unexpected bytes after the payload")
         }
-        return try decodeLogisticRegression(&payload, schemaHash: savedSchemaHash)
+        return try decodeLinearModel(&payload, kind: kind, schemaHash: savedSchemaHash)
     }
 
-    private static func decodeLogisticRegression(
+    private static func decodeLinearModel(
         _ reader: inout BinaryReader,
+        kind: Kind,
         schemaHash savedHash: UInt64
-    ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, model: LogisticRegression) {
+    ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, learner: OnlineLearner) {
         let schemaJSON = try reader.readBytes("schema")
         let schema: FeatureSchema
         do {
@@ -144,10 +171,16 @@ public enum ModelBlob {
         guard reader.remaining == 0 else {
             throw ModelFormatError(.invalidValue, "\(reader.remaining) unexpected bytes after the model")
         }
-        let model = LogisticRegression(
-            weights: weights, intercept: intercept, learningRate: learningRate,
-            interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))
-        return (pipeline, model)
+        switch kind {
+        case .logisticRegression:
+            return (pipeline, .logistic(LogisticRegression(
+                weights: weights, intercept: intercept, learningRate: learningRate,
+                interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))))
+        case .linearRegression:
+            return (pipeline, .linear(LinearRegression(
+                weights: weights, intercept: intercept, learningRate: learningRate,
+                interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))))
+        }
     }
 
     /// The schema as JSON with sorted keys, so the same schema always gives the same bytes and hash.

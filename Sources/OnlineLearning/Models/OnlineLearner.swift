@@ -1,0 +1,75 @@
+// MARK: - OnlineLearner
+
+/// A model the service can serve and train, whatever its family: one value type, so a model set holds
+/// classifiers and regressors alike and a model event carries either.
+public enum OnlineLearner: Sendable, Hashable {
+    /// Binary logistic regression: answers a class (0 or 1) with its probabilities.
+    case logistic(LogisticRegression)
+    /// Linear regression: answers a value.
+    case linear(LinearRegression)
+
+    /// Whether the learner answers classes (with probabilities) rather than values.
+    public var isClassifier: Bool {
+        if case .logistic = self { true } else { false }
+    }
+
+    /// The answer for a vector: the class (with `[P(0), P(1)]`), or the value (no probabilities).
+    public func output(_ x: [Float]) -> (answer: Double, probabilities: [Double]?) {
+        switch self {
+        case .logistic(let model):
+            let probability = model.predictProbability(x)
+            return (probability > 0.5 ? 1 : 0, [1 - probability, probability])
+        case .linear(let model):
+            return (model.predictValue(x), nil)
+        }
+    }
+
+    /// Learns one example (invalid targets and vectors are refused and counted by the model).
+    public mutating func learn(_ x: [Float], target: Double) {
+        switch self {
+        case .logistic(var model):
+            model.learn(x, target: target)
+            self = .logistic(model)
+        case .linear(var model):
+            model.learn(x, target: target)
+            self = .linear(model)
+        }
+    }
+
+    /// The same weights learning at another rate from here on (for a fine-tuned copy).
+    public func withLearningRate(_ rate: Double, decayPower: Double = 0) -> OnlineLearner {
+        switch self {
+        case .logistic(var model):
+            model.setLearningRate(rate, decayPower: decayPower)
+            return .logistic(model)
+        case .linear(var model):
+            model.setLearningRate(rate, decayPower: decayPower)
+            return .linear(model)
+        }
+    }
+
+    /// An untrained learner of the same family for vectors of `dimension` slots.
+    public static func untrained(
+        classifier: Bool, dimension: Int, learningRate: Double, decayPower: Double = 0
+    ) -> OnlineLearner {
+        classifier
+            ? .logistic(LogisticRegression(dimension: dimension, learningRate: learningRate, decayPower: decayPower))
+            : .linear(LinearRegression(dimension: dimension, learningRate: learningRate, decayPower: decayPower))
+    }
+
+    /// The weights, one per vector slot.
+    public var weights: [Double] {
+        switch self {
+        case .logistic(let model): model.weights
+        case .linear(let model): model.weights
+        }
+    }
+
+    /// How many examples it has learned from.
+    public var examplesSeen: Int {
+        switch self {
+        case .logistic(let model): model.examplesSeen
+        case .linear(let model): model.examplesSeen
+        }
+    }
+}
