@@ -74,6 +74,17 @@ public final class ModelRegistry: Sendable {
         }
     }
 
+    /// The newest stored version of a model, if any.
+    public func latestVersion(of modelID: String) throws(RegistryError) -> StoredVersion? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT model_id, model_version, ts, weights FROM versions WHERE model_id = ? ORDER BY model_version DESC LIMIT 1",
+                arguments: [modelID]
+            ).map { StoredVersion(row: $0) }
+        }
+    }
+
     /// How many versions are stored, over all models.
     public func versionCount() throws(RegistryError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM versions") ?? 0 }

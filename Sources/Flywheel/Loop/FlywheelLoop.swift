@@ -3,6 +3,7 @@ import Foundation
 import KafkaTransport
 import Logging
 import ModelRegistry
+import OnlineLearning
 import ServiceLifecycle
 
 // MARK: - FlywheelLoop
@@ -107,7 +108,9 @@ public final class FlywheelLoop: Sendable {
             trainerConfiguration.deadLetterTopic = topics.deadLetter
             let trainer = IncrementalTrainer(
                 consumer: try groupConsumer("trainer", topics: [topics.examples]), producer: producer,
-                trainer: ModelTrainer(models: [initial.champion] + initial.shadows, publishEvery: settings.publishEvery),
+                trainer: ModelTrainer(
+                    models: try Self.restore([initial.champion] + initial.shadows, from: registry, logger: logger),
+                    publishEvery: settings.publishEvery),
                 configuration: trainerConfiguration, logger: logger)
             var promoterConfiguration = Promoter.Configuration()
             promoterConfiguration.modelsTopic = topics.models
@@ -137,6 +140,25 @@ public final class FlywheelLoop: Sendable {
             registry = nil
         }
         services = [producer] + consumers + roleServices
+    }
+
+    /// Each model as the registry last stored it (a restarted trainer goes on from there, numbering versions after
+    /// the stored ones), or as given when the registry has none that loads for the model's schema and family.
+    static func restore(_ models: [ServedModel], from registry: ModelRegistry, logger: Logger) throws -> [ServedModel] {
+        try models.map { model in
+            guard let stored = try registry.latestVersion(of: model.reference.id) else { return model }
+            do {
+                let (pipeline, learner) = try ModelBlob.decodeLearner(stored.weights, expectedSchema: model.pipeline.schema)
+                guard learner.isClassifier == model.learner.isClassifier else {
+                    throw ModelFormatError(.unknownModel, "the stored model is of another family")
+                }
+                logger.notice("Trainer resumes \(stored.model) from the registry")
+                return ServedModel(reference: stored.model, pipeline: pipeline, learner: learner)
+            } catch {
+                logger.warning("Stored \(stored.model) does not load (\(error)); training it from the start")
+                return model
+            }
+        }
     }
 
     /// The partition count of `topic`, from the cluster's metadata.
