@@ -120,6 +120,7 @@ let package = Package(
         .testTarget(
             name: "OnlineLearningTests",
             dependencies: ["OnlineLearning"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
