@@ -70,6 +70,8 @@ public struct DriftReport: Codable, Sendable, Hashable {
     public var detectors: [Detector]
     /// Feature drift statistics.
     public var features: [FeatureDrift]
+    /// Whether the model was serving (the champion) in the window's last example; absent in older reports.
+    public var champion: Bool?
 
     /// Makes a report.
     public init(

@@ -5,8 +5,8 @@ import GRDB
 // MARK: - ModelRegistry
 
 /// The model registry in one SQLite file: every model version with its weights, aliases such as `champion`, an
-/// append-only audit log of promotions and rollbacks with their evidence, and the models-topic offsets the registry
-/// reflects (written in the same transaction as the events, so a restart resumes exactly where it stopped).
+/// append-only audit log of promotions and rollbacks with their evidence, the drift-report history, and the topic
+/// offsets the registry reflects (written in the same transaction as the events, so a restart resumes exactly where it stopped).
 ///
 /// Recording is idempotent: the same event recorded twice (a redelivery after a crash) changes nothing the second
 /// time. docs/operations.md shows how to query the file with `sqlite3`.
@@ -45,6 +45,38 @@ public final class ModelRegistry: Sendable {
         }
     }
 
+    /// Records one drift report (the whole report as JSON, with its model, window and whether a detector fired),
+    /// with the drift-topic position it came from, in one transaction.
+    /// - Returns: whether the report was new (false for a redelivered one).
+    @discardableResult
+    public func record(_ report: DriftReport, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
+        try write { db in
+            let text = String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self)
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO drift_reports
+                        (model_id, model_version, ts, from_ts, to_ts, examples, champion, alarm, report)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    report.model.id, report.model.version, report.ts, report.window.fromTs, report.window.toTs,
+                    report.window.examples, report.champion, report.detectors.contains { $0.state == .drift }, text,
+                ])
+            let inserted = db.changesCount > 0
+            if let position { try RegistryWrites.store(position, in: db) }
+            return inserted
+        }
+    }
+
+    /// Every stored drift report, oldest first.
+    public func driftReports() throws(RegistryError) -> [DriftReport] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT report FROM drift_reports ORDER BY sequence").map {
+                try JSONDecoder().decode(DriftReport.self, from: Data($0.utf8))
+            }
+        }
+    }
+
     /// Names `model` the champion unless a champion is already recorded (the start of a fresh registry).
     public func setInitialChampion(_ model: ModelReference, ts: Double) throws(RegistryError) {
         try write { db in
@@ -68,7 +100,7 @@ public final class ModelRegistry: Sendable {
     public func versions(of modelID: String) throws(RegistryError) -> [StoredVersion] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT model_id, model_version, ts, weights FROM versions WHERE model_id = ? ORDER BY model_version",
+                db, sql: "SELECT model_id, model_version, ts, weights, evidence FROM versions WHERE model_id = ? ORDER BY model_version",
                 arguments: [modelID]
             ).map { StoredVersion(row: $0) }
         }
@@ -79,7 +111,7 @@ public final class ModelRegistry: Sendable {
         try read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT model_id, model_version, ts, weights FROM versions WHERE model_id = ? ORDER BY model_version DESC LIMIT 1",
+                sql: "SELECT model_id, model_version, ts, weights, evidence FROM versions WHERE model_id = ? ORDER BY model_version DESC LIMIT 1",
                 arguments: [modelID]
             ).map { StoredVersion(row: $0) }
         }

@@ -12,11 +12,14 @@ public struct StoredVersion: Sendable, Hashable {
     public var ts: Double
     /// The ``OnlineLearning/ModelBlob`` bytes.
     public var weights: [UInt8]
+    /// Why this version was made, as sorted-key JSON, when its event said (e.g. a restart after a drift alarm).
+    public var evidence: String?
 
     init(row: Row) {
         model = ModelReference(id: row["model_id"], version: row["model_version"])
         ts = row["ts"]
         weights = Array((row["weights"] as Data?) ?? Data())
+        evidence = row["evidence"]
     }
 }
 

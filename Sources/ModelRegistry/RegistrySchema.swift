@@ -46,6 +46,26 @@ enum RegistrySchema {
                     );
                     """)
         }
+        migrator.registerMigration("2-drift-reports") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE drift_reports (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_id TEXT NOT NULL,
+                        model_version INTEGER NOT NULL,
+                        ts REAL NOT NULL,
+                        from_ts REAL NOT NULL,
+                        to_ts REAL NOT NULL,
+                        examples INTEGER NOT NULL,
+                        champion INTEGER,
+                        alarm INTEGER NOT NULL,
+                        report TEXT NOT NULL,
+                        UNIQUE (model_id, ts, to_ts, examples)
+                    );
+                    CREATE INDEX drift_reports_by_model ON drift_reports (model_id, to_ts);
+                    ALTER TABLE versions ADD COLUMN evidence TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -13,9 +13,10 @@ enum RegistryWrites {
             guard let text = event.weights, let weights = Data(base64Encoded: text) else {
                 throw RegistryError("version \(event.model) carries no readable weights")
             }
+            let evidence = try event.evidence.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
             try db.execute(
-                sql: "INSERT OR IGNORE INTO versions (model_id, model_version, ts, weights) VALUES (?, ?, ?, ?)",
-                arguments: [event.model.id, event.model.version, event.ts, weights])
+                sql: "INSERT OR IGNORE INTO versions (model_id, model_version, ts, weights, evidence) VALUES (?, ?, ?, ?, ?)",
+                arguments: [event.model.id, event.model.version, event.ts, weights, evidence])
             return db.changesCount > 0
         case .promotion, .rollback:
             guard let replaced = event.replaces else {

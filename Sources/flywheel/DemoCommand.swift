@@ -110,6 +110,7 @@ struct DemoCommand: AsyncParsableCommand {
         var settings = LoopSettings.embedded(bootstrapServers: broker.bootstrapServers)
         settings.registryPath = registryPath
         loop.apply(to: &settings)
+        settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }
         let flywheel = try await FlywheelLoop(
             settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task), logger: logger)

@@ -84,11 +84,21 @@ struct DemoSummary {
                     decision.metric == "mae" ? "MAE" : "accuracy", decision.winnerScore, decision.loserScore, g(decision.samples)))
             }
         }
+        let alarms = loop.joiner?.driftAlarms ?? []
+        lines.append("")
+        lines.append("  drift                  \(g(loop.joiner?.driftReportsPublished ?? 0)) reports on flywheel.drift; \(alarms.count) ADWIN alarms; "
+            + "\(loop.trainer?.restartsAfterDrift ?? 0) shadow restarts after alarms on the champion")
+        for alarm in alarms.prefix(12) {
+            lines.append("    ADWIN drift on \(alarm.model.id) v\(alarm.model.version)\(alarm.isChampion ? " (champion)" : "") at the label of request "
+                + "\(g(Self.index(alarm.requestId))): error \(alarm.errorChange > 0 ? "up" : "down") \(String(format: "%.3f", abs(alarm.errorChange)))")
+        }
+        if alarms.count > 12 { lines.append("    … \(alarms.count - 12) more in the registry") }
         if let registry = loop.registry {
             let champion = try registry.alias(ModelRegistry.championAlias)
             lines.append("")
             lines.append("  registry               \(URL(fileURLWithPath: registry.path).standardizedFileURL.path)")
-            lines.append("                         \(g(try registry.versionCount())) versions, \(try registry.auditLog().count) audit entries, champion alias → \(champion.map { "\($0.id) v\($0.version)" } ?? "none")")
+            lines.append("                         \(g(try registry.versionCount())) versions, \(try registry.auditLog().count) audit entries, "
+                + "\(g(try registry.driftReports().count)) drift reports, champion alias → \(champion.map { "\($0.id) v\($0.version)" } ?? "none")")
             lines.append("                         try: sqlite3 \(registry.path) 'SELECT * FROM audit_log'")
         }
         text = lines.joined(separator: "\n")

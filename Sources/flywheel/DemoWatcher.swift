@@ -71,9 +71,11 @@ final class DemoWatcher: Service, Sendable {
         let decisions = loop.promoter?.decisions.count ?? 0
         let promoterSeen = loop.promoter?.examplesSeen ?? 0
         let recorded = loop.recorder?.eventsRecorded ?? 0
+        let reportsRecorded = loop.recorder?.reportsRecorded ?? 0
+        let reportsPublished = loop.joiner?.driftReportsPublished ?? 0
         let champion = loop.liveModels?.snapshot.champion.reference
         let complete = served >= total && joined >= total && trainer.examplesLearned >= total && promoterSeen >= total
-            && recorded >= trainer.versionsPublished + decisions
+            && recorded >= trainer.versionsPublished + decisions && reportsRecorded >= reportsPublished
         let championName: String = champion.map { "\($0.id) v\($0.version)" } ?? "?"
         let line = "\(Self.grouped(served))/\(Self.grouped(total)) served · \(Self.grouped(joined)) joined · "
             + "\(Self.grouped(trainer.versionsPublished)) versions · \(decisions) decisions · champion \(championName)"

@@ -95,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.registryPath = registry
         settings.groupPrefix = groupPrefix
         loop.apply(to: &settings)
+        settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)
         // The loop's clients are released when `serve` returns, before the embedded broker they talk to.
         try await serve(settings: settings, schema: featureSchema, embedded: embedded != nil, logger: logger)
         withExtendedLifetime(embedded) {}

@@ -41,6 +41,7 @@ struct LoopEndToEndTests {
             while ContinuousClock.now < deadline,
                 tally.distinct < stream.count || joiner.counters.joined < stream.count
                     || loop.trainer!.statistics.examplesLearned < stream.count || promoter.examplesSeen < stream.count
+                    || loop.recorder!.reportsRecorded < joiner.driftReportsPublished
             {
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -80,6 +81,12 @@ struct LoopEndToEndTests {
         #expect(log.count == decisions.count)
         #expect(log.allSatisfy { $0.evidence.contains("\"samples\":1000") && $0.actor.hasPrefix("promoter@") })
         #expect(try registry.alias(ModelRegistry.championAlias)?.id == decisions.last?.decision.winner.id)
+
+        // Drift: reports for every model in the registry, and an ADWIN alarm on the champion, error up, after the drift.
+        let reports = try registry.driftReports()
+        #expect(reports.count == joiner.driftReportsPublished && Set(reports.map(\.model.id)).count == 3)
+        #expect(joiner.driftAlarms.contains { $0.isChampion && Self.index($0.requestId) > 10_000 && $0.errorChange > 0 },
+                "alarms: \(joiner.driftAlarms.map { "\($0.model) at \($0.requestId) \($0.errorChange)" })")
     }
 
     static func index(_ requestID: String) -> Int { Int(requestID.split(separator: ":").last ?? "") ?? -1 }

@@ -8,8 +8,9 @@ import Synchronization
 // MARK: - FeedbackJoiner
 
 /// Joins predictions with their labels and publishes joined examples: reads both topics through one
-/// ``KafkaTransport/KafkaConsumer``, keeps a ``JoinState`` and a ``ModelScoreboard``, publishes each
-/// ``FlywheelEvents/JoinedExample`` keyed by request id, and stores offsets only after the examples are delivered.
+/// ``KafkaTransport/KafkaConsumer``, keeps a ``JoinState``, a ``ModelScoreboard`` and a ``DriftMonitor``, publishes
+/// each ``FlywheelEvents/JoinedExample`` keyed by request id and each drift report keyed by model id, and stores
+/// offsets only after they are delivered.
 /// Malformed predictions or labels go to the dead-letter topic with the reason.
 ///
 /// - Important: the join state lives in memory; after a restart, predictions whose labels were still pending are
@@ -29,6 +30,10 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         public var window: Duration = .seconds(600)
         /// How many recent examples each model's windowed accuracy covers. Default: 1,000.
         public var metricsWindow = 1000
+        /// Where drift reports go. Default: `flywheel.drift`.
+        public var driftTopic = "flywheel.drift"
+        /// Examples between regular drift reports of a model (alarms are reported at once). Default: 1,000.
+        public var driftReportEvery = 1000
 
         /// The defaults above.
         public init() {}
@@ -39,7 +44,8 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
     private let configuration: Configuration
     private let clock: C
     private let logger: Logger
-    private let state: Mutex<(join: JoinState<C.Instant>, scoreboard: ModelScoreboard)>
+    private let reportsPublished = Atomic<Int>(0)
+    private let state: Mutex<(join: JoinState<C.Instant>, scoreboard: ModelScoreboard, drift: DriftMonitor)>
 
     /// Makes a joiner; `clock` decides when waiting entries expire.
     public init(consumer: KafkaConsumer, producer: KafkaProducer, configuration: Configuration = .init(), clock: C, logger: Logger) {
@@ -48,7 +54,9 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        self.state = Mutex((JoinState(window: configuration.window), ModelScoreboard(window: configuration.metricsWindow)))
+        self.state = Mutex((
+            JoinState(window: configuration.window), ModelScoreboard(window: configuration.metricsWindow),
+            DriftMonitor(reportEvery: configuration.driftReportEvery)))
     }
 
     /// The join's counters.
@@ -59,6 +67,12 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
 
     /// Every model version's prequential metrics so far.
     public var scoreboard: ModelScoreboard { state.withLock { $0.scoreboard } }
+
+    /// Every drift alarm so far.
+    public var driftAlarms: [DriftMonitor.Alarm] { state.withLock { $0.drift.alarms } }
+
+    /// Drift reports delivered so far.
+    public var driftReportsPublished: Int { reportsPublished.load(ordering: .relaxed) }
 
     /// Joins until the consumer's messages end.
     public func run() async throws {
@@ -86,8 +100,10 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
                     ts: Date().timeIntervalSince1970))
             }
         }
-        let examples: [JoinedExample] = state.withLock { state in
+        let wallClock = Date().timeIntervalSince1970
+        let (examples, reports): ([JoinedExample], [DriftReport]) = state.withLock { state in
             var examples: [JoinedExample] = []
+            var reports: [DriftReport] = []
             for event in events {
                 let example: JoinedExample? = switch event {
                 case .prediction(let prediction): state.join.receive(prediction, at: now)
@@ -95,18 +111,24 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
                 }
                 if let example {
                     state.scoreboard.record(example)
+                    reports += state.drift.record(example, now: wallClock)
                     examples.append(example)
                 }
             }
             state.join.expire(at: now)
-            return examples
+            return (examples, reports)
         }
         for example in examples {
             outgoing.append(KafkaOutgoingMessage(
                 topic: configuration.examplesTopic, key: Array(example.requestId.utf8), value: EventDecoding.encode(example)))
         }
-        try await BatchOutput.deliverAll(outgoing, through: producer, attempts: 1, logger: logger)
+        for report in reports {
+            outgoing.append(KafkaOutgoingMessage(
+                topic: configuration.driftTopic, key: Array(report.model.id.utf8), value: EventDecoding.encode(report)))
+        }
+        try await BatchOutput.deliverAll(outgoing, through: producer, attempts: 5, logger: logger)
         consumer.storeOffsets(for: batch)
+        reportsPublished.add(reports.count, ordering: .relaxed)
     }
 }
 

@@ -91,6 +91,8 @@ public final class FlywheelLoop: Sendable {
             configuration.deadLetterTopic = topics.deadLetter
             configuration.window = settings.joinWindow
             configuration.metricsWindow = settings.metricsWindow
+            configuration.driftTopic = topics.drift
+            configuration.driftReportEvery = settings.driftReportEvery
             let joiner = FeedbackJoiner(
                 consumer: try groupConsumer("feedback", topics: [topics.predictions, topics.labels]), producer: producer,
                 configuration: configuration, clock: ContinuousClock(), logger: logger)
@@ -106,11 +108,12 @@ public final class FlywheelLoop: Sendable {
             var trainerConfiguration = IncrementalTrainer.Configuration()
             trainerConfiguration.modelsTopic = topics.models
             trainerConfiguration.deadLetterTopic = topics.deadLetter
+            trainerConfiguration.driftTopic = topics.drift
             let trainer = IncrementalTrainer(
-                consumer: try groupConsumer("trainer", topics: [topics.examples]), producer: producer,
+                consumer: try groupConsumer("trainer", topics: [topics.examples, topics.drift]), producer: producer,
                 trainer: ModelTrainer(
                     models: try Self.restore([initial.champion] + initial.shadows, from: registry, logger: logger),
-                    publishEvery: settings.publishEvery),
+                    publishEvery: settings.publishEvery, restartsOnChampionDrift: settings.restartsOnChampionDrift),
                 configuration: trainerConfiguration, logger: logger)
             var promoterConfiguration = Promoter.Configuration()
             promoterConfiguration.modelsTopic = topics.models
@@ -121,13 +124,16 @@ public final class FlywheelLoop: Sendable {
                 configuration: promoterConfiguration, logger: logger)
             let recorderConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-registry"), logger: logger)
-            let partitions = try await Self.partitionCount(of: topics.models, using: recorderConsumer)
-            try await recorderConsumer.assign(
-                try RegistryRecorder.startPositions(registry: registry, partitions: partitions, topic: topics.models))
+            var positions: [KafkaTopicPartitionOffset] = []
+            for topic in [topics.models, topics.drift] {
+                let partitions = try await Self.partitionCount(of: topic, using: recorderConsumer)
+                positions += try RegistryRecorder.startPositions(registry: registry, partitions: partitions, topic: topic)
+            }
+            try await recorderConsumer.assign(positions)
             consumers.append(recorderConsumer)
             let recorder = RegistryRecorder(
                 consumer: recorderConsumer, producer: producer, registry: registry, deadLetterTopic: topics.deadLetter,
-                logger: logger)
+                driftTopic: topics.drift, logger: logger)
             roleServices += [trainer, promoter, recorder]
             self.trainer = trainer
             self.promoter = promoter

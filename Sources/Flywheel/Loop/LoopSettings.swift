@@ -76,6 +76,11 @@ public struct LoopSettings: Sendable {
     public var joinWindow: Duration = .seconds(600)
     /// Windowed accuracy covers this many recent examples per model. Default: 1,000.
     public var metricsWindow = 1000
+    /// The shadow the trainer restarts from nothing when a detector flags a drift on the champion (`nil`: none).
+    /// Default: `logreg-fresh`; use `linreg-fresh` with regression models.
+    public var restartsOnChampionDrift: String? = "logreg-fresh"
+    /// Joined examples between regular drift reports of each model (alarms are reported at once). Default: 5,000.
+    public var driftReportEvery = 5000
 
     /// The consumers' `fetch.wait.max.ms`, or `nil` for librdkafka's default (500 ms). A Kafka broker answers a
     /// waiting fetch as soon as data arrives; the embedded broker waits out the whole time, so with it the loop uses

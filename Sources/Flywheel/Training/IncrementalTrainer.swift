@@ -17,6 +17,9 @@ public final class IncrementalTrainer: Service, Sendable {
         public var modelsTopic = "flywheel.models"
         /// Where malformed examples go. Default: `flywheel.dead-letter`.
         public var deadLetterTopic = "flywheel.dead-letter"
+        /// Drift reports (subscribe the consumer to it too, to restart a shadow on a champion alarm). Default:
+        /// `flywheel.drift`.
+        public var driftTopic = "flywheel.drift"
 
         /// The defaults above.
         public init() {}
@@ -29,6 +32,7 @@ public final class IncrementalTrainer: Service, Sendable {
     private let trainer: Mutex<ModelTrainer>
     private let learned = Atomic<Int>(0)
     private let published = Atomic<Int>(0)
+    private let restarts = Atomic<Int>(0)
 
     /// Makes a trainer service around a ``ModelTrainer``.
     public init(
@@ -45,6 +49,9 @@ public final class IncrementalTrainer: Service, Sendable {
     /// The models as trained so far.
     public var models: [ServedModel] { trainer.withLock { $0.models } }
 
+    /// Shadows restarted after drift alarms on the champion.
+    public var restartsAfterDrift: Int { restarts.load(ordering: .relaxed) }
+
     /// Joined examples learned so far, and model versions published.
     public var statistics: (examplesLearned: Int, versionsPublished: Int) {
         (learned.load(ordering: .relaxed), published.load(ordering: .relaxed))
@@ -57,6 +64,16 @@ public final class IncrementalTrainer: Service, Sendable {
             var outgoing: [KafkaOutgoingMessage] = []
             for message in batch {
                 do throws(EventDecodingError) {
+                    if message.topic == configuration.driftTopic {
+                        let report = try EventDecoding.decode(DriftReport.self, from: message.value)
+                        if let event = trainer.withLock({ $0.handle(report, ts: now) }) {
+                            logger.notice("Restarted \(event.model) after a drift alarm on the champion \(report.model)")
+                            outgoing.append(KafkaOutgoingMessage(
+                                topic: configuration.modelsTopic, key: Array(event.model.id.utf8), value: EventDecoding.encode(event)))
+                            restarts.add(1, ordering: .relaxed)
+                        }
+                        continue
+                    }
                     let example = try EventDecoding.decode(JoinedExample.self, from: message.value)
                     let events = trainer.withLock { $0.learn(example, ts: now) }
                     for event in events {
@@ -72,7 +89,7 @@ public final class IncrementalTrainer: Service, Sendable {
             let versions = outgoing.count { $0.topic == configuration.modelsTopic }
             try await BatchOutput.deliverAll(outgoing, through: producer, attempts: 5, logger: logger)
             consumer.storeOffsets(for: batch)
-            learned.add(batch.count, ordering: .relaxed)
+            learned.add(batch.count { $0.topic != configuration.driftTopic }, ordering: .relaxed)
             published.add(versions, ordering: .relaxed)
         }
     }

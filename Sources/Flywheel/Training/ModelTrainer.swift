@@ -18,11 +18,15 @@ public struct ModelTrainer: Sendable {
     public private(set) var models: [ServedModel]
     private var examplesSincePublished: [Int]
 
-    /// Starts training `models`.
-    public init(models: [ServedModel], publishEvery: Int) {
+    /// The model that starts over from nothing when a detector flags a drift on the champion, if any.
+    public let restartsOnChampionDrift: String?
+
+    /// Starts training `models`; `restartsOnChampionDrift` names the shadow to restart on a champion drift alarm.
+    public init(models: [ServedModel], publishEvery: Int, restartsOnChampionDrift: String? = nil) {
         precondition(publishEvery > 0, "publishEvery must be positive, not \(publishEvery).")
         self.models = models
         self.publishEvery = publishEvery
+        self.restartsOnChampionDrift = restartsOnChampionDrift
         self.examplesSincePublished = Array(repeating: 0, count: models.count)
     }
 
@@ -45,6 +49,37 @@ public struct ModelTrainer: Sendable {
             learner: .untrained(
                 classifier: champion.learner.isClassifier, dimension: pipeline.dimension, learningRate: learningRate,
                 decayPower: decayPower))
+    }
+
+    /// Acts on a drift report: when a detector flagged a drift on the champion and its error rose (`errorChange` > 0;
+    /// a falling error, as while models learn, is no reason to start over), the model named by
+    /// ``restartsOnChampionDrift`` (unless it is the champion itself) starts over from nothing — fresh statistics and
+    /// weights, the same learning settings — and its next version is published at once with the alarm as evidence.
+    /// - Returns: that version event, or nothing when the report calls for no action.
+    public mutating func handle(_ report: DriftReport, ts: Double) -> ModelEvent? {
+        guard report.champion == true, report.detectors.contains(where: { $0.state == .drift }),
+            (report.metrics["errorChange"] ?? 0) > 0,
+            let id = restartsOnChampionDrift, id != report.model.id,
+            let index = models.firstIndex(where: { $0.reference.id == id }),
+            let pipeline = try? FeaturePipeline(schema: models[index].pipeline.schema)
+        else { return nil }
+        let settings = models[index].learner
+        models[index].pipeline = pipeline
+        models[index].learner = .untrained(
+            classifier: settings.isClassifier, dimension: pipeline.dimension, learningRate: settings.learningRate,
+            decayPower: settings.decayPower)
+        models[index].reference.version += 1
+        examplesSincePublished[index] = 0
+        let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner)
+        let detector = report.detectors.first { $0.state == .drift }?.name ?? "detector"
+        return ModelEvent(
+            kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString(),
+            evidence: [
+                "reason": .text("restarted after a drift alarm on the champion"), "detector": .text(detector),
+                "champion": .text("\(report.model.id) v\(report.model.version)"), "alarmTs": .number(report.ts),
+                "windowExamples": .number(Double(report.window.examples)),
+                "errorChange": .number(report.metrics["errorChange"] ?? 0),
+            ])
     }
 
     /// Learns one joined example.

@@ -30,6 +30,9 @@ public struct ADWIN: DriftDetector, Hashable {
     public private(set) var total = 0.0
     /// Sum of squared deviations in the window.
     public private(set) var variance = 0.0
+    /// At the last drift: the newer part's mean minus the older part's at the first cut that held (positive: the
+    /// values rose — for an error stream, the model got worse). 0 before any drift.
+    public private(set) var lastChange = 0.0
     private var tick = 0
     /// `rows[i]`: summaries of 2^i values each, oldest first.
     private var rows: [[Summary]] = [[]]
@@ -60,7 +63,9 @@ public struct ADWIN: DriftDetector, Hashable {
     }
 
     public mutating func reset() {
+        let change = lastChange
         self = ADWIN(delta: delta, clock: clock, maxBuckets: maxBuckets, minimumWindowLength: minimumWindowLength, gracePeriod: gracePeriod)
+        lastChange = change
     }
 
     private mutating func insert(_ value: Double) {
@@ -127,6 +132,7 @@ public struct ADWIN: DriftDetector, Hashable {
                     u1 -= summary.total
                     if row == 0 && index == summaries.count - 1 { break scan }
                     if n1 >= minimum, n0 >= minimum, cutHolds(n0: n0, n1: n1, meanDifference: u0 / n0 - u1 / n1) {
+                        if !changed { lastChange = u1 / n1 - u0 / n0 }
                         shrink = true
                         changed = true
                         if width > 0 {

@@ -65,6 +65,22 @@ public enum OnlineLearner: Sendable, Hashable {
         }
     }
 
+    /// The weights' learning rate.
+    public var learningRate: Double {
+        switch self {
+        case .logistic(let model): model.learningRate
+        case .linear(let model): model.learningRate
+        }
+    }
+
+    /// The learning-rate schedule's power.
+    public var decayPower: Double {
+        switch self {
+        case .logistic(let model): model.decayPower
+        case .linear(let model): model.decayPower
+        }
+    }
+
     /// How many examples it has learned from.
     public var examplesSeen: Int {
         switch self {

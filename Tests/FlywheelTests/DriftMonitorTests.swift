@@ -1,0 +1,99 @@
+import Flywheel
+import FlywheelEvents
+import Foundation
+import ModelRegistry
+import OnlineLearning
+import Testing
+
+/// The drift monitor in the joiner, and what the trainer does with its alarms.
+@Suite("Drift monitor")
+struct DriftMonitorTests {
+    static let champion = ModelReference(id: "champ", version: 3)
+    static let shadow = ModelReference(id: "fresh", version: 2)
+
+    /// Request `index`: label 1; the champion is wrong with probability `championError` (deterministic pattern),
+    /// the shadow always right.
+    static func example(_ index: Int, championWrong: Bool) -> JoinedExample {
+        JoinedExample(
+            requestId: "r:\(index)", requestTs: Double(index), labelTs: Double(index) + 0.5, features: [:], label: 1,
+            predictions: [
+                ModelOutput(model: champion, answer: championWrong ? 0 : 1, probabilities: championWrong ? [0.8, 0.2] : [0.2, 0.8]),
+                ModelOutput(model: shadow, answer: 1, probabilities: [0.1, 0.9]),
+            ])
+    }
+
+    @Test func regularReportsAndAnAlarmWhenTheChampionGetsWorse() {
+        var monitor = DriftMonitor(reportEvery: 1000)
+        var reports: [DriftReport] = []
+        // 10% errors for 3,000 requests, then 50%.
+        for index in 0..<6000 {
+            let wrong = index < 3000 ? index % 10 == 0 : index % 2 == 0
+            reports += monitor.record(Self.example(index, championWrong: wrong), now: 1_700_000_000)
+        }
+        let alarm = try? #require(monitor.alarms.first { $0.model.id == "champ" })
+        #expect(alarm?.isChampion == true && (alarm?.errorChange ?? 0) > 0.2)
+        let alarmIndex = Int(alarm?.requestId.split(separator: ":").last ?? "") ?? -1
+        #expect(alarmIndex > 3000 && alarmIndex < 3300, "ADWIN sees the jump within a few clock ticks: \(alarmIndex)")
+        #expect(!monitor.alarms.contains { $0.model.id == "fresh" }, "a model that stays right raises no alarm")
+        // Regular reports: the first window of the champion covers 1,000 examples at 90% accuracy.
+        let first = try? #require(reports.first { $0.model.id == "champ" })
+        #expect(first?.window.examples == 1000 && first?.metrics["accuracy"] == 0.9 && first?.champion == true)
+        #expect(first?.window.fromTs == 0.5 && first?.window.toTs == 999.5)
+        #expect(reports.contains { $0.model.id == "champ" && $0.detectors == [.init(name: "ADWIN", state: .drift)] })
+        #expect(reports.filter { $0.model.id == "fresh" }.count == 6, "one report per 1,000 examples")
+        #expect(reports.first { $0.model.id == "fresh" }?.champion == false)
+    }
+
+    @Test func theTrainerRestartsTheFreshShadowOnlyWhenTheChampionGetsWorse() throws {
+        let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 1)
+        var pipeline = try FeaturePipeline(schema: schema)
+        var learned = LogisticRegression(dimension: pipeline.dimension, learningRate: 0.05)
+        for index in 0..<200 {
+            let features: FeatureMap = ["a": .number(Double(index % 7))]
+            pipeline.learn(features)
+            learned.learn(pipeline.transform(features).vector, label: index % 7 > 3 ? 1 : 0)
+        }
+        let fresh = ServedModel(reference: Self.shadow, pipeline: pipeline, model: learned)
+        let champ = ServedModel(reference: Self.champion, pipeline: pipeline, model: learned)
+        var trainer = ModelTrainer(models: [champ, fresh], publishEvery: 100, restartsOnChampionDrift: "fresh")
+        func report(model: ModelReference, champion: Bool, change: Double, state: DriftReport.Detector.State = .drift) -> DriftReport {
+            var report = DriftReport(
+                model: model, ts: 5, window: .init(fromTs: 1, toTs: 2, examples: 40), metrics: ["errorChange": change],
+                detectors: [.init(name: "ADWIN", state: state)], features: [])
+            report.champion = champion
+            return report
+        }
+        let fell = trainer.handle(report(model: Self.champion, champion: true, change: -0.1), ts: 9)
+        let notServing = trainer.handle(report(model: Self.champion, champion: false, change: 0.1), ts: 9)
+        let stable = trainer.handle(report(model: Self.champion, champion: true, change: 0.1, state: .stable), ts: 9)
+        let itself = trainer.handle(report(model: Self.shadow, champion: true, change: 0.1), ts: 9)
+        #expect(fell == nil, "error fell")
+        #expect(notServing == nil, "not serving")
+        #expect(stable == nil, "no drift")
+        #expect(itself == nil, "never the champion itself")
+        let restart = trainer.handle(report(model: Self.champion, champion: true, change: 0.1), ts: 9)
+        let event = try #require(restart)
+        #expect(event.model == ModelReference(id: "fresh", version: 3))
+        #expect(event.evidence?["reason"] == .text("restarted after a drift alarm on the champion"))
+        #expect(event.evidence?["champion"] == .text("champ v3"))
+        let restarted = trainer.models[1]
+        #expect(restarted.learner.weights.allSatisfy { $0 == 0 } && restarted.learner.examplesSeen == 0)
+        #expect(restarted.learner.learningRate == 0.05, "same settings")
+        #expect(restarted.pipeline.statistics.allSatisfy { $0.count == 0 })
+        #expect(trainer.models[0].learner == champ.learner, "the champion keeps its weights")
+    }
+
+    @Test func driftReportsAreKeptInTheRegistryOnce() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("drift-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let registry = try ModelRegistry(path: path)
+        var report = DriftReport(
+            model: Self.champion, ts: 7, window: .init(fromTs: 1, toTs: 2, examples: 1000), metrics: ["accuracy": 0.9],
+            detectors: [.init(name: "ADWIN", state: .drift)], features: [])
+        report.champion = true
+        #expect(try registry.record(report, position: .init(topic: "d", partition: 2, nextOffset: 8)))
+        #expect(try !registry.record(report), "a redelivered report is not stored twice")
+        #expect(try registry.driftReports() == [report])
+        #expect(try registry.positions(topic: "d").map(\.nextOffset) == [8])
+    }
+}
