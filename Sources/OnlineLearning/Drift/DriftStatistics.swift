@@ -73,11 +73,17 @@ public enum DriftStatistics {
 
     private static func multiply(_ a: [Double], _ b: [Double], size: Int) -> [Double] {
         var c = [Double](repeating: 0, count: size * size)
-        for i in 0..<size {
-            for l in 0..<size {
-                let x = a[i * size + l]
-                if x == 0 { continue }
-                for j in 0..<size { c[i * size + j] += x * b[l * size + j] }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<size {
+                        for l in 0..<size {
+                            let x = a[i * size + l]
+                            if x == 0 { continue }
+                            for j in 0..<size { c[i * size + j] += x * b[l * size + j] }
+                        }
+                    }
+                }
             }
         }
         return c
