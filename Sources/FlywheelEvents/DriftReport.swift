@@ -47,14 +47,26 @@ public struct DriftReport: Codable, Sendable, Hashable {
         public var threshold: Double
         /// Whether the value crossed it.
         public var drifted: Bool
+        /// The bins' labels (on the feature's test entry), for histograms.
+        public var bins: [String]?
+        /// The reference's proportion in each bin.
+        public var reference: [Double]?
+        /// The window's proportion in each bin.
+        public var current: [Double]?
 
         /// Makes a feature entry.
-        public init(name: String, statistic: String, value: Double, threshold: Double, drifted: Bool) {
+        public init(
+            name: String, statistic: String, value: Double, threshold: Double, drifted: Bool, bins: [String]? = nil,
+            reference: [Double]? = nil, current: [Double]? = nil
+        ) {
             self.name = name
             self.statistic = statistic
             self.value = value
             self.threshold = threshold
             self.drifted = drifted
+            self.bins = bins
+            self.reference = reference
+            self.current = current
         }
     }
 

@@ -85,6 +85,15 @@ struct LoopEndToEndTests {
         // Drift: reports for every model in the registry, and an ADWIN alarm on the champion, error up, after the drift.
         let reports = try registry.driftReports()
         #expect(reports.count == joiner.driftReportsPublished && Set(reports.map(\.model.id)).count == 3)
+        // Feature drift on the serving model's reports: SEA's drift moves the concept, not the features — so the label
+        // (and the predictions) drift after 10,000 while x0, x1, x2 do not.
+        let tables = reports.filter { !$0.features.isEmpty }
+        #expect(tables.count == 4, "a feature table every 5,000 examples (the first compares 3,000 with the 2,000-request reference)")
+        let tests = tables.flatMap { $0.features.filter { $0.statistic.hasSuffix("(BH)") } }
+        #expect(tests.contains { $0.name == "(label)" && $0.drifted }, "label drift after the concept change")
+        #expect(tests.filter { ["x0", "x1", "x2"].contains($0.name) && $0.drifted }.count <= 1,
+                "features: \(tests.filter { $0.drifted }.map { "\($0.name) \($0.value)" })")
+        #expect(tests.allSatisfy { $0.bins?.count == $0.reference?.count && $0.bins?.count == $0.current?.count })
         #expect(joiner.driftAlarms.contains { $0.isChampion && Self.index($0.requestId) > 10_000 && $0.errorChange > 0 },
                 "alarms: \(joiner.driftAlarms.map { "\($0.model) at \($0.requestId) \($0.errorChange)" })")
     }

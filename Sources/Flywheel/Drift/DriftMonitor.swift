@@ -4,10 +4,12 @@ import OnlineLearning
 
 // MARK: - DriftMonitor
 
-/// Watches every model's error stream in the joined examples: an ``OnlineLearning/ADWIN`` per model on its 0/1 error
-/// (classifiers) or absolute error (regressors), and windowed metrics. It makes a ``FlywheelEvents/DriftReport`` for
-/// a model every ``reportEvery`` examples, and at once when its detector flags a drift (then the window starts
-/// over; the report's `errorChange` metric says how much the error moved at the cut, positive when the model got
+/// Watches the joined examples for drift: an ``OnlineLearning/ADWIN`` per model on its 0/1 error (classifiers) or
+/// absolute error (regressors) with windowed metrics, and — given the feature schema — a
+/// ``OnlineLearning/FeatureDriftTracker`` on the features, the champion's output (`(prediction)`) and the label
+/// (`(label)`). Every ``reportEvery`` examples it makes a ``FlywheelEvents/DriftReport`` for every model (the
+/// serving model's carries the feature table) and starts new windows; when a detector flags a drift it reports that
+/// model at once (its `errorChange` metric says how much the error moved at the cut, positive when the model got
 /// worse). A plain value: feed it examples and the time, read the reports it returns.
 public struct DriftMonitor: Sendable {
     /// One report and what it says.
@@ -35,22 +37,38 @@ public struct DriftMonitor: Sendable {
         var isClassifier = true
     }
 
-    /// Examples between regular reports of a model. Default: 1,000.
+    /// Examples between regular reports. Default: 1,000.
     public let reportEvery: Int
     private var watches: [String: Watch] = [:]
+    private var features: FeatureDriftTracker?
+    private var examples = 0
     /// Every drift alarm so far.
     public private(set) var alarms: [Alarm] = []
 
-    /// Makes a monitor.
-    public init(reportEvery: Int = 1000) {
+    /// Makes a monitor; with a `schema`, it also tracks feature, prediction and label drift.
+    public init(reportEvery: Int = 1000, schema: FeatureSchema? = nil, features configuration: FeatureDriftTracker.Configuration = .init()) {
         precondition(reportEvery > 0, "reportEvery must be positive, not \(reportEvery).")
         self.reportEvery = reportEvery
+        if let schema {
+            let extended = FeatureSchema(
+                features: schema.features + [.init(name: "(prediction)", kind: .numeric), .init(name: "(label)", kind: .numeric)],
+                hashWidth: schema.hashWidth)
+            features = FeatureDriftTracker(schema: extended, configuration: configuration)
+        }
     }
 
     /// Scores one joined example for every model in it.
     /// - Returns: the reports due (regular ones, and one per model whose detector fired).
     public mutating func record(_ example: JoinedExample, now: Double) -> [DriftReport] {
         var reports: [DriftReport] = []
+        examples += 1
+        if features != nil, let served = example.predictions.first {
+            var observed = example.features
+            observed["(prediction)"] = .number(served.probabilities?.last ?? served.answer)
+            observed["(label)"] = .number(example.label)
+            features!.observe(observed)
+        }
+        let windowEnds = examples % reportEvery == 0
         for (index, output) in example.predictions.enumerated() {
             var watch = watches[output.model.id] ?? Watch(latest: output.model)
             if output.model.version > watch.latest.version { watch.latest = output.model }
@@ -77,13 +95,40 @@ public struct DriftMonitor: Sendable {
                     model: watch.latest, isChampion: index == 0, requestId: example.requestId,
                     errorChange: watch.detector.lastChange))
             }
-            if state == .drift || watch.count >= reportEvery {
-                reports.append(Self.report(watch, state: state, champion: index == 0, now: now))
+            if state == .drift || windowEnds {
+                var report = Self.report(watch, state: state, champion: index == 0, now: now)
+                if windowEnds && index == 0, features != nil {
+                    report.features = Self.table(features!.closeWindow(), alpha: features!.configuration.alpha)
+                }
+                reports.append(report)
+            }
+            if windowEnds {
                 watch = Watch(detector: watch.detector, latest: watch.latest, isClassifier: watch.isClassifier)
             }
             watches[output.model.id] = watch
         }
         return reports
+    }
+
+    /// The feature table: per feature its test (BH-adjusted p-value against alpha, with the histograms), then PSI,
+    /// Jensen-Shannon, Hellinger and (numeric) Wasserstein over the reference's standard deviation against
+    /// customary thresholds (0.2, 0.1, 0.1, 0.1), which inform but do not decide.
+    static func table(_ results: [FeatureDriftTracker.Result], alpha: Double) -> [DriftReport.FeatureDrift] {
+        results.flatMap { result -> [DriftReport.FeatureDrift] in
+            var entries: [DriftReport.FeatureDrift] = [
+                .init(
+                    name: result.name, statistic: result.isNumeric ? "KS p (BH)" : "chi-square p (BH)",
+                    value: result.adjustedPValue, threshold: alpha, drifted: result.drifted, bins: result.binLabels,
+                    reference: result.referenceProportions, current: result.currentProportions),
+                .init(name: result.name, statistic: "PSI", value: result.psi, threshold: 0.2, drifted: result.psi > 0.2),
+                .init(name: result.name, statistic: "Jensen-Shannon", value: result.jensenShannon, threshold: 0.1, drifted: result.jensenShannon > 0.1),
+                .init(name: result.name, statistic: "Hellinger", value: result.hellinger, threshold: 0.1, drifted: result.hellinger > 0.1),
+            ]
+            if let normalized = result.wassersteinNormalized {
+                entries.append(.init(name: result.name, statistic: "Wasserstein/sd", value: normalized, threshold: 0.1, drifted: normalized > 0.1))
+            }
+            return entries
+        }
     }
 
     private static func report(_ watch: Watch, state: DriftState, champion: Bool, now: Double) -> DriftReport {

@@ -2,6 +2,7 @@ import FlywheelEvents
 import Foundation
 import KafkaTransport
 import Logging
+import OnlineLearning
 import ServiceLifecycle
 import Synchronization
 
@@ -34,6 +35,8 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         public var driftTopic = "flywheel.drift"
         /// Examples between regular drift reports of a model (alarms are reported at once). Default: 1,000.
         public var driftReportEvery = 1000
+        /// The requests' feature schema, for feature, prediction and label drift (nil: error streams only).
+        public var featureSchema: FeatureSchema?
 
         /// The defaults above.
         public init() {}
@@ -56,7 +59,7 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         self.logger = logger
         self.state = Mutex((
             JoinState(window: configuration.window), ModelScoreboard(window: configuration.metricsWindow),
-            DriftMonitor(reportEvery: configuration.driftReportEvery)))
+            DriftMonitor(reportEvery: configuration.driftReportEvery, schema: configuration.featureSchema)))
     }
 
     /// The join's counters.

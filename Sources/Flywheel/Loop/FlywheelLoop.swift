@@ -93,6 +93,7 @@ public final class FlywheelLoop: Sendable {
             configuration.metricsWindow = settings.metricsWindow
             configuration.driftTopic = topics.drift
             configuration.driftReportEvery = settings.driftReportEvery
+            configuration.featureSchema = initial.champion.pipeline.schema
             let joiner = FeedbackJoiner(
                 consumer: try groupConsumer("feedback", topics: [topics.predictions, topics.labels]), producer: producer,
                 configuration: configuration, clock: ContinuousClock(), logger: logger)
