@@ -18,7 +18,8 @@ struct DemoCommand: AsyncParsableCommand {
             Starts an embedded Kafka broker, every role (inference engine, feedback joiner, trainer, promoter, \
             registry) in this process, and a replayer that streams the data set as requests, each label arriving \
             --label-delay requests later. It prints progress while it runs and, at the end, what was served, \
-            joined and learned, each model's accuracy, and every promotion with the request where it happened.
+            joined and learned, each model's accuracy, every promotion with the request where it happened, and the \
+            drift alarms; it writes the drift report (HTML and JSON) next to the registry.
 
             The default stream is streams/data/sea_abrupt.csv (100,000 requests, abrupt drifts at 25,000, 50,000 \
             and 75,000); run it from the repository's top directory, or pass --data and --schema. The SQLite \
@@ -133,9 +134,15 @@ struct DemoCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
-        return try DemoSummary(
+        var summary = try DemoSummary(
             loop: flywheel, streamName: streamName, requests: examples.count, labelDelay: labelDelay,
             elapsed: ContinuousClock.now - started, finished: watcher.finished
         ).text
+        if let registry = flywheel.registry {
+            let base = registryPath.hasSuffix(".sqlite") ? String(registryPath.dropLast(".sqlite".count)) : registryPath
+            let written = try ReportCommand.write(registry: registry, html: base + "-report.html", json: base + "-report.json")
+            summary += "\n  drift report           \(written.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.joined(separator: ", "))"
+        }
+        return summary
     }
 }

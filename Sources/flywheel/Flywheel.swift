@@ -19,7 +19,7 @@ struct Flywheel: AsyncParsableCommand {
             Kafka-protocol broker any Kafka client can use, and `flywheel eval` shows how a model learns a stream.
             """,
         version: FlywheelVersion.current,
-        subcommands: [DemoCommand.self, ServeCommand.self, BrokerCommand.self, EvalCommand.self]
+        subcommands: [DemoCommand.self, ServeCommand.self, ReportCommand.self, BrokerCommand.self, EvalCommand.self]
     )
 }
 

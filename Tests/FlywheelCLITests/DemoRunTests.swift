@@ -44,6 +44,43 @@ struct DemoRunTests {
         #expect(decidedAt.contains { $0 > 25_000 }, "a promotion after the first drift: \(decisions)")
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("flywheel-demo.sqlite").path))
         #expect(text.contains("\(decisions.count) audit entries"), "every decision audited")
+
+        // The drift report the demo wrote: well-formed HTML, one chart per model, a table row set for every feature
+        // (and the prediction and label), nothing fetched from anywhere, small.
+        let html = directory.appendingPathComponent("flywheel-demo-report.html").path
+        let check = try Self.checkReport(html)
+        #expect(check.doctype && check.errors.isEmpty, "\(check.errors)")
+        #expect(check.external.isEmpty, "external references: \(check.external)")
+        #expect(check.models == ["logreg": 1, "logreg-finetune": 1, "logreg-fresh": 1])
+        #expect(Set(check.featureRows.keys) == ["x0", "x1", "x2", "(prediction)", "(label)"])
+        #expect(check.featureRows.values.allSatisfy { $0 >= 5 }, "test, PSI, JS, Hellinger, Wasserstein rows")
+        // It grows with the number of windows (a report every 5,000 requests), so a 1M-request run's is ~10× this.
+        #expect(check.bytes * 10 < 2_000_000, "\(check.bytes) bytes")
+        let json = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: directory.appendingPathComponent("flywheel-demo-report.json"))) as? [String: Any]
+        #expect((json?["models"] as? [Any])?.count == 3)
+    }
+
+    struct ReportCheck: Decodable {
+        var doctype: Bool
+        var errors: [String]
+        var models: [String: Int]
+        var featureRows: [String: Int]
+        var external: [String]
+        var bytes: Int
+    }
+
+    /// Runs scripts/check-report.py (Python's html.parser) on a report page.
+    static func checkReport(_ path: String) throws -> ReportCheck {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", ServeRestartTests.repository.appendingPathComponent("scripts/check-report.py").path, path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONDecoder().decode(ReportCheck.self, from: data)
     }
 
     /// The first decimal number after `label` in `text`.

@@ -31,6 +31,8 @@ struct HelpTextTests {
               demo                    Run the whole loop on the embedded broker with a bundled drifting stream.
               serve                   Serve the loop's roles against a Kafka cluster (or an embedded broker)
                                       until stopped.
+              report                  Render the drift history of a registry as a self-contained HTML page (and
+                                      JSON).
               broker                  Run an embedded Kafka-protocol broker until interrupted.
               eval                    Evaluate an online linear model on a labelled CSV stream, test-then-train.
 
@@ -172,6 +174,15 @@ struct LoopArgumentTests {
             DemoCommand.message(for: error).contains("--registry \(path) already exists")
         }
         #expect(FileManager.default.contents(atPath: path) == Data("keep me".utf8))
+    }
+
+    @Test func reportNamesAMissingRegistry() throws {
+        let command = try ReportCommand.parse(["--registry", "/nonexistent/registry.sqlite"])
+        #expect {
+            try command.run()
+        } throws: { error in
+            ReportCommand.message(for: error).contains("--registry /nonexistent/registry.sqlite: no such file")
+        }
     }
 
     @Test func serveRolesAndProperties() throws {

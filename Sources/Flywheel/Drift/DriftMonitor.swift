@@ -45,8 +45,19 @@ public struct DriftMonitor: Sendable {
     /// Every drift alarm so far.
     public private(set) var alarms: [Alarm] = []
 
+    /// The feature-drift settings the loop uses: the reference is the 2,000 requests after the first 2,000 (the
+    /// models' learning curve would otherwise make their predictions "drift" at once).
+    public static var loopFeatureConfiguration: FeatureDriftTracker.Configuration {
+        var configuration = FeatureDriftTracker.Configuration()
+        configuration.warmUp = 2000
+        return configuration
+    }
+
     /// Makes a monitor; with a `schema`, it also tracks feature, prediction and label drift.
-    public init(reportEvery: Int = 1000, schema: FeatureSchema? = nil, features configuration: FeatureDriftTracker.Configuration = .init()) {
+    public init(
+        reportEvery: Int = 1000, schema: FeatureSchema? = nil,
+        features configuration: FeatureDriftTracker.Configuration = DriftMonitor.loopFeatureConfiguration
+    ) {
         precondition(reportEvery > 0, "reportEvery must be positive, not \(reportEvery).")
         self.reportEvery = reportEvery
         if let schema {

@@ -114,7 +114,16 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
                 }
                 if let example {
                     state.scoreboard.record(example)
-                    reports += state.drift.record(example, now: wallClock)
+                    for var report in state.drift.record(example, now: wallClock) {
+                        if !report.features.isEmpty {
+                            // Label coverage so far: predictions joined with a label, of those joined or given up on.
+                            let counters = state.join.counters
+                            let settled = counters.joined + counters.unlabeledPredictions
+                            report.metrics["labelCoverage"] = settled > 0 ? Double(counters.joined) / Double(settled) : 1
+                            report.metrics["orphanedLabels"] = Double(counters.orphanedLabels)
+                        }
+                        reports.append(report)
+                    }
                     examples.append(example)
                 }
             }

@@ -4,7 +4,7 @@ import Foundation
 
 /// Streaming data-drift statistics per feature against a frozen reference.
 ///
-/// The first ``Configuration/referenceSize`` requests form the reference (the window the live model was trained on);
+/// After ``Configuration/warmUp`` requests, the next ``Configuration/referenceSize`` form the reference (the window the live model was trained on);
 /// then it is frozen: numeric features get bins at the reference's quantiles (plus "below the reference minimum" and
 /// "above its maximum"), and keep a sorted sample of the reference; categorical features get their most frequent
 /// values as bins plus "other". Each later request updates the current window's bin counts and a bounded uniform
@@ -19,6 +19,9 @@ import Foundation
 public struct FeatureDriftTracker: Sendable {
     /// Sizes and the test level.
     public struct Configuration: Sendable, Hashable {
+        /// Requests skipped before the reference starts (e.g. the models' learning curve, which moves their
+        /// predictions). Default: 0.
+        public var warmUp = 0
         /// Requests in the reference. Default: 2,000.
         public var referenceSize = 2000
         /// Quantile bins for numeric features. Default: 10.
@@ -101,6 +104,7 @@ public struct FeatureDriftTracker: Sendable {
     private var numeric: [Numeric]
     private var categorical: [Categorical]
     private var referenceSeen = 0
+    private var skipped = 0
     private var random: SplitMix64
     /// Whether the reference is frozen (the first `referenceSize` requests have been seen).
     public private(set) var isFrozen = false
@@ -118,6 +122,10 @@ public struct FeatureDriftTracker: Sendable {
 
     /// Adds one request: to the reference until it is full, then to the current window.
     public mutating func observe(_ features: FeatureMap) {
+        if skipped < configuration.warmUp {
+            skipped += 1
+            return
+        }
         if !isFrozen {
             for index in numeric.indices {
                 if case .number(let value) = features[numeric[index].name] ?? .missing, value.isFinite {
