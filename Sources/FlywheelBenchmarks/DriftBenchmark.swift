@@ -44,6 +44,7 @@ struct DriftBenchmark: ParsableCommand {
         let drifts = [25_000, 50_000, 75_000]
         let detectors: [(String, any DriftDetector)] = [
             ("ADWIN", ADWIN()), ("PageHinkley", PageHinkley()), ("DDM", DDM()), ("EDDM", EDDM()), ("HDDM-A", HDDMA()),
+            ("KSWIN", KSWIN()),
         ]
         for (streamName, errors) in [("model fixed on concept 0", fixed), ("online logistic regression", online)] {
             print("\nSEA, \(streamName): \(errors.count) samples, error rate \(String(format: "%.3f", errors.reduce(0, +) / Double(errors.count)))")

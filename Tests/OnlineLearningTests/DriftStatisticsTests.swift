@@ -25,12 +25,19 @@ struct DriftStatisticsTests {
             var hellinger: Double
             var psi: Double
         }
+        struct Small: Decodable {
+            var reference: [Double]
+            var current: [Double]
+            var ks: Double
+            var pValue: Double
+        }
         struct BH: Decodable {
             var pValues: [Double]
             var adjusted: [Double]
         }
         var samples: [Samples]
         var counts: [Counts]
+        var exactSmall: [Small]
         var benjaminiHochberg: BH
     }
 
@@ -69,6 +76,15 @@ struct DriftStatisticsTests {
             #expect(Self.close(chi.statistic, statistic, relative: 1e-9))
             #expect(Self.close(chi.pValue, pValue), "chi-square p \(chi.pValue) vs \(pValue)")
         }
+    }
+
+    @Test(arguments: 0..<4)
+    func exactSmallSampleKSMatchesScipy(_ index: Int) {
+        let pair = Self.reference.exactSmall[index]
+        let d = DriftStatistics.ksStatistic(sortedReference: pair.reference.sorted(), sortedCurrent: pair.current.sorted())
+        #expect(Self.close(d, pair.ks, relative: 1e-12))
+        let p = DriftStatistics.ksExactPValue(d, n1: pair.reference.count, n2: pair.current.count)
+        #expect(Self.close(p, pair.pValue), "exact KS p \(p) vs scipy \(pair.pValue)")
     }
 
     @Test func benjaminiHochbergMatchesScipy() {

@@ -16,6 +16,7 @@ For each pair of bin-count vectors:
 - Hellinger distance: numpy, sqrt(sum((sqrt(p) - sqrt(q))**2)) / sqrt(2);
 - PSI: numpy, sum((q - p) * ln(q / p)) with p, q proportions after adding 0.5 to every count (so empty bins stay
   finite).
+Small samples (30 and 30, as KSWIN compares): scipy.stats.ks_2samp(a, b, method="exact").
 Benjamini-Hochberg: scipy.stats.false_discovery_control(p, method="bh") on a fixed p-value list.
 """
 import json
@@ -60,10 +61,17 @@ def main() -> None:
             "hellinger": float(np.sqrt(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2)) / np.sqrt(2)),
             "psi": float(np.sum((qs - ps) * np.log(qs / ps))),
         })
+    exact = []
+    for seed, shift in [(31, 0.0), (32, 0.6), (33, 1.2), (34, 0.3)]:
+        local = np.random.default_rng(seed)
+        a = np.round(local.normal(0, 1, 30), 6)
+        b = np.round(local.normal(shift, 1, 30), 6)
+        result = stats.ks_2samp(a, b, method="exact")
+        exact.append({"reference": a.tolist(), "current": b.tolist(), "ks": float(result.statistic), "pValue": float(result.pvalue)})
     pvalues = [0.001, 0.2, 0.04, 0.03, 0.5, 0.012, 0.9, 0.049, 0.0001, 0.3]
     out = {
         "scipy": scipy.__version__, "command": "python3 scripts/reference/drift_statistics.py",
-        "samples": samples, "counts": counts,
+        "samples": samples, "counts": counts, "exactSmall": exact,
         "benjaminiHochberg": {"pValues": pvalues, "adjusted": stats.false_discovery_control(pvalues, method="bh").tolist()},
     }
     json.dump(out, sys.stdout, separators=(",", ":"))

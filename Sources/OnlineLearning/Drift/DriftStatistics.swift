@@ -21,6 +21,34 @@ public enum DriftStatistics {
         return largest
     }
 
+    /// The exact two-sided p-value of a two-sample KS statistic `d` for small samples, as scipy's
+    /// `ks_2samp(method="exact")`: the share of the C(n1 + n2, n1) equally likely orderings of the pooled sample whose
+    /// empirical CDFs come within `d` of each other, counted by dynamic programming over the lattice path
+    /// (i of the first sample and j of the second seen). Cost n1·n2; meant for samples of tens to hundreds.
+    public static func ksExactPValue(_ d: Double, n1: Int, n2: Int) -> Double {
+        guard n1 > 0, n2 > 0 else { return 1 }
+        // Paths whose every point keeps |i/n1 − j/n2| < d (with a tolerance so d itself counts as reaching it).
+        let limit = d - 1e-12
+        var row = [Double](repeating: 0, count: n2 + 1)
+        for i in 0...n1 {
+            for j in 0...n2 {
+                let inside = abs(Double(i) / Double(n1) - Double(j) / Double(n2)) < limit
+                if !inside {
+                    row[j] = 0
+                } else if i == 0 && j == 0 {
+                    row[j] = 1
+                } else {
+                    // row[j] still holds the count for (i − 1, j); row[j − 1] is already (i, j − 1).
+                    row[j] = (i > 0 ? row[j] : 0) + (j > 0 ? row[j - 1] : 0)
+                }
+            }
+        }
+        // Normalise by C(n1 + n2, n1) in logs, then take the complement.
+        let logTotal = lgamma(Double(n1 + n2 + 1)) - lgamma(Double(n1 + 1)) - lgamma(Double(n2 + 1))
+        let inside = row[n2] > 0 ? exp(log(row[n2]) - logTotal) : 0
+        return Swift.min(1, Swift.max(0, 1 - inside))
+    }
+
     /// The two-sided p-value of a two-sample KS statistic `d` for sample sizes `n1`, `n2`, as scipy's
     /// `ks_2samp(method="asymp")`: the Kolmogorov distribution for `n = round(n1·n2/(n1 + n2))` observations,
     /// computed exactly (Marsaglia, Tsang & Wang 2003).

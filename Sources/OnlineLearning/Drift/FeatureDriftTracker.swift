@@ -295,7 +295,7 @@ public struct FeatureDriftTracker: Sendable {
 // MARK: - SplitMix64
 
 /// A small seeded generator (Steele, Lea & Flood 2014): the same seed always gives the same samples.
-struct SplitMix64: Sendable {
+struct SplitMix64: Sendable, Codable {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
