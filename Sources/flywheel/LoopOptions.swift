@@ -20,6 +20,26 @@ struct LoopOptions: ParsableArguments {
     @Option(help: "Promote a challenger whose accuracy over the window beats the champion's by this much.")
     var promotionMargin = 0.02
 
+    /// Drift report cadence.
+    @Option(help: "End a drift window (a report per model, the feature table) every this many joined examples.")
+    var driftReportEvery = 5000
+
+    /// Drift report cadence in time.
+    @Option(help: ArgumentHelp("Also end a drift window after this many seconds, if sooner.", valueName: "seconds"))
+    var driftReportSeconds: Double?
+
+    /// Feature reference position.
+    @Option(help: "Skip this many joined requests (the models' learning curve) before the feature-drift reference.")
+    var driftReferenceAfter = 2000
+
+    /// Feature reference size.
+    @Option(help: "Joined requests in the frozen feature-drift reference.")
+    var driftReferenceSize = 2000
+
+    /// Feature test level.
+    @Option(help: "False-discovery rate of the per-feature drift tests (Benjamini-Hochberg across features).")
+    var driftAlpha = 0.01
+
     /// Log verbosity.
     @Option(help: "How much to log to stderr.")
     var logLevel: Logger.Level = .warning
@@ -33,6 +53,17 @@ struct LoopOptions: ParsableArguments {
         guard promotionMargin >= 0, promotionMargin < 1 else {
             throw ValidationError("--promotion-margin must be in [0, 1), not \(promotionMargin).")
         }
+        guard driftReportEvery > 0 else { throw ValidationError("--drift-report-every must be at least 1, not \(driftReportEvery).") }
+        if let driftReportSeconds, !(driftReportSeconds > 0) {
+            throw ValidationError("--drift-report-seconds must be positive, not \(driftReportSeconds).")
+        }
+        guard driftReferenceAfter >= 0 else {
+            throw ValidationError("--drift-reference-after cannot be negative, not \(driftReferenceAfter).")
+        }
+        guard driftReferenceSize >= 2 else {
+            throw ValidationError("--drift-reference-size must be at least 2, not \(driftReferenceSize).")
+        }
+        guard driftAlpha > 0, driftAlpha < 1 else { throw ValidationError("--drift-alpha must be in (0, 1), not \(driftAlpha).") }
     }
 
     /// Applies the options to `settings`.
@@ -40,6 +71,11 @@ struct LoopOptions: ParsableArguments {
         settings.publishEvery = publishEvery
         settings.promotionWindow = promotionWindow
         settings.promotionMargin = promotionMargin
+        settings.driftReportEvery = driftReportEvery
+        settings.driftReportInterval = driftReportSeconds.map { .milliseconds(Int64(($0 * 1000).rounded())) }
+        settings.featureDrift.warmUp = driftReferenceAfter
+        settings.featureDrift.referenceSize = driftReferenceSize
+        settings.featureDrift.alpha = driftAlpha
     }
 
     /// Reads a feature schema file (streams/*.schema.json or a data set's .meta.json).

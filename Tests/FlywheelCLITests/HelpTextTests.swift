@@ -154,7 +154,8 @@ struct LoopArgumentTests {
 
     @Test(arguments: [
         ["--label-delay", "-1"], ["--limit", "0"], ["--partitions", "0"], ["--publish-every", "0"],
-        ["--promotion-window", "0"], ["--promotion-margin", "1"],
+        ["--promotion-window", "0"], ["--promotion-margin", "1"], ["--drift-report-every", "0"],
+        ["--drift-report-seconds", "0"], ["--drift-reference-after", "-1"], ["--drift-reference-size", "1"], ["--drift-alpha", "1"],
     ])
     func badDemoNumbersAreRejectedWithTheFlagNamed(_ arguments: [String]) {
         #expect {

@@ -44,6 +44,18 @@ struct DriftMonitorTests {
         #expect(reports.first { $0.model.id == "fresh" }?.champion == false)
     }
 
+    @Test func windowsAlsoEndAfterTheReportInterval() {
+        var monitor = DriftMonitor(reportEvery: 10_000, reportInterval: 5)
+        var reports: [DriftReport] = []
+        // One example a second: a window starts at t, ends at the first example at t + 5 or later.
+        for second in 0..<20 {
+            reports += monitor.record(Self.example(second, championWrong: false), now: Double(second))
+        }
+        let champion = reports.filter { $0.model.id == "champ" }
+        #expect(champion.map(\.ts) == [5, 11, 17])
+        #expect(champion.allSatisfy { $0.window.examples == 6 })
+    }
+
     @Test func theTrainerRestartsTheFreshShadowOnlyWhenTheChampionGetsWorse() throws {
         let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 1)
         var pipeline = try FeaturePipeline(schema: schema)

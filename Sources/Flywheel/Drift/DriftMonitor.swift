@@ -7,7 +7,7 @@ import OnlineLearning
 /// Watches the joined examples for drift: an ``OnlineLearning/ADWIN`` per model on its 0/1 error (classifiers) or
 /// absolute error (regressors) with windowed metrics, and — given the feature schema — a
 /// ``OnlineLearning/FeatureDriftTracker`` on the features, the champion's output (`(prediction)`) and the label
-/// (`(label)`). Every ``reportEvery`` examples it makes a ``FlywheelEvents/DriftReport`` for every model (the
+/// (`(label)`). Every ``reportEvery`` examples (or ``reportInterval`` seconds, whichever comes first) it makes a ``FlywheelEvents/DriftReport`` for every model (the
 /// serving model's carries the feature table) and starts new windows; when a detector flags a drift it reports that
 /// model at once (its `errorChange` metric says how much the error moved at the cut, positive when the model got
 /// worse). A plain value: feed it examples and the time, read the reports it returns.
@@ -39,6 +39,9 @@ public struct DriftMonitor: Sendable {
 
     /// Examples between regular reports. Default: 1,000.
     public let reportEvery: Int
+    /// Seconds between regular reports, whichever of the two comes first (nil: by examples only).
+    public let reportInterval: Double?
+    private var windowStartedAt: Double?
     private var watches: [String: Watch] = [:]
     private var features: FeatureDriftTracker?
     private var examples = 0
@@ -55,11 +58,13 @@ public struct DriftMonitor: Sendable {
 
     /// Makes a monitor; with a `schema`, it also tracks feature, prediction and label drift.
     public init(
-        reportEvery: Int = 1000, schema: FeatureSchema? = nil,
+        reportEvery: Int = 1000, reportInterval: Double? = nil, schema: FeatureSchema? = nil,
         features configuration: FeatureDriftTracker.Configuration = DriftMonitor.loopFeatureConfiguration
     ) {
         precondition(reportEvery > 0, "reportEvery must be positive, not \(reportEvery).")
+        precondition(reportInterval.map { $0 > 0 } ?? true, "reportInterval must be positive.")
         self.reportEvery = reportEvery
+        self.reportInterval = reportInterval
         if let schema {
             let extended = FeatureSchema(
                 features: schema.features + [.init(name: "(prediction)", kind: .numeric), .init(name: "(label)", kind: .numeric)],
@@ -79,7 +84,13 @@ public struct DriftMonitor: Sendable {
             observed["(label)"] = .number(example.label)
             features!.observe(observed)
         }
-        let windowEnds = examples % reportEvery == 0
+        let started = windowStartedAt ?? now
+        windowStartedAt = started
+        let windowEnds = examples % reportEvery == 0 || reportInterval.map { now - started >= $0 } == true
+        if windowEnds {
+            examples = 0
+            windowStartedAt = nil
+        }
         for (index, output) in example.predictions.enumerated() {
             var watch = watches[output.model.id] ?? Watch(latest: output.model)
             if output.model.version > watch.latest.version { watch.latest = output.model }

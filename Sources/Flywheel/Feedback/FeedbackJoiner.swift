@@ -35,8 +35,12 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         public var driftTopic = "flywheel.drift"
         /// Examples between regular drift reports of a model (alarms are reported at once). Default: 1,000.
         public var driftReportEvery = 1000
+        /// Also end a drift window after this long, if it comes before `driftReportEvery` examples (nil: never).
+        public var driftReportInterval: Duration?
         /// The requests' feature schema, for feature, prediction and label drift (nil: error streams only).
         public var featureSchema: FeatureSchema?
+        /// Which requests form the frozen feature reference (after a warm-up) and the test's level.
+        public var featureDrift = DriftMonitor.loopFeatureConfiguration
 
         /// The defaults above.
         public init() {}
@@ -59,7 +63,10 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         self.logger = logger
         self.state = Mutex((
             JoinState(window: configuration.window), ModelScoreboard(window: configuration.metricsWindow),
-            DriftMonitor(reportEvery: configuration.driftReportEvery, schema: configuration.featureSchema)))
+            DriftMonitor(
+                reportEvery: configuration.driftReportEvery,
+                reportInterval: configuration.driftReportInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 },
+                schema: configuration.featureSchema, features: configuration.featureDrift)))
     }
 
     /// The join's counters.

@@ -94,6 +94,8 @@ public final class FlywheelLoop: Sendable {
             configuration.driftTopic = topics.drift
             configuration.driftReportEvery = settings.driftReportEvery
             configuration.featureSchema = initial.champion.pipeline.schema
+            configuration.driftReportInterval = settings.driftReportInterval
+            configuration.featureDrift = settings.featureDrift
             let joiner = FeedbackJoiner(
                 consumer: try groupConsumer("feedback", topics: [topics.predictions, topics.labels]), producer: producer,
                 configuration: configuration, clock: ContinuousClock(), logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaTransport
+import OnlineLearning
 
 // MARK: - LoopRole
 
@@ -81,6 +82,11 @@ public struct LoopSettings: Sendable {
     public var restartsOnChampionDrift: String? = "logreg-fresh"
     /// Joined examples between regular drift reports of each model (alarms are reported at once). Default: 5,000.
     public var driftReportEvery = 5000
+    /// Also end a drift window after this long, if sooner (nil: by examples only). Default: nil.
+    public var driftReportInterval: Duration?
+    /// The feature-drift reference (the operator pins it by position: skip `warmUp` joined requests, then take
+    /// `referenceSize`), the test level and sample sizes. Default: after 2,000, the next 2,000; alpha 0.01.
+    public var featureDrift = DriftMonitor.loopFeatureConfiguration
 
     /// The consumers' `fetch.wait.max.ms`, or `nil` for librdkafka's default (500 ms). A Kafka broker answers a
     /// waiting fetch as soon as data arrives; the embedded broker waits out the whole time, so with it the loop uses
