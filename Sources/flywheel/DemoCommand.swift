@@ -75,6 +75,10 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--registry \(registry) already exists; the demo starts a fresh registry. Remove it or pick another path.")
         }
+        if let registry, FileManager.default.fileExists(atPath: Self.feedbackState(for: registry)) {
+            throw ValidationError(
+                "\(Self.feedbackState(for: registry)) already exists; the demo starts a fresh feedback state next to --registry. Remove it or pick another path.")
+        }
     }
 
     /// Runs the demo and prints the summary.
@@ -90,7 +94,9 @@ struct DemoCommand: AsyncParsableCommand {
         if let limit { examples = Array(examples.prefix(limit)) }
         let registryPath = registry ?? "flywheel-demo.sqlite"
         if registry == nil {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: registryPath + suffix) }
+            for path in [registryPath, Self.feedbackState(for: registryPath)] {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
         }
 
         let broker = try EmbeddedBroker(logger: logger)
@@ -102,6 +108,11 @@ struct DemoCommand: AsyncParsableCommand {
         withExtendedLifetime(broker) { DemoWatcher.say(summary) }
     }
 
+    /// The feedback role's state file next to a registry: `X.sqlite` → `X-feedback.sqlite`.
+    static func feedbackState(for registry: String) -> String {
+        (registry.hasSuffix(".sqlite") ? String(registry.dropLast(".sqlite".count)) : registry) + "-feedback.sqlite"
+    }
+
     /// Runs every role and the replayer in one service group until the stream is done (or a signal), and returns the
     /// summary.
     private func runLoop(
@@ -110,6 +121,7 @@ struct DemoCommand: AsyncParsableCommand {
     ) async throws -> String {
         var settings = LoopSettings.embedded(bootstrapServers: broker.bootstrapServers)
         settings.registryPath = registryPath
+        settings.feedbackStatePath = Self.feedbackState(for: registryPath)
         loop.apply(to: &settings)
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }

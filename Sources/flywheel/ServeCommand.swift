@@ -51,6 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The SQLite registry the trainer role keeps.", valueName: "path"))
     var registry = "flywheel-registry.sqlite"
 
+    /// The feedback role's state.
+    @Option(help: ArgumentHelp("The feedback role's state file (waiting predictions and labels, metrics, drift monitor).", valueName: "path"))
+    var feedbackState = "flywheel-feedback.sqlite"
+
     /// Consumer group prefix.
     @Option(help: "Consumer groups are <prefix>-inference, <prefix>-feedback, <prefix>-trainer, <prefix>-promoter.")
     var groupPrefix = "flywheel"
@@ -93,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         for property in properties { settings.client.properties[property.key] = property.value }
         settings.roles = roles
         settings.registryPath = registry
+        settings.feedbackStatePath = feedbackState
         settings.groupPrefix = groupPrefix
         loop.apply(to: &settings)
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)

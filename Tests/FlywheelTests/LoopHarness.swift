@@ -39,6 +39,7 @@ enum LoopHarness {
         settings.groupPrefix = "g\(suffix)"
         settings.registryPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("registry-\(suffix).sqlite").path
+        settings.feedbackStatePath = nil
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }
         return (broker, settings)
     }

@@ -11,9 +11,9 @@ import OnlineLearning
 /// serving model's carries the feature table) and starts new windows; when a detector flags a drift it reports that
 /// model at once (its `errorChange` metric says how much the error moved at the cut, positive when the model got
 /// worse). A plain value: feed it examples and the time, read the reports it returns.
-public struct DriftMonitor: Sendable {
+public struct DriftMonitor: Sendable, Codable {
     /// One report and what it says.
-    public struct Alarm: Sendable, Hashable {
+    public struct Alarm: Sendable, Hashable, Codable {
         /// The model whose detector fired.
         public var model: ModelReference
         /// Whether that model was serving (the champion) when it fired.
@@ -24,7 +24,7 @@ public struct DriftMonitor: Sendable {
         public var errorChange: Double
     }
 
-    private struct Watch: Sendable {
+    private struct Watch: Sendable, Codable {
         var detector = ADWIN()
         var latest: ModelReference
         var fromTs = 0.0

@@ -2,6 +2,7 @@ import FlywheelEvents
 import Foundation
 import KafkaTransport
 import Logging
+import ModelRegistry
 import OnlineLearning
 import ServiceLifecycle
 import Synchronization
@@ -52,21 +53,47 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
     private let clock: C
     private let logger: Logger
     private let reportsPublished = Atomic<Int>(0)
+    private let stateStore: StateStore?
+    private let sinceSaved = Atomic<Int>(0)
     private let state: Mutex<(join: JoinState<C.Instant>, scoreboard: ModelScoreboard, drift: DriftMonitor)>
 
-    /// Makes a joiner; `clock` decides when waiting entries expire.
-    public init(consumer: KafkaConsumer, producer: KafkaProducer, configuration: Configuration = .init(), clock: C, logger: Logger) {
+    /// Makes a joiner; `clock` decides when waiting entries expire. With a `stateStore`, it starts from the state it
+    /// saved there (waiting predictions and labels, metrics, drift detectors and reference) and saves it every
+    /// `driftReportEvery` joined examples and when it stops — so a graceful restart loses nothing and a crash loses
+    /// at most the state since the last save.
+    public init(
+        consumer: KafkaConsumer, producer: KafkaProducer, configuration: Configuration = .init(), clock: C,
+        stateStore: StateStore? = nil, logger: Logger
+    ) {
         self.consumer = consumer
         self.producer = producer
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.stateStore = stateStore
         self.state = Mutex((
             JoinState(window: configuration.window), ModelScoreboard(window: configuration.metricsWindow),
             DriftMonitor(
                 reportEvery: configuration.driftReportEvery,
                 reportInterval: configuration.driftReportInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 },
                 schema: configuration.featureSchema, features: configuration.featureDrift)))
+        if let stateStore {
+            do {
+                if let data = try stateStore.load(Self.snapshotName),
+                    let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
+                {
+                    state.withLock {
+                        $0 = (JoinState(window: configuration.window, restoring: saved.join, at: clock.now), saved.scoreboard, saved.drift)
+                    }
+                    logger.notice("Feedback state restored", metadata: [
+                        "flywheel.pending.predictions": "\(saved.join.predictions.count)",
+                        "flywheel.pending.labels": "\(saved.join.labels.count)", "flywheel.joined": "\(saved.join.joined)",
+                    ])
+                }
+            } catch {
+                logger.error("Feedback state not restored; starting afresh", metadata: ["flywheel.error": "\(error)"])
+            }
+        }
     }
 
     /// The join's counters.
@@ -84,10 +111,25 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
     /// Drift reports delivered so far.
     public var driftReportsPublished: Int { reportsPublished.load(ordering: .relaxed) }
 
-    /// Joins until the consumer's messages end.
+    /// Joins until the consumer's messages end (or graceful shutdown), then saves its state.
     public func run() async throws {
         for await batch in consumer.messages.cancelOnGracefulShutdown() {
             try await handle(batch)
+        }
+        saveState()
+    }
+
+    static var snapshotName: String { "feedback" }
+
+    /// Writes the join, scoreboard and drift state to the state store, if there is one.
+    private func saveState() {
+        guard let stateStore else { return }
+        let snapshot = state.withLock { FeedbackSnapshot(join: $0.join.snapshot, scoreboard: $0.scoreboard, drift: $0.drift) }
+        do {
+            try stateStore.save(Self.snapshotName, data: try JSONEncoder().encode(snapshot), ts: Date().timeIntervalSince1970)
+            sinceSaved.store(0, ordering: .relaxed)
+        } catch {
+            logger.error("Feedback state not saved", metadata: ["flywheel.error": "\(error)"])
         }
     }
 
@@ -148,6 +190,9 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
         try await BatchOutput.deliverAll(outgoing, through: producer, attempts: 5, logger: logger)
         consumer.storeOffsets(for: batch)
         reportsPublished.add(reports.count, ordering: .relaxed)
+        if stateStore != nil, sinceSaved.add(examples.count, ordering: .relaxed).newValue >= configuration.driftReportEvery {
+            saveState()
+        }
     }
 }
 
@@ -155,4 +200,11 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
 private enum Incoming {
     case prediction(PredictionEvent)
     case label(LabelEvent)
+}
+
+/// Everything the feedback role keeps across restarts.
+struct FeedbackSnapshot: Codable, Sendable {
+    var join: JoinSnapshot
+    var scoreboard: ModelScoreboard
+    var drift: DriftMonitor
 }

@@ -15,7 +15,7 @@ import FlywheelEvents
 /// - Precondition: `now` never goes backwards between calls (pass a monotonic clock's instants).
 public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Instant: Sendable {
     /// What the join has done so far.
-    public struct Counters: Sendable, Hashable {
+    public struct Counters: Sendable, Hashable, Codable {
         /// Examples emitted.
         public var joined = 0
         /// Predictions whose label never came within the window.
@@ -48,6 +48,37 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
     public init(window: Duration) {
         precondition(window > .zero, "A join window must be positive, not \(window).")
         self.window = window
+    }
+
+    /// The state to save.
+    public var snapshot: JoinSnapshot {
+        JoinSnapshot(
+            joined: counters.joined, unlabeledPredictions: counters.unlabeledPredictions,
+            orphanedLabels: counters.orphanedLabels, duplicates: counters.duplicates,
+            predictions: predictions.values.map(\.event).sorted { $0.requestId < $1.requestId },
+            labels: labels.values.map(\.event).sorted { $0.id < $1.id }, joinedIDs: joined.keys.sorted())
+    }
+
+    /// A join restored from a snapshot at `now`: every entry waits a full window from now.
+    public init(window: Duration, restoring snapshot: JoinSnapshot, at now: Instant) {
+        self.init(window: window)
+        counters.joined = snapshot.joined
+        counters.unlabeledPredictions = snapshot.unlabeledPredictions
+        counters.orphanedLabels = snapshot.orphanedLabels
+        counters.duplicates = snapshot.duplicates
+        let expires = now.advanced(by: window)
+        for prediction in snapshot.predictions {
+            predictions[prediction.requestId] = (prediction, expires)
+            deadlines.append((prediction.requestId, .prediction, expires))
+        }
+        for label in snapshot.labels {
+            labels[label.id] = (label, expires)
+            deadlines.append((label.id, .label, expires))
+        }
+        for id in snapshot.joinedIDs {
+            joined[id] = expires
+            deadlines.append((id, .joined, expires))
+        }
     }
 
     /// How many predictions and labels are waiting.
@@ -116,4 +147,26 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
             requestId: prediction.requestId, requestTs: prediction.ts, labelTs: label.ts, features: prediction.features,
             label: label.label, predictions: [prediction.champion] + prediction.shadows)
     }
+}
+
+// MARK: - JoinSnapshot
+
+/// What a restarted joiner needs: the counters, what is waiting, and the ids joined recently (for deduplication).
+/// Deadlines are not kept — time on another process's clock means nothing here — so a restored entry waits a full
+/// window again from the restore.
+public struct JoinSnapshot: Sendable, Codable {
+    /// Examples emitted.
+    public var joined: Int
+    /// Predictions whose label never came.
+    public var unlabeledPredictions: Int
+    /// Labels whose prediction never came.
+    public var orphanedLabels: Int
+    /// Duplicates ignored.
+    public var duplicates: Int
+    /// Predictions waiting for their label.
+    public var predictions: [PredictionEvent]
+    /// Labels waiting for their prediction.
+    public var labels: [LabelEvent]
+    /// Requests joined within the window.
+    public var joinedIDs: [String]
 }

@@ -8,9 +8,9 @@ import OnlineLearning
 /// ``window`` examples, plus the same for the served answers — whichever model
 /// was champion for each request. Each model is scored on the requests it answered, before any model learned their
 /// labels.
-public struct ModelScoreboard: Sendable {
+public struct ModelScoreboard: Sendable, Codable {
     /// One model's metrics.
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, Codable {
         /// The newest version seen.
         public var latest: ModelReference
         /// Accuracy and log loss since the model was first seen.
@@ -72,7 +72,7 @@ public struct ModelScoreboard: Sendable {
 // MARK: - RollingMean
 
 /// The mean of the last `window` values.
-public struct RollingMean: Sendable {
+public struct RollingMean: Sendable, Codable {
     private var values: [Double] = []
     private var next = 0
     private var total = 0.0

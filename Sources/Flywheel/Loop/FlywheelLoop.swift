@@ -46,6 +46,7 @@ public final class FlywheelLoop: Sendable {
             if let wait = settings.fetchWait {
                 configuration.client.properties["fetch.wait.max.ms"] = String(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
             }
+            configuration.client.properties.merge(settings.consumerProperties) { $1 }
             return configuration
         }
 
@@ -98,7 +99,8 @@ public final class FlywheelLoop: Sendable {
             configuration.featureDrift = settings.featureDrift
             let joiner = FeedbackJoiner(
                 consumer: try groupConsumer("feedback", topics: [topics.predictions, topics.labels]), producer: producer,
-                configuration: configuration, clock: ContinuousClock(), logger: logger)
+                configuration: configuration, clock: ContinuousClock(),
+                stateStore: try settings.feedbackStatePath.map { try StateStore(path: $0) }, logger: logger)
             roleServices.append(joiner)
             self.joiner = joiner
         } else {

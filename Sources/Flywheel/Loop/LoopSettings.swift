@@ -67,6 +67,9 @@ public struct LoopSettings: Sendable {
     public var roles: Set<LoopRole> = Set(LoopRole.allCases)
     /// The SQLite registry (trainer role). Default: `flywheel-registry.sqlite` in the working directory.
     public var registryPath = "flywheel-registry.sqlite"
+    /// The feedback role's own state file (waiting predictions and labels, metrics, drift monitor), kept across
+    /// restarts; nil keeps it in memory only. Default: `flywheel-feedback.sqlite`.
+    public var feedbackStatePath: String? = "flywheel-feedback.sqlite"
     /// Examples between published versions of each model. Default: 250.
     public var publishEvery = 250
     /// The promotion rule's window of paired requests. Default: 1,000.
@@ -87,6 +90,9 @@ public struct LoopSettings: Sendable {
     /// The feature-drift reference (the operator pins it by position: skip `warmUp` joined requests, then take
     /// `referenceSize`), the test level and sample sizes. Default: after 2,000, the next 2,000; alpha 0.01.
     public var featureDrift = DriftMonitor.loopFeatureConfiguration
+
+    /// librdkafka properties for the consumers only (e.g. `session.timeout.ms`), applied after the client's.
+    public var consumerProperties: [String: String] = [:]
 
     /// The consumers' `fetch.wait.max.ms`, or `nil` for librdkafka's default (500 ms). A Kafka broker answers a
     /// waiting fetch as soon as data arrives; the embedded broker waits out the whole time, so with it the loop uses

@@ -16,9 +16,9 @@ import Foundation
 /// KS and Wasserstein use samples of at most ``Configuration/sampleSize`` values; when the window is longer, the
 /// sample's empirical CDF is within √(ln(2/0.05) / (2·sampleSize)) of the window's with 95% probability (DKW).
 /// Missing values are counted apart and left out of the distributions.
-public struct FeatureDriftTracker: Sendable {
+public struct FeatureDriftTracker: Sendable, Codable {
     /// Sizes and the test level.
-    public struct Configuration: Sendable, Hashable {
+    public struct Configuration: Sendable, Hashable, Codable {
         /// Requests skipped before the reference starts (e.g. the models' learning curve, which moves their
         /// predictions). Default: 0.
         public var warmUp = 0
@@ -77,7 +77,7 @@ public struct FeatureDriftTracker: Sendable {
         public var currentProportions: [Double]
     }
 
-    private struct Numeric: Sendable {
+    private struct Numeric: Sendable, Codable {
         var name: String
         var collected: [Double] = []
         var sortedReference: [Double] = []
@@ -90,7 +90,7 @@ public struct FeatureDriftTracker: Sendable {
         var missing = 0
     }
 
-    private struct Categorical: Sendable {
+    private struct Categorical: Sendable, Codable {
         var name: String
         var collected: [String: Int] = [:]
         var values: [String] = []

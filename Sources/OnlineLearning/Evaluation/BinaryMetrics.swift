@@ -3,7 +3,7 @@ import Foundation
 // MARK: - BinaryMetrics
 
 /// Accuracy and log loss of binary probabilistic predictions, accumulated one at a time.
-public struct BinaryMetrics: Sendable, Hashable {
+public struct BinaryMetrics: Sendable, Hashable, Codable {
     /// How many predictions were scored.
     public private(set) var count = 0
     /// How many were right (probability above one half for label 1, at most one half for label 0).

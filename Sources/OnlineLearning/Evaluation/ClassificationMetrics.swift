@@ -71,7 +71,7 @@ public struct ROCAUC: Sendable, Hashable {
 // MARK: - RollingAccuracy
 
 /// Accuracy over the last `window` predictions, for a metric that follows drift.
-public struct RollingAccuracy: Sendable, Hashable {
+public struct RollingAccuracy: Sendable, Hashable, Codable {
     /// How many recent predictions count.
     public let window: Int
     private var outcomes: [Bool] = []

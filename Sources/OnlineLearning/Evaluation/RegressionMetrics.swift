@@ -1,7 +1,7 @@
 // MARK: - RegressionMetrics
 
 /// Mean absolute error and root mean squared error, accumulated one prediction at a time.
-public struct RegressionMetrics: PrequentialMetrics, Hashable {
+public struct RegressionMetrics: PrequentialMetrics, Hashable, Codable {
     /// How many predictions were scored.
     public private(set) var count = 0
     /// The sum of absolute errors.
