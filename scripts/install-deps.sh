@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Flywheel needs from Debian (and Python's jsonschema for the contract tests), if it is missing.
+# Installs what Flywheel needs from Debian (and Python's jsonschema and vowpalwabbit for the tests), if missing.
 # Safe to run again; needs root or sudo for apt-get.
 set -euo pipefail
 
@@ -20,6 +20,11 @@ fi
 if ! python3 -c "import jsonschema, referencing" 2>/dev/null; then
     echo "install-deps: installing jsonschema (validates the event contracts in the tests)"
     python3 -m pip install --quiet jsonschema
+fi
+
+if ! python3 -m vowpalwabbit --version >/dev/null 2>&1; then
+    echo "install-deps: installing vowpalwabbit 9.11.9 (the FTRL tests compare with vw --ftrl)"
+    python3 -m pip install --quiet vowpalwabbit==9.11.9
 fi
 
 for library in rdkafka openblas sqlite3; do
