@@ -46,11 +46,31 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "SGD learning rate of the weights and the intercept.")
     var learningRate = 0.01
 
+    /// Which model learns binary streams.
+    @Option(help: "For binary streams: logreg (SGD, river's defaults) or ftrl (FTRL-Proximal).")
+    var model: BinaryModelChoice = .logreg
+
+    /// FTRL's settings.
+    @Option(help: "FTRL-Proximal alpha (learning-rate scale).")
+    var ftrlAlpha = 0.05
+    /// FTRL beta.
+    @Option(help: "FTRL-Proximal beta (learning-rate offset).")
+    var ftrlBeta = 1.0
+    /// FTRL L1.
+    @Option(help: "FTRL-Proximal L1 strength.")
+    var l1 = 0.5
+    /// FTRL L2.
+    @Option(help: "FTRL-Proximal L2 strength.")
+    var l2 = 1.0
+
     /// Checks the flags.
     func validate() throws {
         guard delay >= 0 else { throw ValidationError("--delay cannot be negative, not \(delay).") }
         guard learningRate > 0, learningRate.isFinite else {
             throw ValidationError("--learning-rate must be a positive number, not \(learningRate).")
+        }
+        guard ftrlAlpha > 0, ftrlBeta >= 0, l1 >= 0, l2 >= 0, [ftrlAlpha, ftrlBeta, l1, l2].allSatisfy(\.isFinite) else {
+            throw ValidationError("--ftrl-alpha must be positive and --ftrl-beta, --l1, --l2 not negative.")
         }
     }
 
@@ -75,11 +95,17 @@ struct EvalCommand: ParsableCommand {
         var end = clock.now
         switch task {
         case .binary:
-            modelName = "logistic regression"
-            let model = LogisticRegression(
-                dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
-            let metrics = evaluation.run(
-                examples, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self).metrics
+            let metrics: BinaryEvaluationMetrics
+            if model == .ftrl {
+                modelName = "FTRL-Proximal logistic regression, alpha \(ftrlAlpha), beta \(ftrlBeta), L1 \(l1), L2 \(l2)"
+                let learner = FTRLProximal(dimension: pipeline.dimension, alpha: ftrlAlpha, beta: ftrlBeta, l1: l1, l2: l2)
+                metrics = evaluation.run(examples, pipeline: pipeline, model: learner, metrics: BinaryEvaluationMetrics.self).metrics
+            } else {
+                modelName = "logistic regression, SGD lr \(learningRate)"
+                let learner = LogisticRegression(
+                    dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
+                metrics = evaluation.run(examples, pipeline: pipeline, model: learner, metrics: BinaryEvaluationMetrics.self).metrics
+            }
             end = clock.now
             scores = """
                 accuracy   \(String(format: "%.4f", metrics.overall.accuracy))   (last 1,000: \
@@ -89,7 +115,7 @@ struct EvalCommand: ParsableCommand {
                 macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
                 """
         case .regression:
-            modelName = "linear regression"
+            modelName = "linear regression, SGD lr \(learningRate)"
             let model = LinearRegression(
                 dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
             let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: RegressionMetrics.self).metrics
@@ -104,7 +130,7 @@ struct EvalCommand: ParsableCommand {
         let learnSeconds = (end - parsed) / .seconds(1)
         print("""
             stream     \(data) (\(examples.count) requests, \(featureSchema.features.count) features, label delay \(delay))
-            model      \(modelName), SGD lr \(learningRate), vector of \(pipeline.dimension)
+            model      \(modelName), vector of \(pipeline.dimension)
             \(scores)
             speed      \(Int(Double(examples.count) / seconds)) requests/s with parsing, \
             \(Int(Double(examples.count) / learnSeconds)) without (predict + learn, one thread)
@@ -120,3 +146,8 @@ struct EvalCommand: ParsableCommand {
 }
 
 extension CSVExamples.Task: ExpressibleByArgument {}
+
+/// `flywheel eval --model`.
+enum BinaryModelChoice: String, ExpressibleByArgument, CaseIterable {
+    case logreg, ftrl
+}

@@ -38,6 +38,23 @@ public struct FTRLProximal: Sendable, Hashable, Codable {
         n = Array(repeating: 0, count: dimension + 1)
     }
 
+    /// Restores a saved model (``ModelBlob``).
+    init(alpha: Double, beta: Double, l1: Double, l2: Double, z: [Double], n: [Double], examplesSeen: Int) {
+        self.alpha = alpha
+        self.beta = beta
+        self.l1 = l1
+        self.l2 = l2
+        self.z = z
+        self.n = n
+        self.examplesSeen = examplesSeen
+    }
+
+    /// The per-coordinate accumulators (for saving).
+    var state: (z: [Double], n: [Double]) { (z, n) }
+
+    /// The weights, one per vector slot (the intercept excluded).
+    public var weights: [Double] { (0..<(z.count - 1)).map(weight) }
+
     /// Coordinate `i`'s current weight (the last is the intercept).
     public func weight(_ i: Int) -> Double {
         let zi = z[i]

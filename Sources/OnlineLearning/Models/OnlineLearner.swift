@@ -7,10 +7,12 @@ public enum OnlineLearner: Sendable, Hashable {
     case logistic(LogisticRegression)
     /// Linear regression: answers a value.
     case linear(LinearRegression)
+    /// FTRL-Proximal logistic regression: answers a class with its probabilities.
+    case ftrl(FTRLProximal)
 
     /// Whether the learner answers classes (with probabilities) rather than values.
     public var isClassifier: Bool {
-        if case .logistic = self { true } else { false }
+        if case .linear = self { false } else { true }
     }
 
     /// The answer for a vector: the class (with `[P(0), P(1)]`), or the value (no probabilities).
@@ -21,6 +23,9 @@ public enum OnlineLearner: Sendable, Hashable {
             return (probability > 0.5 ? 1 : 0, [1 - probability, probability])
         case .linear(let model):
             return (model.predictValue(x), nil)
+        case .ftrl(let model):
+            let probability = model.predictProbability(x)
+            return (probability > 0.5 ? 1 : 0, [1 - probability, probability])
         }
     }
 
@@ -33,6 +38,9 @@ public enum OnlineLearner: Sendable, Hashable {
         case .linear(var model):
             model.learn(x, target: target)
             self = .linear(model)
+        case .ftrl(var model):
+            model.learn(x, label: target == 1 ? 1 : (target == 0 ? 0 : -1))
+            self = .ftrl(model)
         }
     }
 
@@ -45,6 +53,8 @@ public enum OnlineLearner: Sendable, Hashable {
         case .linear(var model):
             model.setLearningRate(rate, decayPower: decayPower)
             return .linear(model)
+        case .ftrl:
+            return self  // FTRL's rates are per coordinate (alpha, beta), not a single rate
         }
     }
 
@@ -62,6 +72,7 @@ public enum OnlineLearner: Sendable, Hashable {
         switch self {
         case .logistic(let model): model.weights
         case .linear(let model): model.weights
+        case .ftrl(let model): model.weights
         }
     }
 
@@ -70,6 +81,7 @@ public enum OnlineLearner: Sendable, Hashable {
         switch self {
         case .logistic(let model): model.learningRate
         case .linear(let model): model.learningRate
+        case .ftrl(let model): model.alpha
         }
     }
 
@@ -78,6 +90,7 @@ public enum OnlineLearner: Sendable, Hashable {
         switch self {
         case .logistic(let model): model.decayPower
         case .linear(let model): model.decayPower
+        case .ftrl: 0.5
         }
     }
 
@@ -86,6 +99,7 @@ public enum OnlineLearner: Sendable, Hashable {
         switch self {
         case .logistic(let model): model.examplesSeen
         case .linear(let model): model.examplesSeen
+        case .ftrl(let model): model.examplesSeen
         }
     }
 }

@@ -33,6 +33,16 @@ extension LogisticRegression: OnlineModel {
     }
 }
 
+extension FTRLProximal: OnlineModel {
+    /// The probability of class 1.
+    public func predictValue(_ x: [Float]) -> Double { predictProbability(x) }
+
+    /// Learns a 0/1 target; any other target is refused (``FTRLProximal/examplesRefused``).
+    public mutating func learn(_ x: [Float], target: Double) {
+        learn(x, label: target == 1 ? 1 : target == 0 ? 0 : -1)
+    }
+}
+
 extension BinaryMetrics: PrequentialMetrics {
     /// Scores a probability of class 1 against a 0/1 target.
     public mutating func update(target: Double, prediction: Double) {

@@ -20,6 +20,7 @@ public enum ModelBlob {
     enum Kind: UInt16 {
         case logisticRegression = 1
         case linearRegression = 2
+        case ftrlProximal = 3
     }
 
     /// The hash that ties a model to its feature schema: FNV-1a 64 of the schema's canonical JSON (sorted keys).
@@ -34,13 +35,6 @@ public enum ModelBlob {
 
     /// Saves a learner of any family and the pipeline that feeds it.
     public static func encode(pipeline: FeaturePipeline, learner: OnlineLearner) -> [UInt8] {
-        let kind: Kind
-        let linear: LinearWeights
-        let examplesSeen: Int
-        switch learner {
-        case .logistic(let model): (kind, linear, examplesSeen) = (.logisticRegression, model.linear, model.examplesSeen)
-        case .linear(let model): (kind, linear, examplesSeen) = (.linearRegression, model.linear, model.examplesSeen)
-        }
         var payload = BinaryWriter()
         payload.write(canonicalJSON(pipeline.schema))
         payload.write(UInt32(pipeline.statistics.count))
@@ -49,12 +43,7 @@ public enum ModelBlob {
             payload.write(statistics.mean)
             payload.write(statistics.sumOfSquaredDeviations)
         }
-        payload.write(linear.weights)
-        payload.write(linear.intercept)
-        payload.write(linear.learningRate)
-        payload.write(linear.interceptLearningRate)
-        payload.write(linear.decayPower)
-        payload.write(UInt64(examplesSeen))
+        let kind = writeModel(learner, to: &payload)
 
         var blob = BinaryWriter()
         for byte in magic { blob.write(byte) }
@@ -77,7 +66,7 @@ public enum ModelBlob {
     ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, model: LogisticRegression) {
         let (pipeline, learner) = try decodeLearner(bytes, expectedSchema: expectedSchema)
         guard case .logistic(let model) = learner else {
-            throw ModelFormatError(.unknownModel, "the blob holds a linear regression, not a logistic regression")
+            throw ModelFormatError(.unknownModel, "the blob holds another model family, not a logistic regression")
         }
         return (pipeline, model)
     }
@@ -116,10 +105,10 @@ public enum ModelBlob {
         guard reader.remaining == 0 else {
             throw ModelFormatError(.invalidValue, "\(reader.remaining) unexpected bytes after the payload")
         }
-        return try decodeLinearModel(&payload, kind: kind, schemaHash: savedSchemaHash)
+        return try decodeModel(&payload, kind: kind, schemaHash: savedSchemaHash)
     }
 
-    private static func decodeLinearModel(
+    private static func decodeModel(
         _ reader: inout BinaryReader,
         kind: Kind,
         schemaHash savedHash: UInt64
@@ -154,33 +143,11 @@ public enum ModelBlob {
         } catch {
             throw ModelFormatError(.invalidValue, "the saved feature schema is not usable: \(error.reason)")
         }
-        let weights = try reader.readDoubles("weights", limit: maximumDimension)
-        let intercept = try reader.readDouble("intercept")
-        let learningRate = try reader.readDouble("learning rate")
-        let interceptLearningRate = try reader.readDouble("intercept learning rate")
-        let decayPower = try reader.readDouble("decay power")
-        let examplesSeen = try reader.read(UInt64.self, "examples seen")
-        guard weights.count == pipeline.dimension else {
-            throw ModelFormatError(.invalidValue, "\(weights.count) weights for a vector of \(pipeline.dimension)")
-        }
-        guard weights.allSatisfy(\.isFinite), intercept.isFinite, learningRate.isFinite, learningRate > 0,
-            interceptLearningRate.isFinite, interceptLearningRate >= 0, decayPower.isFinite, decayPower >= 0, examplesSeen <= UInt64(Int.max)
-        else {
-            throw ModelFormatError(.invalidValue, "a weight or setting is not a valid number")
-        }
+        let learner = try readModel(kind, from: &reader, dimension: pipeline.dimension)
         guard reader.remaining == 0 else {
             throw ModelFormatError(.invalidValue, "\(reader.remaining) unexpected bytes after the model")
         }
-        switch kind {
-        case .logisticRegression:
-            return (pipeline, .logistic(LogisticRegression(
-                weights: weights, intercept: intercept, learningRate: learningRate,
-                interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))))
-        case .linearRegression:
-            return (pipeline, .linear(LinearRegression(
-                weights: weights, intercept: intercept, learningRate: learningRate,
-                interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))))
-        }
+        return (pipeline, learner)
     }
 
     /// The schema as JSON with sorted keys, so the same schema always gives the same bytes and hash.
