@@ -83,7 +83,7 @@ extension String {
 
 extension Duration {
     /// The duration in whole milliseconds, rounded down, as librdkafka's `*.ms` properties take it.
-    var milliseconds: Int64 {
+    public var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

@@ -22,14 +22,7 @@ public final class ModelRegistry: Sendable {
     /// - Throws: ``RegistryError`` naming the path when the file cannot be opened or migrated.
     public init(path: String) throws(RegistryError) {
         self.path = path
-        do {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            try RegistrySchema.migrator.migrate(database)
-        } catch {
-            throw RegistryError("cannot open the registry at \(path): \(error)")
-        }
+        database = try RegistrySchema.open(path, migrator: RegistrySchema.migrator, what: "the registry")
     }
 
     /// Records one model event: a version (with its weights), or a promotion or rollback (the audit log, and the

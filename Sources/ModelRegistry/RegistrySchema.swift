@@ -4,6 +4,20 @@ import GRDB
 
 /// The registry's tables, created and upgraded by numbered migrations (never edit a shipped one; add the next).
 enum RegistrySchema {
+    /// Opens (or creates) a SQLite file waiting up to 5 s for a lock, and brings it up to date with `migrator`.
+    /// - Throws: ``RegistryError`` naming `what` and the path.
+    static func open(_ path: String, migrator: DatabaseMigrator, what: String) throws(RegistryError) -> DatabaseQueue {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            let database = try DatabaseQueue(path: path, configuration: configuration)
+            try migrator.migrate(database)
+            return database
+        } catch {
+            throw RegistryError("cannot open \(what) at \(path): \(error)")
+        }
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("1-versions-aliases-audit-offsets") { db in

@@ -15,18 +15,11 @@ public final class StateStore: Sendable {
     /// - Throws: ``RegistryError`` naming the path when the file cannot be opened.
     public init(path: String) throws(RegistryError) {
         self.path = path
-        do {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            var migrator = DatabaseMigrator()
-            migrator.registerMigration("1-snapshots") { db in
-                try db.execute(sql: "CREATE TABLE snapshots (name TEXT PRIMARY KEY, ts REAL NOT NULL, data BLOB NOT NULL)")
-            }
-            try migrator.migrate(database)
-        } catch {
-            throw RegistryError("cannot open the state store at \(path): \(error)")
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-snapshots") { db in
+            try db.execute(sql: "CREATE TABLE snapshots (name TEXT PRIMARY KEY, ts REAL NOT NULL, data BLOB NOT NULL)")
         }
+        database = try RegistrySchema.open(path, migrator: migrator, what: "the state store")
     }
 
     /// Replaces the snapshot `name`.

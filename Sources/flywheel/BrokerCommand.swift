@@ -1,4 +1,5 @@
 import ArgumentParser
+import Flywheel
 import Foundation
 import KafkaTransport
 import Logging
@@ -62,7 +63,7 @@ struct BrokerCommand: AsyncParsableCommand {
         let broker = try EmbeddedBroker(brokers: brokers, logger: logger)
         var created: [String] = []
         if !noDefaultTopics {
-            for name in FlywheelTopics.defaults {
+            for name in LoopTopics().all {
                 try broker.createTopic(name, partitions: partitions)
                 created.append(name)
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Flywheel
 import Foundation
 import Testing
 
@@ -103,7 +104,7 @@ struct BrokerArgumentTests {
     }
 
     @Test func defaultTopicsAreFlywheels() {
-        #expect(FlywheelTopics.defaults == [
+        #expect(LoopTopics().all == [
             "flywheel.requests", "flywheel.predictions", "flywheel.labels", "flywheel.examples",
             "flywheel.models", "flywheel.drift", "flywheel.dead-letter",
         ])

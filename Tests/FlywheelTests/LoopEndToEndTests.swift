@@ -21,34 +21,7 @@ struct LoopEndToEndTests {
         let loop = try await FlywheelLoop(
             settings: settings, initial: try InitialModels.make(schema: LoopHarness.seaSchema), logger: LoopHarness.logger)
         let engine = try #require(loop.engine), joiner = try #require(loop.joiner), promoter = try #require(loop.promoter)
-        var replay = StreamReplayer.Configuration()
-        replay.requestsTopic = settings.topics.requests
-        replay.labelsTopic = settings.topics.labels
-        replay.labelDelay = 500
-        replay.streamName = "sea"
-        let replayer = StreamReplayer(
-            producer: loop.producer, examples: stream, configuration: replay, served: { engine.statistics.served },
-            logger: LoopHarness.logger)
-        let reader = try await LoopHarness.predictionReader(settings)
-        let tally = PredictionTally()
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in loop.services + [reader] as [any Service] { group.addTask { try await service.run() } }
-            group.addTask { try await replayer.run() }
-            group.addTask { for await batch in reader.messages { tally.add(batch) } }
-            // Wait for every prediction, every join, and the trainer and promoter to finish the last examples.
-            let deadline = ContinuousClock.now.advanced(by: .seconds(300))
-            while ContinuousClock.now < deadline,
-                tally.distinct < stream.count || joiner.counters.joined < stream.count
-                    || loop.trainer!.statistics.examplesLearned < stream.count || promoter.examplesSeen < stream.count
-                    || loop.recorder!.reportsRecorded < joiner.driftReportsPublished
-            {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            try await Task.sleep(for: .milliseconds(500))  // a duplicate prediction would show up here
-            group.cancelAll()
-            try? await group.waitForAll()
-        }
+        let tally = try await LoopHarness.replay(stream, into: loop, settings: settings, name: "sea", labelDelay: 500)
         _ = broker
 
         // Exactly one prediction per request.

@@ -6,6 +6,7 @@ import Logging
 import OnlineLearning
 import ServiceLifecycle
 import Synchronization
+import Testing
 
 /// Shared set-up for the end-to-end tests: the bundled SEA stream, a loop on the embedded broker with its own topic
 /// names, and a separate consumer that counts predictions per request.
@@ -52,6 +53,45 @@ enum LoopHarness {
             KafkaTopicPartitionOffset(topic: settings.topics.predictions, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
         })
         return reader
+    }
+}
+
+extension LoopHarness {
+    /// Replays `stream` into a running `loop` (labels `labelDelay` requests late) with a separate consumer counting
+    /// predictions, until every request is answered and joined and the trainer, promoter and registry have caught
+    /// up (or 300 s pass), then lets 500 ms go by — a duplicate prediction would show up — and stops everything.
+    static func replay(
+        _ stream: [PrequentialEvaluation.Example], into loop: FlywheelLoop, settings: LoopSettings, name: String,
+        labelDelay: Int
+    ) async throws -> PredictionTally {
+        let engine = try #require(loop.engine), joiner = try #require(loop.joiner)
+        var replay = StreamReplayer.Configuration()
+        replay.requestsTopic = settings.topics.requests
+        replay.labelsTopic = settings.topics.labels
+        replay.labelDelay = labelDelay
+        replay.streamName = name
+        let replayer = StreamReplayer(
+            producer: loop.producer, examples: stream, configuration: replay, served: { engine.statistics.served },
+            logger: logger)
+        let reader = try await predictionReader(settings)
+        let tally = PredictionTally()
+        func caughtUp() -> Bool {
+            tally.distinct >= stream.count && joiner.counters.joined >= stream.count
+                && (loop.trainer?.statistics.examplesLearned ?? stream.count) >= stream.count
+                && (loop.promoter?.examplesSeen ?? stream.count) >= stream.count
+                && (loop.recorder?.reportsRecorded ?? 0) >= (loop.recorder == nil ? 0 : joiner.driftReportsPublished)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in loop.services + [reader] as [any Service] { group.addTask { try await service.run() } }
+            group.addTask { try await replayer.run() }
+            group.addTask { for await batch in reader.messages { tally.add(batch) } }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(300))
+            while ContinuousClock.now < deadline, !caughtUp() { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .milliseconds(500))
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
+        return tally
     }
 }
 

@@ -19,31 +19,8 @@ struct LoopRegressionTests {
         defer { try? FileManager.default.removeItem(atPath: settings.registryPath) }
         let loop = try await FlywheelLoop(
             settings: settings, initial: try InitialModels.make(schema: schema, task: .regression), logger: LoopHarness.logger)
-        let engine = try #require(loop.engine), joiner = try #require(loop.joiner), trainer = try #require(loop.trainer)
-        var replay = StreamReplayer.Configuration()
-        replay.requestsTopic = settings.topics.requests
-        replay.labelsTopic = settings.topics.labels
-        replay.labelDelay = 500
-        replay.streamName = "friedman"
-        let replayer = StreamReplayer(
-            producer: loop.producer, examples: stream, configuration: replay, served: { engine.statistics.served },
-            logger: LoopHarness.logger)
-        let reader = try await LoopHarness.predictionReader(settings)
-        let tally = PredictionTally()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in loop.services + [reader] as [any Service] { group.addTask { try await service.run() } }
-            group.addTask { try await replayer.run() }
-            group.addTask { for await batch in reader.messages { tally.add(batch) } }
-            let deadline = ContinuousClock.now.advanced(by: .seconds(240))
-            while ContinuousClock.now < deadline,
-                tally.distinct < stream.count || joiner.counters.joined < stream.count
-                    || trainer.statistics.examplesLearned < stream.count
-            {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            group.cancelAll()
-            try? await group.waitForAll()
-        }
+        let joiner = try #require(loop.joiner), trainer = try #require(loop.trainer)
+        let tally = try await LoopHarness.replay(stream, into: loop, settings: settings, name: "friedman", labelDelay: 500)
         _ = broker
         #expect(tally.distinct == stream.count && joiner.counters.joined == stream.count)
         #expect(trainer.statistics.versionsPublished == 3 * (stream.count / settings.publishEvery))

@@ -75,7 +75,7 @@ public final class FeedbackJoiner<C: Clock<Duration>>: Service, Sendable where C
             JoinState(window: configuration.window), ModelScoreboard(window: configuration.metricsWindow),
             DriftMonitor(
                 reportEvery: configuration.driftReportEvery,
-                reportInterval: configuration.driftReportInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 },
+                reportInterval: configuration.driftReportInterval.map { $0 / .seconds(1) },
                 schema: configuration.featureSchema, features: configuration.featureDrift)))
         if let stateStore {
             do {

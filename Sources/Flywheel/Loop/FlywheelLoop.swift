@@ -44,7 +44,7 @@ public final class FlywheelLoop: Sendable {
         func consumerConfiguration(group: String) -> KafkaConsumerConfiguration {
             var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: group)
             if let wait = settings.fetchWait {
-                configuration.client.properties["fetch.wait.max.ms"] = String(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+                configuration.client.properties["fetch.wait.max.ms"] = String(wait.milliseconds)
             }
             configuration.client.properties.merge(settings.consumerProperties) { $1 }
             return configuration

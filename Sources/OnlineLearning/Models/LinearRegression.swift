@@ -43,10 +43,7 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
 
     /// Sets the weights' and intercept's learning rates (for a copy fine-tuned with other settings).
     public mutating func setLearningRate(_ rate: Double, decayPower: Double = 0) {
-        precondition(rate > 0 && rate.isFinite && decayPower >= 0 && decayPower.isFinite, "invalid learning rate \(rate) or power \(decayPower)")
-        linear.learningRate = rate
-        linear.interceptLearningRate = rate
-        linear.decayPower = decayPower
+        linear.setRate(rate, decayPower: decayPower)
     }
 
     /// The weights, one per vector slot.

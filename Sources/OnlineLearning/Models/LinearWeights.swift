@@ -44,6 +44,14 @@ public struct LinearWeights: Sendable, Hashable, Codable {
         return total
     }
 
+    /// Sets both rates and the schedule (for a copy fine-tuned with other settings).
+    mutating func setRate(_ rate: Double, decayPower: Double) {
+        precondition(rate > 0 && rate.isFinite && decayPower >= 0 && decayPower.isFinite, "invalid learning rate \(rate) or power \(decayPower)")
+        learningRate = rate
+        interceptLearningRate = rate
+        self.decayPower = decayPower
+    }
+
     /// The factor the schedule applies to both rates at step `t`.
     public func rateScale(atStep t: Int) -> Double {
         decayPower == 0 ? 1 : 1 / pow(1 + Double(t), decayPower)

@@ -50,10 +50,7 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
 
     /// Sets the weights' and intercept's learning rates (for a copy fine-tuned with other settings).
     public mutating func setLearningRate(_ rate: Double, decayPower: Double = 0) {
-        precondition(rate > 0 && rate.isFinite && decayPower >= 0 && decayPower.isFinite, "invalid learning rate \(rate) or power \(decayPower)")
-        linear.learningRate = rate
-        linear.interceptLearningRate = rate
-        linear.decayPower = decayPower
+        linear.setRate(rate, decayPower: decayPower)
     }
 
     /// The probability that the label is 1.
