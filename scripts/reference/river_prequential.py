@@ -1,9 +1,13 @@
 """River's side of `flywheel-bench learning`: prequential logistic regression with label delay, as
 ../shared/data/README.md defines it, timed in process CPU seconds with CSV parsing included.
 
-Run: python3 scripts/reference/river_prequential.py DATA.csv META.json DELAY   (pip install river==0.26.1)
-Prints one JSON object: accuracy, log loss, requests, CPU seconds.
+Run: python3 scripts/reference/river_prequential.py DATA.csv META.json DELAY [--optimizer sgd|adagrad|adam]
+         [--lr RATE] [--l2 STRENGTH]                                          (pip install river==0.26.1)
+Prints one JSON object: accuracy, log loss, requests, CPU seconds. Without options the model is river's default
+`linear_model.LogisticRegression()` (SGD lr 0.01); `--optimizer` swaps the weights' optimizer (`optim.AdaGrad(lr)`,
+`optim.Adam(lr)`; the intercept keeps river's default SGD at 0.01).
 """
+import argparse
 import collections
 import csv
 import json
@@ -11,11 +15,19 @@ import math
 import sys
 import time
 
-from river import compose, linear_model, preprocessing
+from river import compose, linear_model, optim, preprocessing
 
 
 def main() -> None:
-    data, meta_path, delay = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data")
+    parser.add_argument("meta")
+    parser.add_argument("delay", type=int)
+    parser.add_argument("--optimizer", choices=["sgd", "adagrad", "adam"], default="sgd")
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--l2", type=float, default=0.0)
+    args = parser.parse_args()
+    data, meta_path, delay = args.data, args.meta, args.delay
     meta = json.load(open(meta_path))
     numeric = [f["name"] for f in meta["features"] if f["type"] == "numeric"]
     categorical = [f["name"] for f in meta["features"] if f["type"] == "categorical"]
@@ -25,7 +37,9 @@ def main() -> None:
     steps = compose.Select(*numeric) | preprocessing.StandardScaler()
     if categorical:
         steps = steps + (compose.Select(*categorical) | preprocessing.OneHotEncoder())
-    model = steps | linear_model.LogisticRegression()
+    lr = args.lr if args.lr is not None else {"sgd": 0.01, "adagrad": 0.1, "adam": 0.1}[args.optimizer]
+    optimizer = {"sgd": optim.SGD, "adagrad": optim.AdaGrad, "adam": optim.Adam}[args.optimizer](lr)
+    model = steps | linear_model.LogisticRegression(optimizer=optimizer, l2=args.l2)
 
     pending = collections.deque()
     correct = count = 0

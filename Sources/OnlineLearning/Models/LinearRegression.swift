@@ -15,11 +15,19 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
     public private(set) var examplesRefused: Int = 0
 
     /// Makes an untrained model for vectors of `dimension` slots.
-    public init(dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double? = nil, decayPower: Double = 0) {
+    /// - Parameters:
+    ///   - optimizer: the weights' update rule (``Optimizer``); the intercept always takes SGD steps.
+    ///   - l1: L1 strength (truncated gradient); 0 by default.
+    ///   - l2: L2 strength; 0 by default.
+    public init(
+        dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double? = nil, decayPower: Double = 0,
+        optimizer: Optimizer = .sgd, l1: Double = 0, l2: Double = 0
+    ) {
         precondition(decayPower >= 0 && decayPower.isFinite, "decayPower must be finite and not negative, not \(decayPower).")
         linear = LinearWeights(
             dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate ?? learningRate)
         linear.decayPower = decayPower
+        linear.setOptimizer(optimizer, l1: l1, l2: l2)
         examplesSeen = 0
     }
 
@@ -40,6 +48,18 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
     public var interceptLearningRate: Double { linear.interceptLearningRate }
     /// The learning-rate schedule's power; 0 (the default) keeps the rates constant.
     public var decayPower: Double { linear.decayPower }
+    /// The weights' update rule.
+    public var optimizer: Optimizer { linear.optimizerState.optimizer }
+
+    /// Switches the weights' update rule (fresh accumulators) and regularization, keeping the weights.
+    public mutating func setOptimizer(_ optimizer: Optimizer, l1: Double = 0, l2: Double = 0) {
+        linear.setOptimizer(optimizer, l1: l1, l2: l2)
+    }
+
+    /// Restores saved optimizer state (``ModelBlob``).
+    mutating func restoreOptimizer(_ state: OptimizerState<Double>, l1: Double, l2: Double) {
+        linear.restoreOptimizer(state, l1: l1, l2: l2)
+    }
 
     /// Sets the weights' and intercept's learning rates (for a copy fine-tuned with other settings).
     public mutating func setLearningRate(_ rate: Double, decayPower: Double = 0) {

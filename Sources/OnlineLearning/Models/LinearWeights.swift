@@ -19,6 +19,14 @@ public struct LinearWeights: Sendable, Hashable, Codable {
     public var interceptLearningRate: Double
     /// The schedule's power: 0 for constant rates.
     public var decayPower: Double = 0
+    /// The weights' update rule and its per-coordinate accumulators (the intercept always takes plain SGD steps at
+    /// its own rate, as in river's linear models).
+    public private(set) var optimizerState: OptimizerState<Double>
+    /// L1 strength: after each step a moved weight shrinks towards 0 by `rate · l1`, stopping at 0 (truncated
+    /// gradient, Langford et al. 2009).
+    public private(set) var l1: Double = 0
+    /// L2 strength: `l2 · w` is added to each moved weight's gradient (river's `l2`).
+    public private(set) var l2: Double = 0
 
     /// Zero weights for vectors of `dimension` slots.
     init(dimension: Int, learningRate: Double, interceptLearningRate: Double) {
@@ -34,6 +42,22 @@ public struct LinearWeights: Sendable, Hashable, Codable {
         self.intercept = intercept
         self.learningRate = learningRate
         self.interceptLearningRate = interceptLearningRate
+        optimizerState = OptimizerState(.sgd, count: weights.count)
+    }
+
+    /// Sets the update rule (fresh accumulators) and regularization.
+    mutating func setOptimizer(_ optimizer: Optimizer, l1: Double, l2: Double) {
+        precondition(optimizer.isValid && l1 >= 0 && l2 >= 0 && l1.isFinite && l2.isFinite, "invalid optimizer settings")
+        optimizerState = OptimizerState(optimizer, count: weights.count)
+        self.l1 = l1
+        self.l2 = l2
+    }
+
+    /// Restores a saved update rule with its accumulators (the blob reader checks they fit the weights).
+    mutating func restoreOptimizer(_ state: OptimizerState<Double>, l1: Double, l2: Double) {
+        optimizerState = state
+        self.l1 = l1
+        self.l2 = l2
     }
 
     /// `w·x + b`.
@@ -57,14 +81,26 @@ public struct LinearWeights: Sendable, Hashable, Codable {
         decayPower == 0 ? 1 : 1 / pow(1 + Double(t), decayPower)
     }
 
-    /// One SGD step for a loss whose gradient with respect to the score is `gradient`; `t` is the step's number
-    /// (the examples learned before it), for the schedule.
+    /// One step for a loss whose gradient with respect to the score is `gradient`; `t` is the step's number (the
+    /// examples learned before it), for the schedule and Adam's bias correction.
     mutating func step(_ x: [Float], gradient: Double, t: Int) {
         let rateScale = rateScale(atStep: t)
         intercept -= interceptLearningRate * rateScale * gradient
-        let scaled = learningRate * rateScale * gradient
+        if case .sgd = optimizerState.optimizer, l1 == 0, l2 == 0 {
+            let scaled = learningRate * rateScale * gradient
+            for index in weights.indices where x[index] != 0 {
+                weights[index] -= scaled * Double(x[index])
+            }
+            return
+        }
+        let rate = learningRate * rateScale * optimizerState.stepScale(atStep: t)
         for index in weights.indices where x[index] != 0 {
-            weights[index] -= scaled * Double(x[index])
+            let g = gradient * Double(x[index]) + l2 * weights[index]
+            optimizerState.update(&weights[index], at: index, gradient: g, rate: rate)
+            if l1 > 0 {
+                let shrunk = abs(weights[index]) - rate * l1
+                weights[index] = shrunk > 0 ? (weights[index] < 0 ? -shrunk : shrunk) : 0
+            }
         }
     }
 }
