@@ -38,10 +38,10 @@ let package = Package(
             dependencies: ["COpenBLAS"],
             swiftSettings: strictSettings
         ),
-        // MARK: The learning core: pure Swift, no Kafka, SQLite or HTTP
+        // MARK: The learning core: pure Swift over OpenBLAS (through LinearAlgebra), no Kafka, SQLite or HTTP
         .target(
             name: "OnlineLearning",
-            dependencies: [],
+            dependencies: ["LinearAlgebra"],
             swiftSettings: strictSettings
         ),
         // MARK: Event contracts (streams/schemas), Codable

@@ -4,19 +4,18 @@ import OnlineLearning
 
 // MARK: - EvalCommand
 
-/// `flywheel eval`: prequential (test-then-train) evaluation of online logistic regression on a CSV stream.
+/// `flywheel eval`: prequential (test-then-train) evaluation of an online model on a CSV stream.
 struct EvalCommand: ParsableCommand {
     /// Help text.
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate an online linear model on a labelled CSV stream, test-then-train.",
+        abstract: "Evaluate an online model on a labelled CSV stream, test-then-train.",
         discussion: """
             Every row is a request: the model predicts it from the features as they are then, and learns its label \
             --delay rows later (0: at once), as the data sets' README defines the protocol. Numeric features are \
             standardized with running statistics, categorical ones one-hot encoded by hashing (see the schema). \
-            Binary streams use logistic regression and print accuracy (overall and over the last 1,000 requests), \
-            log loss, ROC AUC and macro F1; regression streams use linear regression and print MAE, RMSE and R²; \
-            both print throughput.
+            Binary streams print accuracy (overall and over the last 1,000 requests), log loss, ROC AUC and macro \
+            F1; regression streams print MAE, RMSE and R²; both print throughput.
 
             Example: flywheel eval --data streams/data/sea_abrupt.csv --schema streams/sea_abrupt.schema.json --delay 1000
             """
@@ -42,13 +41,32 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "How many requests later each label arrives.")
     var delay = 0
 
-    /// The learning rate.
-    @Option(help: "SGD learning rate of the weights and the intercept.")
-    var learningRate = 0.01
+    /// Which model family learns.
+    @Option(help: """
+        linear (logistic regression for binary streams, linear regression for regression; river's logreg/linreg \
+        with SGD), ftrl (FTRL-Proximal, binary), or mlp (perceptron with ReLU hidden layers, minibatch steps on BLAS).
+        """)
+    var model: ModelChoice = .linear
 
-    /// Which model learns binary streams.
-    @Option(help: "For binary streams: logreg (SGD, river's defaults) or ftrl (FTRL-Proximal).")
-    var model: BinaryModelChoice = .logreg
+    /// The optimizer.
+    @Option(help: "The update rule of linear models and the perceptron: sgd, adagrad or adam. Default: sgd for linear, adam for mlp.")
+    var optimizer: OptimizerChoice?
+
+    /// The learning rate.
+    @Option(help: "The optimizer's base learning rate. Default: 0.01 for linear, 0.005 for mlp.")
+    var learningRate: Double?
+
+    /// L2 strength.
+    @Option(help: "L2 strength on the weights (linear, mlp; FTRL has its own --l2).")
+    var weightL2 = 0.0
+
+    /// Hidden layers.
+    @Option(help: ArgumentHelp("mlp: units per hidden layer, one or two layers, comma-separated.", valueName: "units"))
+    var hidden = "64"
+
+    /// Minibatch size.
+    @Option(help: "mlp: examples per minibatch step.")
+    var batchSize = 16
 
     /// FTRL's settings.
     @Option(help: "FTRL-Proximal alpha (learning-rate scale).")
@@ -63,14 +81,26 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "FTRL-Proximal L2 strength.")
     var l2 = 1.0
 
+    /// The hidden layer sizes from `--hidden`.
+    var hiddenLayers: [Int] { hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
     /// Checks the flags.
     func validate() throws {
         guard delay >= 0 else { throw ValidationError("--delay cannot be negative, not \(delay).") }
-        guard learningRate > 0, learningRate.isFinite else {
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a positive number, not \(learningRate).")
         }
         guard ftrlAlpha > 0, ftrlBeta >= 0, l1 >= 0, l2 >= 0, [ftrlAlpha, ftrlBeta, l1, l2].allSatisfy(\.isFinite) else {
             throw ValidationError("--ftrl-alpha must be positive and --ftrl-beta, --l1, --l2 not negative.")
+        }
+        guard weightL2 >= 0, weightL2.isFinite else { throw ValidationError("--weight-l2 cannot be negative, not \(weightL2).") }
+        let layers = hiddenLayers
+        guard (1...2).contains(layers.count), layers.count == hidden.split(separator: ",").count, layers.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--hidden takes one or two positive unit counts, like 64 or 64,32; not '\(hidden)'.")
+        }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, not \(batchSize).") }
+        if model == .ftrl && task != .binary {
+            throw ValidationError("--model ftrl is a binary classifier; use --model linear or mlp for --task regression.")
         }
     }
 
@@ -89,43 +119,37 @@ struct EvalCommand: ParsableCommand {
         let examples = try CSVExamples.parse(text, schema: featureSchema, target: target, task: task)
         let parsed = clock.now
         let pipeline = try FeaturePipeline(schema: featureSchema)
-        let evaluation = PrequentialEvaluation(delay: delay)
-        let modelName: String
-        let scores: String
-        var end = clock.now
-        switch task {
-        case .binary:
-            let metrics: BinaryEvaluationMetrics
-            if model == .ftrl {
-                modelName = "FTRL-Proximal logistic regression, alpha \(ftrlAlpha), beta \(ftrlBeta), L1 \(l1), L2 \(l2)"
-                let learner = FTRLProximal(dimension: pipeline.dimension, alpha: ftrlAlpha, beta: ftrlBeta, l1: l1, l2: l2)
-                metrics = evaluation.run(examples, pipeline: pipeline, model: learner, metrics: BinaryEvaluationMetrics.self).metrics
+        let rule = (optimizer ?? (model == .mlp ? .adam : .sgd)).optimizer
+        let (modelName, scores): (String, String)
+        switch model {
+        case .linear:
+            let rate = learningRate ?? 0.01
+            let name = "\(rule.name) lr \(rate)\(weightL2 > 0 ? ", L2 \(weightL2)" : "")"
+            if task == .binary {
+                modelName = "logistic regression, \(name)"
+                scores = evaluate(examples, pipeline, LogisticRegression(
+                    dimension: pipeline.dimension, learningRate: rate, interceptLearningRate: rule == .sgd ? rate : 0.01,
+                    optimizer: rule, l2: weightL2))
             } else {
-                modelName = "logistic regression, SGD lr \(learningRate)"
-                let learner = LogisticRegression(
-                    dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
-                metrics = evaluation.run(examples, pipeline: pipeline, model: learner, metrics: BinaryEvaluationMetrics.self).metrics
+                modelName = "linear regression, \(name)"
+                scores = evaluate(examples, pipeline, LinearRegression(
+                    dimension: pipeline.dimension, learningRate: rate, interceptLearningRate: rule == .sgd ? rate : 0.01,
+                    optimizer: rule, l2: weightL2))
             }
-            end = clock.now
-            scores = """
-                accuracy   \(String(format: "%.4f", metrics.overall.accuracy))   (last 1,000: \
-                \(String(format: "%.4f", metrics.recentAccuracy.value)))
-                log loss   \(String(format: "%.4f", metrics.overall.logLoss))
-                ROC AUC    \(String(format: "%.4f", metrics.rocAUC.value))
-                macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
-                """
-        case .regression:
-            modelName = "linear regression, SGD lr \(learningRate)"
-            let model = LinearRegression(
-                dimension: pipeline.dimension, learningRate: learningRate, interceptLearningRate: learningRate)
-            let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: RegressionMetrics.self).metrics
-            end = clock.now
-            scores = """
-                MAE        \(String(format: "%.4f", metrics.meanAbsoluteError))
-                RMSE       \(String(format: "%.4f", metrics.rootMeanSquaredError))
-                R²         \(String(format: "%.4f", metrics.rSquared))
-                """
+        case .ftrl:
+            modelName = "FTRL-Proximal logistic regression, alpha \(ftrlAlpha), beta \(ftrlBeta), L1 \(l1), L2 \(l2)"
+            scores = evaluate(examples, pipeline, FTRLProximal(
+                dimension: pipeline.dimension, alpha: ftrlAlpha, beta: ftrlBeta, l1: l1, l2: l2))
+        case .mlp:
+            let rate = learningRate ?? 0.005
+            let perceptron = MultilayerPerceptron(
+                task: task == .binary ? .binary : .regression, inputs: pipeline.dimension, hidden: hiddenLayers,
+                batchSize: batchSize, optimizer: rule, learningRate: rate, l2: weightL2)
+            modelName = "perceptron \(pipeline.dimension)→\(hiddenLayers.map(String.init).joined(separator: "→"))→1 (ReLU), "
+                + "batch \(batchSize), \(rule.name) lr \(rate)\(weightL2 > 0 ? ", L2 \(weightL2)" : "")"
+            scores = evaluate(examples, pipeline, perceptron)
         }
+        let end = clock.now
         let seconds = (end - start) / .seconds(1)
         let learnSeconds = (end - parsed) / .seconds(1)
         print("""
@@ -135,6 +159,31 @@ struct EvalCommand: ParsableCommand {
             speed      \(Int(Double(examples.count) / seconds)) requests/s with parsing, \
             \(Int(Double(examples.count) / learnSeconds)) without (predict + learn, one thread)
             """)
+    }
+
+    /// Runs the stream through a model test-then-train and formats the task's metrics.
+    private func evaluate<Model: OnlineModel>(
+        _ examples: [PrequentialEvaluation.Example], _ pipeline: FeaturePipeline, _ model: Model
+    ) -> String {
+        let evaluation = PrequentialEvaluation(delay: delay)
+        switch task {
+        case .binary:
+            let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self).metrics
+            return """
+                accuracy   \(String(format: "%.4f", metrics.overall.accuracy))   (last 1,000: \
+                \(String(format: "%.4f", metrics.recentAccuracy.value)))
+                log loss   \(String(format: "%.4f", metrics.overall.logLoss))
+                ROC AUC    \(String(format: "%.4f", metrics.rocAUC.value))
+                macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
+                """
+        case .regression:
+            let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: RegressionMetrics.self).metrics
+            return """
+                MAE        \(String(format: "%.4f", metrics.meanAbsoluteError))
+                RMSE       \(String(format: "%.4f", metrics.rootMeanSquaredError))
+                R²         \(String(format: "%.4f", metrics.rSquared))
+                """
+        }
     }
 
     static func read(_ path: String, flag: String) throws -> Data {
@@ -148,6 +197,20 @@ struct EvalCommand: ParsableCommand {
 extension CSVExamples.Task: ExpressibleByArgument {}
 
 /// `flywheel eval --model`.
-enum BinaryModelChoice: String, ExpressibleByArgument, CaseIterable {
-    case logreg, ftrl
+enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
+    case linear, ftrl, mlp
+}
+
+/// `flywheel eval --optimizer`.
+enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
+    case sgd, adagrad, adam
+
+    /// The rule with river's default settings.
+    var optimizer: Optimizer {
+        switch self {
+        case .sgd: .sgd
+        case .adagrad: .adaGradDefault
+        case .adam: .adamDefault
+        }
+    }
 }

@@ -1,0 +1,74 @@
+import LinearAlgebra
+
+// MARK: - MultilayerPerceptron minibatch step
+
+extension MultilayerPerceptron {
+    /// Each layer's output for `count` rows: ReLU activations for hidden layers, the raw output last.
+    /// `Z = A·W + b`: one `sgemm` per layer, the bias broadcast first and kept with `beta = 1`.
+    func forward(_ rows: [Float], count: Int) -> [[Float]] {
+        var outputs: [[Float]] = []
+        outputs.reserveCapacity(weights.count)
+        for l in 0..<weights.count {
+            let (fanIn, fanOut) = (layerSizes[l], layerSizes[l + 1])
+            var z = [Float](repeating: 0, count: count * fanOut)
+            z.withUnsafeMutableBufferPointer { z in
+                biases[l].withUnsafeBufferPointer { b in
+                    for r in 0..<count { for j in 0..<fanOut { z[r * fanOut + j] = b[j] } }
+                }
+            }
+            GEMM.multiply(l == 0 ? rows : outputs[l - 1], weights[l], into: &z, m: count, n: fanOut, k: fanIn, beta: 1)
+            if l < weights.count - 1 {
+                z.withUnsafeMutableBufferPointer { z in
+                    for i in 0..<z.count where z[i] < 0 { z[i] = 0 }
+                }
+            }
+            outputs.append(z)
+        }
+        return outputs
+    }
+
+    /// One step over the collected batch: forward, the loss gradient at the output (mean over the batch), backward
+    /// through every layer (`dW = Aᵀ·dZ`, `dA = dZ·Wᵀ`, both `sgemm`), then the optimizer on every weight and bias.
+    /// Does nothing on an empty batch.
+    public mutating func trainBatch() {
+        let count = batchTargets.count
+        guard count > 0 else { return }
+        let outputs = forward(batchInputs, count: count)
+        let scale = 1 / Float(count)
+        // Output gradient with respect to the raw output: p − y (log loss) or 2(ŷ − y) (squared loss).
+        var delta = [Float](repeating: 0, count: count)
+        let raw = outputs[outputs.count - 1]
+        for r in 0..<count {
+            let error = task == .binary
+                ? Float(LogisticRegression.sigmoid(Double(raw[r]))) - batchTargets[r]
+                : 2 * (raw[r] - batchTargets[r])
+            delta[r] = error * scale
+        }
+        let rate = Float(learningRate) * weightOptimizers[0].stepScale(atStep: steps)
+        for l in stride(from: weights.count - 1, through: 0, by: -1) {
+            let (fanIn, fanOut) = (layerSizes[l], layerSizes[l + 1])
+            let input = l == 0 ? batchInputs : outputs[l - 1]
+            var weightGradient = [Float](repeating: 0, count: fanIn * fanOut)
+            GEMM.multiply(input, transposingA: true, delta, into: &weightGradient, m: fanIn, n: fanOut, k: count)
+            if l2 > 0 {
+                let strength = Float(l2)
+                for i in 0..<weightGradient.count { weightGradient[i] += strength * weights[l][i] }
+            }
+            var biasGradient = [Float](repeating: 0, count: fanOut)
+            for r in 0..<count { for j in 0..<fanOut { biasGradient[j] += delta[r * fanOut + j] } }
+            if l > 0 {
+                // The gradient flowing into the layer below, through its ReLU (zero where the unit was off).
+                var below = [Float](repeating: 0, count: count * fanIn)
+                GEMM.multiply(delta, weights[l], transposingB: true, into: &below, m: count, n: fanIn, k: fanOut)
+                let activation = outputs[l - 1]
+                for i in 0..<below.count where activation[i] <= 0 { below[i] = 0 }
+                delta = below
+            }
+            weightOptimizers[l].update(&weights[l], gradient: weightGradient, rate: rate)
+            biasOptimizers[l].update(&biases[l], gradient: biasGradient, rate: rate)
+        }
+        steps += 1
+        batchInputs.removeAll(keepingCapacity: true)
+        batchTargets.removeAll(keepingCapacity: true)
+    }
+}
