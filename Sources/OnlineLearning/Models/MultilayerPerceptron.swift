@@ -93,6 +93,30 @@ public struct MultilayerPerceptron: Sendable, Hashable {
         batchTargets.reserveCapacity(batchSize)
     }
 
+    /// A perceptron with given weights (say, from another framework), untrained optimizer state and an empty batch.
+    /// - Parameters:
+    ///   - layerSizes: input dimension, one or two hidden sizes, 1.
+    ///   - weights: per layer, `layerSizes[l]` × `layerSizes[l + 1]` values, row-major.
+    ///   - biases: per layer, `layerSizes[l + 1]` values.
+    public init(
+        task: Task, layerSizes: [Int], weights: [[Float]], biases: [[Float]], batchSize: Int = 16,
+        optimizer: Optimizer = .adamDefault, learningRate: Double = 0.005, l2: Double = 0
+    ) {
+        self.init(task: task, inputs: layerSizes[0], hidden: Array(layerSizes.dropFirst().dropLast()),
+                  batchSize: batchSize, optimizer: optimizer, learningRate: learningRate, l2: l2)
+        precondition(layerSizes.last == 1 && weights.count == layerSizes.count - 1 && biases.count == weights.count
+                     && weights.indices.allSatisfy { weights[$0].count == layerSizes[$0] * layerSizes[$0 + 1]
+                        && biases[$0].count == layerSizes[$0 + 1] },
+                     "weights and biases do not fit layers \(layerSizes)")
+        self.weights = weights
+        self.biases = biases
+    }
+
+    /// Each layer's weights, `layerSizes[l]` × `layerSizes[l + 1]`, row-major.
+    public var layerWeights: [[Float]] { weights }
+    /// Each layer's biases.
+    public var layerBiases: [[Float]] { biases }
+
     /// The optimizer.
     public var optimizer: Optimizer { weightOptimizers[0].optimizer }
     /// The input dimension.
