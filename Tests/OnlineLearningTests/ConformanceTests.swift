@@ -8,27 +8,36 @@ import Testing
 @Suite("Model conformance")
 struct ConformanceTests {
     enum Family: String, CaseIterable, Sendable {
-        case logistic, ftrl, linear
+        case logistic, logisticAdam, ftrl, mlp, linear, linearAdaGrad, mlpRegression
+
+        /// Whether the family answers values rather than classes.
+        var isRegressor: Bool { [.linear, .linearAdaGrad, .mlpRegression].contains(self) }
 
         func untrained(dimension: Int) -> OnlineLearner {
             switch self {
             case .logistic: .logistic(LogisticRegression(dimension: dimension))
+            case .logisticAdam: .logistic(LogisticRegression(dimension: dimension, optimizer: .adamDefault, l1: 0.0001, l2: 0.001))
             case .ftrl: .ftrl(FTRLProximal(dimension: dimension, alpha: 0.05, beta: 1, l1: 0.5, l2: 1))
+            case .mlp: .mlp(MultilayerPerceptron(task: .binary, inputs: dimension, hidden: [32, 16]))
             case .linear: .linear(LinearRegression(dimension: dimension))
+            case .linearAdaGrad: .linear(LinearRegression(dimension: dimension, learningRate: 0.1, optimizer: .adaGradDefault))
+            case .mlpRegression: .mlp(MultilayerPerceptron(task: .regression, inputs: dimension, hidden: [32]))
             }
         }
     }
 
     static let cases: [(Family, String)] = [
         (.logistic, "sea_abrupt"), (.logistic, "agrawal_abrupt"), (.logistic, "elec"),
+        (.logisticAdam, "sea_abrupt"), (.logisticAdam, "agrawal_abrupt"), (.logisticAdam, "elec"),
         (.ftrl, "sea_abrupt"), (.ftrl, "agrawal_abrupt"), (.ftrl, "elec"),
-        (.linear, "friedman_gra"),
+        (.mlp, "sea_abrupt"), (.mlp, "agrawal_abrupt"), (.mlp, "elec"),
+        (.linear, "friedman_gra"), (.linearAdaGrad, "friedman_gra"), (.mlpRegression, "friedman_gra"),
     ]
 
     @Test(arguments: cases)
     func familyConformsOnStream(_ family: Family, _ stream: String) throws {
         let schema = try JSONDecoder().decode(FeatureSchema.self, from: SharedData.file("\(stream).meta.json"))
-        let task: CSVExamples.Task = family == .linear ? .regression : .binary
+        let task: CSVExamples.Task = family.isRegressor ? .regression : .binary
         let all = try CSVExamples.parse(String(decoding: try SharedData.file("\(stream).csv"), as: UTF8.self), schema: schema, target: "target", task: task)
         let examples = Array(all.prefix(20_000))
         var pipeline = try FeaturePipeline(schema: schema)
@@ -38,7 +47,7 @@ struct ConformanceTests {
         var right = 0, positives = 0, absoluteError = 0.0, targetSum = 0.0
         for example in examples.prefix(19_000) {
             let (answer, _) = learner.output(pipeline.transform(example.features).vector)
-            if family == .linear {
+            if family.isRegressor {
                 absoluteError += abs(answer - example.target)
             } else if answer == example.target {
                 right += 1
@@ -49,7 +58,7 @@ struct ConformanceTests {
             learner.learn(pipeline.transform(example.features).vector, target: example.target)
         }
         #expect(learner.weights.allSatisfy { $0.isFinite }, "no NaN or infinite weight")
-        if family == .linear {
+        if family.isRegressor {
             let mean = targetSum / 19_000
             let baseline = examples.prefix(19_000).reduce(0) { $0 + abs($1.target - mean) }
             #expect(absoluteError < 0.8 * baseline, "MAE \(absoluteError / 19_000) vs mean baseline \(baseline / 19_000)")

@@ -77,11 +77,56 @@ struct ModelBlobTests {
             writer.write(ModelBlob.checksum(body))
             return body + writer.bytes
         }
-        let newer = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 3 }) }
+        let newer = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 4 }) }
         #expect(newer?.code == .unsupportedVersion)
-        #expect(newer?.reason.contains("version 3") == true)
+        #expect(newer?.reason.contains("version 4") == true)
+        let older = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 1 }) }
+        #expect(older?.code == .unsupportedVersion)
         let unknown = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[6] = 9 }) }
         #expect(unknown?.code == .unknownModel)
+    }
+
+    /// Version 2 (before optimizers) is still read: the same model without the optimizer section (rule code, three
+    /// settings, two empty accumulator arrays, L1, L2: 49 bytes at the payload's end) loads as plain SGD.
+    @Test func versionTwoBlobsStillLoad() throws {
+        let (pipeline, model, _) = try Self.trained()
+        var body = Array(ModelBlob.encode(pipeline: pipeline, model: model).dropLast(8))
+        body.removeLast(49)
+        body[4] = 2
+        let lengthOffset = 4 + 2 + 2 + 8
+        let length = body[lengthOffset..<lengthOffset + 4].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+        withUnsafeBytes(of: (length - 49).littleEndian) { body.replaceSubrange(lengthOffset..<lengthOffset + 4, with: $0) }
+        var writer = BinaryWriter()
+        writer.write(ModelBlob.checksum(body))
+        let loaded = try ModelBlob.decode(body + writer.bytes)
+        #expect(loaded.model == model && loaded.model.optimizer == .sgd)
+    }
+
+    /// Optimizer state and the perceptron's waiting batch survive a round trip, so training continues exactly.
+    @Test func optimizerStateAndWaitingBatchRoundTrip() throws {
+        let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 2))
+        var adam = LogisticRegression(dimension: pipeline.dimension, optimizer: .adamDefault, l1: 0.001, l2: 0.01)
+        var perceptron = MultilayerPerceptron(task: .regression, inputs: pipeline.dimension, hidden: [5, 3], batchSize: 4)
+        for i in 0..<23 {
+            adam.learn([Float(i % 3), 1, 0, 1], target: Double(i % 2))
+            perceptron.learn([Float(i % 3), 1, 0, 1], target: Double(i))
+        }
+        for learner in [OnlineLearner.logistic(adam), .mlp(perceptron)] {
+            var restored = try ModelBlob.decodeLearner(ModelBlob.encode(pipeline: pipeline, learner: learner)).learner
+            #expect(restored == learner)
+            var original = learner
+            for i in 0..<9 {
+                original.learn([1, Float(i), 1, 0], target: 1)
+                restored.learn([1, Float(i), 1, 0], target: 1)
+            }
+            #expect(restored == original, "training continues identically after a reload")
+        }
+        // A perceptron whose saved shapes do not fit the pipeline it comes with is refused.
+        let wrong = MultilayerPerceptron(task: .binary, inputs: pipeline.dimension + 1, hidden: [2])
+        let error = #expect(throws: ModelFormatError.self) {
+            try ModelBlob.decodeLearner(ModelBlob.encode(pipeline: pipeline, learner: .mlp(wrong)))
+        }
+        #expect(error?.code == .invalidValue)
     }
 
     @Test func nonFiniteWeightsAreRefused() throws {

@@ -9,10 +9,16 @@ public enum OnlineLearner: Sendable, Hashable {
     case linear(LinearRegression)
     /// FTRL-Proximal logistic regression: answers a class with its probabilities.
     case ftrl(FTRLProximal)
+    /// A multilayer perceptron: a class with its probabilities (binary task) or a value (regression task).
+    case mlp(MultilayerPerceptron)
 
     /// Whether the learner answers classes (with probabilities) rather than values.
     public var isClassifier: Bool {
-        if case .linear = self { false } else { true }
+        switch self {
+        case .linear: false
+        case .mlp(let model): model.task == .binary
+        case .logistic, .ftrl: true
+        }
     }
 
     /// The answer for a vector: the class (with `[P(0), P(1)]`), or the value (no probabilities).
@@ -26,6 +32,9 @@ public enum OnlineLearner: Sendable, Hashable {
         case .ftrl(let model):
             let probability = model.predictProbability(x)
             return (probability > 0.5 ? 1 : 0, [1 - probability, probability])
+        case .mlp(let model):
+            let value = model.predictValue(x)
+            return model.task == .binary ? (value > 0.5 ? 1 : 0, [1 - value, value]) : (value, nil)
         }
     }
 
@@ -41,6 +50,9 @@ public enum OnlineLearner: Sendable, Hashable {
         case .ftrl(var model):
             model.learn(x, label: target == 1 ? 1 : (target == 0 ? 0 : -1))
             self = .ftrl(model)
+        case .mlp(var model):
+            model.learn(x, target: target)
+            self = .mlp(model)
         }
     }
 
@@ -53,8 +65,8 @@ public enum OnlineLearner: Sendable, Hashable {
         case .linear(var model):
             model.setLearningRate(rate, decayPower: decayPower)
             return .linear(model)
-        case .ftrl:
-            return self  // FTRL's rates are per coordinate (alpha, beta), not a single rate
+        case .ftrl, .mlp:
+            return self  // FTRL's rates are per coordinate (alpha, beta); the perceptron keeps its optimizer's rate
         }
     }
 
@@ -67,12 +79,13 @@ public enum OnlineLearner: Sendable, Hashable {
             : .linear(LinearRegression(dimension: dimension, learningRate: learningRate, decayPower: decayPower))
     }
 
-    /// The weights, one per vector slot.
+    /// The weights, one per vector slot (a perceptron's: every layer's, flattened).
     public var weights: [Double] {
         switch self {
         case .logistic(let model): model.weights
         case .linear(let model): model.weights
         case .ftrl(let model): model.weights
+        case .mlp(let model): model.layerWeights.flatMap { $0.map(Double.init) }
         }
     }
 
@@ -82,6 +95,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .logistic(let model): model.learningRate
         case .linear(let model): model.learningRate
         case .ftrl(let model): model.alpha
+        case .mlp(let model): model.learningRate
         }
     }
 
@@ -91,6 +105,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .logistic(let model): model.decayPower
         case .linear(let model): model.decayPower
         case .ftrl: 0.5
+        case .mlp: 0
         }
     }
 
@@ -100,6 +115,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .logistic(let model): model.examplesSeen
         case .linear(let model): model.examplesSeen
         case .ftrl(let model): model.examplesSeen
+        case .mlp(let model): model.examplesSeen
         }
     }
 }

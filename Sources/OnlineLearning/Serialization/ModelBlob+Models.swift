@@ -10,6 +10,9 @@ extension ModelBlob {
         case .linear(let model):
             writeLinear(model.linear, examplesSeen: model.examplesSeen, to: &payload)
             return .linearRegression
+        case .mlp(let model):
+            writePerceptron(model, to: &payload)
+            return .multilayerPerceptron
         case .ftrl(let model):
             payload.write(model.alpha)
             payload.write(model.beta)
@@ -29,10 +32,19 @@ extension ModelBlob {
         payload.write(linear.interceptLearningRate)
         payload.write(linear.decayPower)
         payload.write(UInt64(examplesSeen))
+        writeOptimizer(linear.optimizerState, to: &payload)
+        payload.write(linear.l1)
+        payload.write(linear.l2)
     }
 
-    /// Reads the model section of a payload for vectors of `dimension` slots.
-    static func readModel(_ kind: Kind, from reader: inout BinaryReader, dimension: Int) throws(ModelFormatError) -> OnlineLearner {
+    /// Reads the model section of a payload for vectors of `dimension` slots; `version` 2 blobs have no optimizer
+    /// section (their linear models learn by plain SGD without regularization).
+    static func readModel(
+        _ kind: Kind, from reader: inout BinaryReader, dimension: Int, version: UInt16
+    ) throws(ModelFormatError) -> OnlineLearner {
+        if kind == .multilayerPerceptron {
+            return .mlp(try readPerceptron(from: &reader, dimension: dimension))
+        }
         if kind == .ftrlProximal {
             let alpha = try reader.readDouble("FTRL alpha"), beta = try reader.readDouble("FTRL beta")
             let l1 = try reader.readDouble("FTRL L1"), l2 = try reader.readDouble("FTRL L2")
@@ -64,13 +76,76 @@ extension ModelBlob {
         else {
             throw ModelFormatError(.invalidValue, "a weight or setting is not a valid number")
         }
-        if kind == .linearRegression {
-            return .linear(LinearRegression(
-                weights: weights, intercept: intercept, learningRate: learningRate,
-                interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen)))
+        var optimizerState = OptimizerState<Double>(.sgd, count: dimension)
+        var (l1, l2) = (0.0, 0.0)
+        if version >= 3 {
+            optimizerState = try readOptimizer(from: &reader, count: dimension)
+            l1 = try reader.readDouble("L1")
+            l2 = try reader.readDouble("L2")
+            guard l1.isFinite, l1 >= 0, l2.isFinite, l2 >= 0 else {
+                throw ModelFormatError(.invalidValue, "L1 \(l1) or L2 \(l2) is not a valid strength")
+            }
         }
-        return .logistic(LogisticRegression(
+        if kind == .linearRegression {
+            var model = LinearRegression(
+                weights: weights, intercept: intercept, learningRate: learningRate,
+                interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))
+            model.restoreOptimizer(optimizerState, l1: l1, l2: l2)
+            return .linear(model)
+        }
+        var model = LogisticRegression(
             weights: weights, intercept: intercept, learningRate: learningRate,
-            interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen)))
+            interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))
+        model.restoreOptimizer(optimizerState, l1: l1, l2: l2)
+        return .logistic(model)
+    }
+}
+
+// MARK: - Optimizer section
+
+extension ModelBlob {
+    /// The rule (code `UInt8`: 0 SGD, 1 AdaGrad, 2 Adam), its ε, β₁, β₂ (`Double`s, 0 where unused), then its two
+    /// accumulator arrays (`Double`s; empty where unused).
+    static func writeOptimizer<S>(_ state: OptimizerState<S>, to payload: inout BinaryWriter) {
+        switch state.optimizer {
+        case .sgd:
+            payload.write(UInt8(0))
+            for _ in 0..<3 { payload.write(0.0) }
+        case .adaGrad(let epsilon):
+            payload.write(UInt8(1))
+            payload.write(epsilon)
+            payload.write(0.0)
+            payload.write(0.0)
+        case .adam(let beta1, let beta2, let epsilon):
+            payload.write(UInt8(2))
+            payload.write(epsilon)
+            payload.write(beta1)
+            payload.write(beta2)
+        }
+        payload.write(state.first.map(Double.init))
+        payload.write(state.second.map(Double.init))
+    }
+
+    /// Reads an optimizer section for `count` weights.
+    static func readOptimizer<S>(from reader: inout BinaryReader, count: Int) throws(ModelFormatError) -> OptimizerState<S> {
+        let code = try reader.read(UInt8.self, "optimizer")
+        let epsilon = try reader.readDouble("optimizer epsilon")
+        let beta1 = try reader.readDouble("optimizer beta1"), beta2 = try reader.readDouble("optimizer beta2")
+        let optimizer: Optimizer
+        switch code {
+        case 0: optimizer = .sgd
+        case 1: optimizer = .adaGrad(epsilon: epsilon)
+        case 2: optimizer = .adam(beta1: beta1, beta2: beta2, epsilon: epsilon)
+        default: throw ModelFormatError(.invalidValue, "optimizer code \(code) is not one this build knows")
+        }
+        guard optimizer.isValid else { throw ModelFormatError(.invalidValue, "the optimizer's settings are not valid") }
+        let first = try reader.readDoubles("optimizer accumulators", limit: maximumDimension)
+        let second = try reader.readDoubles("optimizer second moments", limit: maximumDimension)
+        guard first.allSatisfy({ $0.isFinite }), second.allSatisfy({ $0.isFinite && $0 >= 0 }),
+            let state = OptimizerState<S>(optimizer, count: count, first: first.map { S($0) }, second: second.map { S($0) })
+        else {
+            throw ModelFormatError(.invalidValue, "\(first.count) and \(second.count) optimizer accumulators do not fit \(count) weights")
+        }
+        return state
     }
 }

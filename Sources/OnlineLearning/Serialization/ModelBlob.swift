@@ -10,7 +10,9 @@ import Foundation
 /// checksum `UInt64` (FNV-1a 64 of every byte before it).
 public enum ModelBlob {
     /// The format version this build writes and reads.
-    public static let formatVersion: UInt16 = 2
+    public static let formatVersion: UInt16 = 3
+    /// The oldest format version this build still reads.
+    public static let oldestReadableVersion: UInt16 = 2
     /// The magic bytes that open every blob.
     static let magic: [UInt8] = Array("FWMB".utf8)
     /// The largest vector a blob may claim, so a corrupt length cannot ask for gigabytes.
@@ -21,6 +23,7 @@ public enum ModelBlob {
         case logisticRegression = 1
         case linearRegression = 2
         case ftrlProximal = 3
+        case multilayerPerceptron = 4
     }
 
     /// The hash that ties a model to its feature schema: FNV-1a 64 of the schema's canonical JSON (sorted keys).
@@ -90,8 +93,9 @@ public enum ModelBlob {
         }
         var reader = BinaryReader(body, position: magic.count)
         let version = try reader.read(UInt16.self, "format version")
-        guard version == formatVersion else {
-            throw ModelFormatError(.unsupportedVersion, "format version \(version); this build reads version \(formatVersion)")
+        guard (oldestReadableVersion...formatVersion).contains(version) else {
+            throw ModelFormatError(
+                .unsupportedVersion, "format version \(version); this build reads versions \(oldestReadableVersion) to \(formatVersion)")
         }
         let kindCode = try reader.read(UInt16.self, "model kind")
         guard let kind = Kind(rawValue: kindCode) else {
@@ -105,13 +109,14 @@ public enum ModelBlob {
         guard reader.remaining == 0 else {
             throw ModelFormatError(.invalidValue, "\(reader.remaining) unexpected bytes after the payload")
         }
-        return try decodeModel(&payload, kind: kind, schemaHash: savedSchemaHash)
+        return try decodeModel(&payload, kind: kind, schemaHash: savedSchemaHash, version: version)
     }
 
     private static func decodeModel(
         _ reader: inout BinaryReader,
         kind: Kind,
-        schemaHash savedHash: UInt64
+        schemaHash savedHash: UInt64,
+        version: UInt16
     ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, learner: OnlineLearner) {
         let schemaJSON = try reader.readBytes("schema")
         let schema: FeatureSchema
@@ -143,7 +148,7 @@ public enum ModelBlob {
         } catch {
             throw ModelFormatError(.invalidValue, "the saved feature schema is not usable: \(error.reason)")
         }
-        let learner = try readModel(kind, from: &reader, dimension: pipeline.dimension)
+        let learner = try readModel(kind, from: &reader, dimension: pipeline.dimension, version: version)
         guard reader.remaining == 0 else {
             throw ModelFormatError(.invalidValue, "\(reader.remaining) unexpected bytes after the model")
         }
