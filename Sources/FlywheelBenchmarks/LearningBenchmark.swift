@@ -48,7 +48,7 @@ struct LearningBenchmark: AsyncParsableCommand {
         schema.hashWidth = schema.categoricalFeatures.isEmpty ? 1 : hashWidth
         let target = (try? JSONSerialization.jsonObject(with: metaData) as? [String: Any])?["target"] as? String ?? "target"
 
-        let cpuStart = Self.processCPUSeconds()
+        let cpuStart = processCPUSeconds()
         guard let csv = FileManager.default.contents(atPath: data) else {
             throw ValidationError("--data \(data): no such file")
         }
@@ -56,7 +56,7 @@ struct LearningBenchmark: AsyncParsableCommand {
         let pipeline = try FeaturePipeline(schema: schema)
         let ours = PrequentialEvaluation(delay: delay).run(
             examples, pipeline: pipeline, model: LogisticRegression(dimension: pipeline.dimension)).metrics
-        let ourSeconds = Self.processCPUSeconds() - cpuStart
+        let ourSeconds = processCPUSeconds() - cpuStart
 
         let river = try runRiver()
         let ourRate = Double(ours.count) / ourSeconds
@@ -95,12 +95,5 @@ struct LearningBenchmark: AsyncParsableCommand {
                 "river's side failed (is it installed? pip install river==0.26.1): \(errorText.suffix(400))")
         }
         return result
-    }
-
-    /// CPU seconds this process has used (`CLOCK_PROCESS_CPUTIME_ID`).
-    private static func processCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

@@ -10,17 +10,15 @@ extension MultilayerPerceptron {
         outputs.reserveCapacity(weights.count)
         for l in 0..<weights.count {
             let (fanIn, fanOut) = (layerSizes[l], layerSizes[l + 1])
-            var z = [Float](repeating: 0, count: count * fanOut)
-            z.withUnsafeMutableBufferPointer { z in
+            var z = [Float](unsafeUninitializedCapacity: count * fanOut) { z, initialized in
                 biases[l].withUnsafeBufferPointer { b in
-                    for r in 0..<count { for j in 0..<fanOut { z[r * fanOut + j] = b[j] } }
+                    for r in 0..<count { (z.baseAddress! + r * fanOut).initialize(from: b.baseAddress!, count: fanOut) }
                 }
+                initialized = count * fanOut
             }
             GEMM.multiply(l == 0 ? rows : outputs[l - 1], weights[l], into: &z, m: count, n: fanOut, k: fanIn, beta: 1)
             if l < weights.count - 1 {
-                z.withUnsafeMutableBufferPointer { z in
-                    for i in 0..<z.count where z[i] < 0 { z[i] = 0 }
-                }
+                z.withUnsafeMutableBufferPointer { FloatKernels.rectify($0) }
             }
             outputs.append(z)
         }
@@ -51,17 +49,24 @@ extension MultilayerPerceptron {
             var weightGradient = [Float](repeating: 0, count: fanIn * fanOut)
             GEMM.multiply(input, transposingA: true, delta, into: &weightGradient, m: fanIn, n: fanOut, k: count)
             if l2 > 0 {
-                let strength = Float(l2)
-                for i in 0..<weightGradient.count { weightGradient[i] += strength * weights[l][i] }
+                VectorOperations.axpy(Float(l2), weights[l], &weightGradient)
             }
             var biasGradient = [Float](repeating: 0, count: fanOut)
-            for r in 0..<count { for j in 0..<fanOut { biasGradient[j] += delta[r * fanOut + j] } }
+            biasGradient.withUnsafeMutableBufferPointer { sum in
+                delta.withUnsafeBufferPointer { d in
+                    for r in 0..<count {
+                        let row = d.baseAddress! + r * fanOut
+                        for j in 0..<fanOut { sum[j] += row[j] }
+                    }
+                }
+            }
             if l > 0 {
                 // The gradient flowing into the layer below, through its ReLU (zero where the unit was off).
                 var below = [Float](repeating: 0, count: count * fanIn)
                 GEMM.multiply(delta, weights[l], transposingB: true, into: &below, m: count, n: fanIn, k: fanOut)
-                let activation = outputs[l - 1]
-                for i in 0..<below.count where activation[i] <= 0 { below[i] = 0 }
+                outputs[l - 1].withUnsafeBufferPointer { activation in
+                    below.withUnsafeMutableBufferPointer { FloatKernels.gate($0, by: activation) }
+                }
                 delta = below
             }
             weightOptimizers[l].update(&weights[l], gradient: weightGradient, rate: rate)

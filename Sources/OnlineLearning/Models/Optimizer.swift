@@ -110,27 +110,27 @@ public struct OptimizerState<Scalar: BinaryFloatingPoint & Sendable & Codable & 
     /// not re-decided per weight.
     public mutating func update(_ weights: inout [Scalar], gradient: [Scalar], rate: Scalar) {
         precondition(weights.count == gradient.count, "\(weights.count) weights, \(gradient.count) gradients")
-        let count = weights.count
-        switch optimizer {
-        case .sgd:
-            for i in 0..<count { weights[i] -= rate * gradient[i] }
-        case .adaGrad(let epsilon):
-            let eps = Scalar(epsilon)
-            for i in 0..<count {
-                let g = gradient[i]
-                first[i] += g * g
-                weights[i] -= rate / (first[i] + eps).squareRoot() * g
+        if case .adam(let beta1, let beta2, let epsilon) = optimizer, Scalar.self == Float.self {
+            // The common case of the perceptron, on 16 lanes at a time.
+            weights.withUnsafeMutableBufferPointer { w in
+                gradient.withUnsafeBufferPointer { g in
+                    first.withUnsafeMutableBufferPointer { m in
+                        second.withUnsafeMutableBufferPointer { v in
+                            FloatKernels.adam(
+                                UnsafeMutableRawBufferPointer(w).bindMemory(to: Float.self),
+                                UnsafeRawBufferPointer(g).bindMemory(to: Float.self),
+                                UnsafeMutableRawBufferPointer(m).bindMemory(to: Float.self),
+                                UnsafeMutableRawBufferPointer(v).bindMemory(to: Float.self),
+                                rate: Float(rate), beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon))
+                        }
+                    }
+                }
             }
-        case .adam(let beta1, let beta2, let epsilon):
-            let b1 = Scalar(beta1), b2 = Scalar(beta2), c1 = Scalar(1 - beta1), c2 = Scalar(1 - beta2)
-            let eps = Scalar(epsilon)
-            for i in 0..<count {
-                let g = gradient[i]
-                let m = b1 * first[i] + c1 * g
-                let v = b2 * second[i] + c2 * g * g
-                first[i] = m
-                second[i] = v
-                weights[i] -= rate * m / (v.squareRoot() + eps)
+            return
+        }
+        weights.withUnsafeMutableBufferPointer { w in
+            gradient.withUnsafeBufferPointer { g in
+                for i in 0..<w.count { update(&w[i], at: i, gradient: g[i], rate: rate) }
             }
         }
     }
