@@ -34,7 +34,7 @@ struct EvalCommand: ParsableCommand {
     var target = "target"
 
     /// Classification or regression.
-    @Option(help: "What the label column holds: binary (class ids 0 and 1) or regression (numbers).")
+    @Option(help: "What the label column holds: binary (class ids 0 and 1), multiclass (0, 1, 2, …) or regression (numbers).")
     var task: CSVExamples.Task = .binary
 
     /// The label delay.
@@ -43,8 +43,9 @@ struct EvalCommand: ParsableCommand {
 
     /// Which model family learns.
     @Option(help: """
-        linear (logistic regression for binary streams, linear regression for regression; river's logreg/linreg \
-        with SGD), ftrl (FTRL-Proximal, binary), or mlp (perceptron with ReLU hidden layers, minibatch steps on BLAS).
+        linear (logistic regression for binary streams, softmax regression for multiclass, linear regression for \
+        regression; river's models with SGD), ftrl (FTRL-Proximal, binary), or mlp (perceptron with ReLU hidden \
+        layers, minibatch steps on BLAS; binary or regression).
         """)
     var model: ModelChoice = .linear
 
@@ -100,7 +101,10 @@ struct EvalCommand: ParsableCommand {
         }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, not \(batchSize).") }
         if model == .ftrl && task != .binary {
-            throw ValidationError("--model ftrl is a binary classifier; use --model linear or mlp for --task regression.")
+            throw ValidationError("--model ftrl is a binary classifier; use --model linear (or mlp) for --task \(task.rawValue).")
+        }
+        if model == .mlp && task == .multiclass {
+            throw ValidationError("--model mlp answers binary or regression streams; use --model linear (softmax) for --task multiclass.")
         }
     }
 
@@ -125,7 +129,20 @@ struct EvalCommand: ParsableCommand {
         case .linear:
             let rate = learningRate ?? 0.01
             let name = "\(rule.name) lr \(rate)\(weightL2 > 0 ? ", L2 \(weightL2)" : "")"
-            if task == .binary {
+            if task == .multiclass {
+                let classes = max(2, Int(examples.map(\.target).max() ?? 1) + 1)
+                modelName = "softmax regression over \(classes) classes, \(name)"
+                let softmax = SoftmaxRegression(
+                    classes: classes, dimension: pipeline.dimension, learningRate: rate,
+                    interceptLearningRate: rule == .sgd ? rate : 0.01, optimizer: rule, l2: weightL2)
+                let metrics = PrequentialEvaluation(delay: delay).run(examples, pipeline: pipeline, model: softmax).metrics
+                scores = """
+                    accuracy   \(String(format: "%.4f", metrics.accuracy))   (last 1,000: \
+                    \(String(format: "%.4f", metrics.recentAccuracy.value)))
+                    log loss   \(String(format: "%.4f", metrics.logLoss))
+                    macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
+                    """
+            } else if task == .binary {
                 modelName = "logistic regression, \(name)"
                 scores = evaluate(examples, pipeline, LogisticRegression(
                     dimension: pipeline.dimension, learningRate: rate, interceptLearningRate: rule == .sgd ? rate : 0.01,
@@ -167,6 +184,8 @@ struct EvalCommand: ParsableCommand {
     ) -> String {
         let evaluation = PrequentialEvaluation(delay: delay)
         switch task {
+        case .multiclass:
+            preconditionFailure("validate() sends multiclass streams to softmax regression")
         case .binary:
             let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self).metrics
             return """

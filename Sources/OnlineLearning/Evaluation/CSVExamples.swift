@@ -11,6 +11,8 @@ public enum CSVExamples {
         case binary
         /// Finite numbers.
         case regression
+        /// Class ids 0, 1, 2, …
+        case multiclass
     }
 
     /// Parses `text`.
@@ -53,6 +55,9 @@ public enum CSVExamples {
             }
             if task == .binary && value != 0 && value != 1 {
                 throw FeatureSchemaError("line \(lineNumber): the target '\(target)' is not a class id 0 or 1")
+            }
+            if task == .multiclass && (value < 0 || value > 1_000_000 || value.rounded() != value) {
+                throw FeatureSchemaError("line \(lineNumber): the target '\(target)' is not a class id 0, 1, 2, …")
             }
             var features: FeatureMap = [:]
             features.reserveCapacity(columns.count)

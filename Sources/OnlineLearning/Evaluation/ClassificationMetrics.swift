@@ -1,28 +1,37 @@
 // MARK: - ConfusionMatrix
 
-/// Counts of binary predictions by true and predicted class, for precision, recall and F1.
+/// Counts of predictions by true and predicted class, for precision, recall and F1 (two classes unless told).
 public struct ConfusionMatrix: Sendable, Hashable {
     /// `counts[truth][predicted]`.
-    public private(set) var counts: [[Int]] = [[0, 0], [0, 0]]
+    public private(set) var counts: [[Int]]
 
-    /// Makes an empty matrix.
-    public init() {}
+    /// Makes an empty matrix for `classes` classes.
+    public init(classes: Int = 2) {
+        precondition(classes >= 2, "a confusion matrix needs two classes or more")
+        counts = Array(repeating: Array(repeating: 0, count: classes), count: classes)
+    }
 
-    /// Counts one prediction.
+    /// Counts one prediction. With two classes anything but 1 counts as 0 (binary labels); with more, a label or
+    /// prediction outside the classes is not counted.
     public mutating func update(label: Int, predicted: Int) {
-        counts[label == 1 ? 1 : 0][predicted == 1 ? 1 : 0] += 1
+        if counts.count == 2 {
+            counts[label == 1 ? 1 : 0][predicted == 1 ? 1 : 0] += 1
+        } else if counts.indices.contains(label) && counts.indices.contains(predicted) {
+            counts[label][predicted] += 1
+        }
     }
 
     /// F1 of one class: `2·tp / (2·tp + fp + fn)`, 0 when the class never appeared nor was predicted.
     public func f1(of positive: Int) -> Double {
-        let other = 1 - positive
-        let tp = counts[positive][positive], fp = counts[other][positive], fn = counts[positive][other]
+        let tp = counts[positive][positive]
+        let fp = counts.indices.reduce(0) { $0 + counts[$1][positive] } - tp
+        let fn = counts[positive].reduce(0, +) - tp
         let denominator = 2 * tp + fp + fn
         return denominator > 0 ? 2 * Double(tp) / Double(denominator) : 0
     }
 
-    /// The mean of both classes' F1 (macro F1).
-    public var macroF1: Double { (f1(of: 0) + f1(of: 1)) / 2 }
+    /// The mean of every class's F1 (macro F1).
+    public var macroF1: Double { counts.indices.reduce(0) { $0 + f1(of: $1) } / Double(counts.count) }
 }
 
 // MARK: - ROCAUC

@@ -41,19 +41,55 @@ public struct PrequentialEvaluation: Sendable {
         model: Model,
         metrics: Metrics.Type
     ) -> (metrics: Metrics, pipeline: FeaturePipeline, model: Model) {
+        var metrics = Metrics()
+        let (pipeline, model) = run(
+            examples, pipeline: pipeline, model: model, predict: { $0.predictValue($1) },
+            learn: { $0.learn($1, target: $2.target) },
+            score: { _, example, prediction in metrics.update(target: example.target, prediction: prediction) })
+        return (metrics, pipeline, model)
+    }
+
+    /// Runs a multiclass stream (targets are class ids) through a feature pipeline and a softmax regression.
+    public func run(
+        _ examples: some Sequence<Example>,
+        pipeline: FeaturePipeline,
+        model: SoftmaxRegression
+    ) -> (metrics: MulticlassMetrics, pipeline: FeaturePipeline, model: SoftmaxRegression) {
+        var metrics = MulticlassMetrics(classes: model.classCount)
+        let (pipeline, model) = run(
+            examples, pipeline: pipeline, model: model, predict: { $0.predictProbabilities($1) },
+            learn: { $0.learn($1, label: Int(exactly: $2.target) ?? -1) },
+            score: { _, example, probabilities in
+                metrics.update(label: Int(exactly: example.target) ?? -1, probabilities: probabilities)
+            })
+        return (metrics, pipeline, model)
+    }
+
+    /// The protocol itself, for any model and any kind of prediction: `predict` answers a vector, `learn` learns an
+    /// example's vector, and `score` sees each request's index (in stream order), example and prediction when its
+    /// label arrives.
+    public func run<Model, Prediction>(
+        _ examples: some Sequence<Example>,
+        pipeline: FeaturePipeline,
+        model: Model,
+        predict: (Model, [Float]) -> Prediction,
+        learn: (inout Model, [Float], Example) -> Void,
+        score: (Int, Example, Prediction) -> Void
+    ) -> (pipeline: FeaturePipeline, model: Model) {
         var pipeline = pipeline
         var model = model
-        var metrics = Metrics()
-        var pending: [(example: Example, prediction: Double)] = []
+        var pending: [(example: Example, prediction: Prediction)] = []
         var next = 0  // index in `pending` of the oldest label not yet arrived
-        func arrive(_ entry: (example: Example, prediction: Double)) {
-            metrics.update(target: entry.example.target, prediction: entry.prediction)
+        var arrived = 0  // stream index of that request
+        func arrive(_ entry: (example: Example, prediction: Prediction)) {
+            score(arrived, entry.example, entry.prediction)
+            arrived += 1
             // As river's pipeline learns: the scaler learns from x first, then the model from x scaled that way.
             pipeline.learn(entry.example.features)
-            model.learn(pipeline.transform(entry.example.features).vector, target: entry.example.target)
+            learn(&model, pipeline.transform(entry.example.features).vector, entry.example)
         }
         for example in examples {
-            let prediction = model.predictValue(pipeline.transform(example.features).vector)
+            let prediction = predict(model, pipeline.transform(example.features).vector)
             pending.append((example, prediction))
             if pending.count - next > delay {
                 arrive(pending[next])
@@ -68,7 +104,7 @@ public struct PrequentialEvaluation: Sendable {
             arrive(pending[next])
             next += 1
         }
-        return (metrics, pipeline, model)
+        return (pipeline, model)
     }
 
     /// Runs a binary stream through a feature pipeline and a logistic regression, test-then-train.

@@ -11,13 +11,15 @@ public enum OnlineLearner: Sendable, Hashable {
     case ftrl(FTRLProximal)
     /// A multilayer perceptron: a class with its probabilities (binary task) or a value (regression task).
     case mlp(MultilayerPerceptron)
+    /// Softmax regression: one of several classes, with every class's probability.
+    case softmax(SoftmaxRegression)
 
     /// Whether the learner answers classes (with probabilities) rather than values.
     public var isClassifier: Bool {
         switch self {
         case .linear: false
         case .mlp(let model): model.task == .binary
-        case .logistic, .ftrl: true
+        case .logistic, .ftrl, .softmax: true
         }
     }
 
@@ -35,6 +37,10 @@ public enum OnlineLearner: Sendable, Hashable {
         case .mlp(let model):
             let value = model.predictValue(x)
             return model.task == .binary ? (value > 0.5 ? 1 : 0, [1 - value, value]) : (value, nil)
+        case .softmax(let model):
+            let probabilities = model.predictProbabilities(x)
+            let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 > $1) }!
+            return (Double(best), probabilities)
         }
     }
 
@@ -53,6 +59,9 @@ public enum OnlineLearner: Sendable, Hashable {
         case .mlp(var model):
             model.learn(x, target: target)
             self = .mlp(model)
+        case .softmax(var model):
+            model.learn(x, label: Int(exactly: target) ?? -1)
+            self = .softmax(model)
         }
     }
 
@@ -65,7 +74,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .linear(var model):
             model.setLearningRate(rate, decayPower: decayPower)
             return .linear(model)
-        case .ftrl, .mlp:
+        case .ftrl, .mlp, .softmax:
             return self  // FTRL's rates are per coordinate (alpha, beta); the perceptron keeps its optimizer's rate
         }
     }
@@ -79,13 +88,14 @@ public enum OnlineLearner: Sendable, Hashable {
             : .linear(LinearRegression(dimension: dimension, learningRate: learningRate, decayPower: decayPower))
     }
 
-    /// The weights, one per vector slot (a perceptron's: every layer's, flattened).
+    /// The weights, one per vector slot (a perceptron's: every layer's, flattened; softmax: class after class).
     public var weights: [Double] {
         switch self {
         case .logistic(let model): model.weights
         case .linear(let model): model.weights
         case .ftrl(let model): model.weights
         case .mlp(let model): model.layerWeights.flatMap { $0.map(Double.init) }
+        case .softmax(let model): model.weights
         }
     }
 
@@ -96,6 +106,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .linear(let model): model.learningRate
         case .ftrl(let model): model.alpha
         case .mlp(let model): model.learningRate
+        case .softmax(let model): model.learningRate
         }
     }
 
@@ -105,7 +116,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .logistic(let model): model.decayPower
         case .linear(let model): model.decayPower
         case .ftrl: 0.5
-        case .mlp: 0
+        case .mlp, .softmax: 0
         }
     }
 
@@ -116,6 +127,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .linear(let model): model.examplesSeen
         case .ftrl(let model): model.examplesSeen
         case .mlp(let model): model.examplesSeen
+        case .softmax(let model): model.examplesSeen
         }
     }
 }

@@ -13,6 +13,16 @@ extension ModelBlob {
         case .mlp(let model):
             writePerceptron(model, to: &payload)
             return .multilayerPerceptron
+        case .softmax(let model):
+            payload.write(UInt32(model.classCount))
+            payload.write(model.weights)
+            payload.write(model.intercepts)
+            payload.write(model.learningRate)
+            payload.write(model.interceptLearningRate)
+            payload.write(model.l2)
+            writeOptimizer(model.optimizerState, to: &payload)
+            payload.write(UInt64(model.examplesSeen))
+            return .softmaxRegression
         case .ftrl(let model):
             payload.write(model.alpha)
             payload.write(model.beta)
@@ -44,6 +54,9 @@ extension ModelBlob {
     ) throws(ModelFormatError) -> OnlineLearner {
         if kind == .multilayerPerceptron {
             return .mlp(try readPerceptron(from: &reader, dimension: dimension))
+        }
+        if kind == .softmaxRegression {
+            return .softmax(try readSoftmax(from: &reader, dimension: dimension))
         }
         if kind == .ftrlProximal {
             let alpha = try reader.readDouble("FTRL alpha"), beta = try reader.readDouble("FTRL beta")
@@ -98,6 +111,34 @@ extension ModelBlob {
             interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))
         model.restoreOptimizer(optimizerState, l1: l1, l2: l2)
         return .logistic(model)
+    }
+}
+
+// MARK: - Softmax section
+
+extension ModelBlob {
+    /// Kind 5: class count `UInt32`; weights (class after class) and intercepts (`Double` arrays); learning rate,
+    /// intercept learning rate, L2 (`Double`s); the optimizer section; examples seen (`UInt64`).
+    static func readSoftmax(from reader: inout BinaryReader, dimension: Int) throws(ModelFormatError) -> SoftmaxRegression {
+        let classes = Int(try reader.read(UInt32.self, "class count"))
+        let weights = try reader.readDoubles("softmax weights", limit: maximumDimension)
+        let intercepts = try reader.readDoubles("softmax intercepts", limit: maximumDimension)
+        let rate = try reader.readDouble("learning rate"), interceptRate = try reader.readDouble("intercept learning rate")
+        let l2 = try reader.readDouble("L2")
+        guard classes >= 2, weights.count == classes * dimension, intercepts.count == classes else {
+            throw ModelFormatError(.invalidValue, "\(weights.count) weights and \(intercepts.count) intercepts do not fit \(classes) classes of \(dimension)")
+        }
+        guard weights.allSatisfy(\.isFinite), intercepts.allSatisfy(\.isFinite), rate.isFinite, rate > 0,
+            interceptRate.isFinite, interceptRate >= 0, l2.isFinite, l2 >= 0
+        else {
+            throw ModelFormatError(.invalidValue, "a softmax weight or setting is not a valid number")
+        }
+        let state: OptimizerState<Double> = try readOptimizer(from: &reader, count: weights.count)
+        let seen = try reader.read(UInt64.self, "examples seen")
+        guard seen <= UInt64(Int.max) else { throw ModelFormatError(.invalidValue, "examples seen is out of range") }
+        return SoftmaxRegression(
+            classes: classes, dimension: dimension, weights: weights, intercepts: intercepts, learningRate: rate,
+            interceptLearningRate: interceptRate, l2: l2, optimizerState: state, examplesSeen: Int(seen))
     }
 }
 

@@ -24,6 +24,7 @@ public enum ModelBlob {
         case linearRegression = 2
         case ftrlProximal = 3
         case multilayerPerceptron = 4
+        case softmaxRegression = 5
     }
 
     /// The hash that ties a model to its feature schema: FNV-1a 64 of the schema's canonical JSON (sorted keys).
