@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LinearAlgebra
 
 // MARK: - FlywheelBench
 
@@ -12,4 +14,29 @@ struct FlywheelBench: AsyncParsableCommand {
         subcommands: [KafkaBenchmark.self, LearningBenchmark.self, PerceptronBenchmark.self, DriftBenchmark.self],
         defaultSubcommand: KafkaBenchmark.self
     )
+
+    /// Pins OpenBLAS to one thread before anything runs (../shared/PLATFORM-NOTES.md: a second thread makes small
+    /// products slower, and its idle spinning shows up as CPU time), then runs the command as ArgumentParser would.
+    static func main() async {
+        // OpenBLAS starts its threads when the library loads, and a thread it no longer uses still spins for a while
+        // (CPU time the measurements would charge to Flywheel); only the environment variable, read at load time,
+        // prevents that. So the benchmarks run themselves again with it set.
+        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] != "1" {
+            setenv("OPENBLAS_NUM_THREADS", "1", 1)
+            let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+            execv("/proc/self/exe", arguments)
+            // execv returns only on failure; carry on with the thread count set below.
+        }
+        BLAS.setThreadCount(1)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

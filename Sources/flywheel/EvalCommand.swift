@@ -117,10 +117,9 @@ struct EvalCommand: ParsableCommand {
         } catch {
             throw ValidationError("--schema \(schema) is not a feature schema: \(error)")
         }
-        let text = String(decoding: try Self.read(data, flag: "--data"), as: UTF8.self)
         let clock = ContinuousClock()
         let start = clock.now
-        let examples = try CSVExamples.parse(text, schema: featureSchema, target: target, task: task)
+        let examples = try CSVRows([UInt8](try Self.read(data, flag: "--data")), schema: featureSchema, target: target, task: task)
         let parsed = clock.now
         let pipeline = try FeaturePipeline(schema: featureSchema)
         let rule = (optimizer ?? (model == .mlp ? .adam : .sgd)).optimizer
@@ -130,12 +129,12 @@ struct EvalCommand: ParsableCommand {
             let rate = learningRate ?? 0.01
             let name = "\(rule.name) lr \(rate)\(weightL2 > 0 ? ", L2 \(weightL2)" : "")"
             if task == .multiclass {
-                let classes = max(2, Int(examples.map(\.target).max() ?? 1) + 1)
+                let classes = max(2, Int(examples.targets.max() ?? 1) + 1)
                 modelName = "softmax regression over \(classes) classes, \(name)"
                 let softmax = SoftmaxRegression(
                     classes: classes, dimension: pipeline.dimension, learningRate: rate,
                     interceptLearningRate: rule == .sgd ? rate : 0.01, optimizer: rule, l2: weightL2)
-                let metrics = PrequentialEvaluation(delay: delay).run(examples, pipeline: pipeline, model: softmax).metrics
+                let metrics = PrequentialEvaluation(delay: delay).run(rows: examples, pipeline: pipeline, model: softmax).metrics
                 scores = """
                     accuracy   \(String(format: "%.4f", metrics.accuracy))   (last 1,000: \
                     \(String(format: "%.4f", metrics.recentAccuracy.value)))
@@ -180,14 +179,14 @@ struct EvalCommand: ParsableCommand {
 
     /// Runs the stream through a model test-then-train and formats the task's metrics.
     private func evaluate<Model: OnlineModel>(
-        _ examples: [PrequentialEvaluation.Example], _ pipeline: FeaturePipeline, _ model: Model
+        _ examples: CSVRows, _ pipeline: FeaturePipeline, _ model: Model
     ) -> String {
         let evaluation = PrequentialEvaluation(delay: delay)
         switch task {
         case .multiclass:
             preconditionFailure("validate() sends multiclass streams to softmax regression")
         case .binary:
-            let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self).metrics
+            let metrics = evaluation.run(rows: examples, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self).metrics
             return """
                 accuracy   \(String(format: "%.4f", metrics.overall.accuracy))   (last 1,000: \
                 \(String(format: "%.4f", metrics.recentAccuracy.value)))
@@ -196,7 +195,7 @@ struct EvalCommand: ParsableCommand {
                 macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
                 """
         case .regression:
-            let metrics = evaluation.run(examples, pipeline: pipeline, model: model, metrics: RegressionMetrics.self).metrics
+            let metrics = evaluation.run(rows: examples, pipeline: pipeline, model: model, metrics: RegressionMetrics.self).metrics
             return """
                 MAE        \(String(format: "%.4f", metrics.meanAbsoluteError))
                 RMSE       \(String(format: "%.4f", metrics.rootMeanSquaredError))

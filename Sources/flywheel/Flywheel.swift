@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinearAlgebra
 
 // MARK: - Flywheel
 
@@ -21,6 +22,22 @@ struct Flywheel: AsyncParsableCommand {
         version: FlywheelVersion.current,
         subcommands: [DemoCommand.self, ServeCommand.self, ReportCommand.self, BrokerCommand.self, EvalCommand.self]
     )
+
+    /// Pins OpenBLAS to one thread before anything runs (../shared/PLATFORM-NOTES.md: a second thread makes small
+    /// products slower, and its idle spinning shows up as CPU time), then runs the command as ArgumentParser would.
+    static func main() async {
+        BLAS.setThreadCount(1)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The version `flywheel --version` prints.

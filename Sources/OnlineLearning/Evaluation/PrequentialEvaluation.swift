@@ -76,34 +76,105 @@ public struct PrequentialEvaluation: Sendable {
         learn: (inout Model, [Float], Example) -> Void,
         score: (Int, Example, Prediction) -> Void
     ) -> (pipeline: FeaturePipeline, model: Model) {
+        run(
+            examples, pipeline: pipeline, model: model, encode: { $0.transform($1.features).vector },
+            learnPipeline: { $0.learn($1.features) }, predict: predict, learn: learn, score: score)
+    }
+
+    /// The protocol over rows parsed by ``CSVRows`` (same order, same results as over ``Example``s, without building
+    /// a feature map per request): `learn` and `score` get the row's index.
+    public func run<Model, Prediction>(
+        rows: CSVRows,
+        pipeline: FeaturePipeline,
+        model: Model,
+        predict: (Model, [Float]) -> Prediction,
+        learn: (inout Model, [Float], Int) -> Void,
+        score: (Int, Prediction) -> Void
+    ) -> (pipeline: FeaturePipeline, model: Model) {
+        var buffer = [Float](repeating: 0, count: pipeline.dimension)
+        return run(
+            0..<rows.count, pipeline: pipeline, model: model,
+            encode: { pipeline, row in
+                pipeline.transform(row: row, of: rows, into: &buffer)
+                return buffer
+            },
+            learnPipeline: { $0.learn(row: $1, of: rows) }, predict: predict, learn: learn,
+            score: { _, row, prediction in score(row, prediction) })
+    }
+
+    /// ``run(_:pipeline:model:metrics:)`` over parsed rows.
+    public func run<Model: OnlineModel, Metrics: PrequentialMetrics>(
+        rows: CSVRows,
+        pipeline: FeaturePipeline,
+        model: Model,
+        metrics: Metrics.Type
+    ) -> (metrics: Metrics, pipeline: FeaturePipeline, model: Model) {
+        var metrics = Metrics()
+        let (pipeline, model) = run(
+            rows: rows, pipeline: pipeline, model: model, predict: { $0.predictValue($1) },
+            learn: { $0.learn($1, target: rows.targets[$2]) },
+            score: { row, prediction in metrics.update(target: rows.targets[row], prediction: prediction) })
+        return (metrics, pipeline, model)
+    }
+
+    /// ``run(_:pipeline:model:)`` (softmax) over parsed rows.
+    public func run(
+        rows: CSVRows,
+        pipeline: FeaturePipeline,
+        model: SoftmaxRegression
+    ) -> (metrics: MulticlassMetrics, pipeline: FeaturePipeline, model: SoftmaxRegression) {
+        var metrics = MulticlassMetrics(classes: model.classCount)
+        let (pipeline, model) = run(
+            rows: rows, pipeline: pipeline, model: model, predict: { $0.predictProbabilities($1) },
+            learn: { $0.learn($1, label: Int(exactly: rows.targets[$2]) ?? -1) },
+            score: { row, probabilities in
+                metrics.update(label: Int(exactly: rows.targets[row]) ?? -1, probabilities: probabilities)
+            })
+        return (metrics, pipeline, model)
+    }
+
+    /// The core, over any kind of request: `encode` turns one into a vector with the pipeline as it is,
+    /// `learnPipeline` updates the pipeline's statistics with it. Always inlined, so each caller gets it specialized
+    /// for its types (generic code here costs a metadata lookup per request).
+    @inline(__always)
+    func run<Item, Model, Prediction>(
+        _ items: some Sequence<Item>,
+        pipeline: FeaturePipeline,
+        model: Model,
+        encode: (FeaturePipeline, Item) -> [Float],
+        learnPipeline: (inout FeaturePipeline, Item) -> Void,
+        predict: (Model, [Float]) -> Prediction,
+        learn: (inout Model, [Float], Item) -> Void,
+        score: (Int, Item, Prediction) -> Void
+    ) -> (pipeline: FeaturePipeline, model: Model) {
         var pipeline = pipeline
         var model = model
-        var pending: [(example: Example, prediction: Prediction)] = []
-        var next = 0  // index in `pending` of the oldest label not yet arrived
+        var pendingItems: [Item] = [], pendingPredictions: [Prediction] = []
+        var next = 0  // index in the pending arrays of the oldest label not yet arrived
         var arrived = 0  // stream index of that request
-        func arrive(_ entry: (example: Example, prediction: Prediction)) {
-            score(arrived, entry.example, entry.prediction)
+        @inline(__always) func arrive() {
+            let item = pendingItems[next]
+            score(arrived, item, pendingPredictions[next])
             arrived += 1
+            next += 1
             // As river's pipeline learns: the scaler learns from x first, then the model from x scaled that way.
-            pipeline.learn(entry.example.features)
-            learn(&model, pipeline.transform(entry.example.features).vector, entry.example)
+            learnPipeline(&pipeline, item)
+            learn(&model, encode(pipeline, item), item)
         }
-        for example in examples {
-            let prediction = predict(model, pipeline.transform(example.features).vector)
-            pending.append((example, prediction))
-            if pending.count - next > delay {
-                arrive(pending[next])
-                next += 1
-                if next > 4096 && next * 2 > pending.count {
-                    pending.removeFirst(next)
+        for item in items {
+            let prediction = predict(model, encode(pipeline, item))
+            pendingItems.append(item)
+            pendingPredictions.append(prediction)
+            if pendingItems.count - next > delay {
+                arrive()
+                if next > 4096 && next * 2 > pendingItems.count {
+                    pendingItems.removeFirst(next)
+                    pendingPredictions.removeFirst(next)
                     next = 0
                 }
             }
         }
-        while next < pending.count {
-            arrive(pending[next])
-            next += 1
-        }
+        while next < pendingItems.count { arrive() }
         return (pipeline, model)
     }
 

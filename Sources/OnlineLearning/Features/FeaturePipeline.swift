@@ -16,9 +16,9 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
     /// The schema the vectors follow.
     public let schema: FeatureSchema
     /// Running statistics of each numeric feature, in ``FeatureSchema/numericFeatures`` order.
-    public private(set) var statistics: [RunningStatistics]
+    public internal(set) var statistics: [RunningStatistics]
     /// Numeric values ``learn(_:)`` left out because they would overflow the statistics (e.g. ±1e300).
-    public private(set) var valuesRefused = 0
+    public internal(set) var valuesRefused = 0
 
     /// A standardized value is clamped to ± this many standard deviations, so one absurd input cannot put an
     /// infinite number in the vector. Real data never comes near it.

@@ -60,12 +60,29 @@ public struct LinearWeights: Sendable, Hashable, Codable {
         self.l2 = l2
     }
 
-    /// `w·x + b`.
+    /// `w·x + b`, summed in four interleaved partial sums (so the additions overlap instead of waiting on each
+    /// other: hashed vectors have hundreds of slots).
     func score(_ x: [Float]) -> Double {
         precondition(x.count == weights.count, "Expected a vector of \(weights.count), got \(x.count).")
-        var total = intercept
-        for index in weights.indices { total += weights[index] * Double(x[index]) }
-        return total
+        return weights.withUnsafeBufferPointer { w in
+            x.withUnsafeBufferPointer { x in
+                var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+                let count = w.count, whole = count & ~3
+                var i = 0
+                while i < whole {
+                    s0 += w[i] * Double(x[i])
+                    s1 += w[i + 1] * Double(x[i + 1])
+                    s2 += w[i + 2] * Double(x[i + 2])
+                    s3 += w[i + 3] * Double(x[i + 3])
+                    i += 4
+                }
+                while i < count {
+                    s0 += w[i] * Double(x[i])
+                    i += 1
+                }
+                return intercept + ((s0 + s1) + (s2 + s3))
+            }
+        }
     }
 
     /// Sets both rates and the schedule (for a copy fine-tuned with other settings).
@@ -86,10 +103,13 @@ public struct LinearWeights: Sendable, Hashable, Codable {
     mutating func step(_ x: [Float], gradient: Double, t: Int) {
         let rateScale = rateScale(atStep: t)
         intercept -= interceptLearningRate * rateScale * gradient
-        if case .sgd = optimizerState.optimizer, l1 == 0, l2 == 0 {
+        if case .sgd = optimizerState.optimizer, l1 == 0, l2 == 0, (learningRate * rateScale * gradient).isFinite {
+            // Every slot, zeros included (w − s·0 = w exactly), so the loop has no branch and vectorizes.
             let scaled = learningRate * rateScale * gradient
-            for index in weights.indices where x[index] != 0 {
-                weights[index] -= scaled * Double(x[index])
+            weights.withUnsafeMutableBufferPointer { w in
+                x.withUnsafeBufferPointer { x in
+                    for index in 0..<w.count { w[index] -= scaled * Double(x[index]) }
+                }
             }
             return
         }

@@ -1,0 +1,264 @@
+// MARK: - CSVRows
+
+#if arch(x86_64) && !os(Windows)
+/// Powers of ten for the 80-bit path, kept as exact 128-bit-free values: Float80 holds every 10^k up to 10^27 exactly.
+typealias Float80Source = Float80
+#else
+typealias Float80Source = Double
+#endif
+
+/// A labelled CSV stream parsed straight from its bytes into flat columns — the numeric features as `Double`s (NaN
+/// for missing), each categorical feature as its hashed bucket, the targets — with no per-row dictionary or string.
+/// ``FeaturePipeline/transform(row:of:into:)`` turns a row into exactly the vector ``FeaturePipeline/transform(_:)``
+/// gives the same request as a ``FeatureMap`` (the tests compare them), at a fraction of the cost; `flywheel eval`
+/// and the learning benchmark read streams this way.
+///
+/// Accepts what ``CSVExamples`` accepts (header line, no quoted fields, empty field = missing) and refuses the same
+/// things with the same messages.
+public struct CSVRows: Sendable {
+    /// How many rows.
+    public private(set) var count = 0
+    /// Numeric features per row (the schema's numeric features, in order).
+    public let numericCount: Int
+    /// Categorical features per row.
+    public let categoricalCount: Int
+    /// Hashed buckets per row: one per categorical feature, then one per cross.
+    public let bucketsPerRow: Int
+    /// Row after row, the numeric values (NaN: missing).
+    public private(set) var numerics: [Double] = []
+    /// Row after row, each categorical feature's bucket among the schema's hash width, then each cross's.
+    public private(set) var buckets: [Int32] = []
+    /// The targets.
+    public private(set) var targets: [Double] = []
+
+    /// Parses CSV bytes.
+    /// - Throws: ``FeatureSchemaError`` naming the line and column of the first value that does not parse, a missing
+    ///   column.
+    public init(_ bytes: [UInt8], schema: FeatureSchema, target: String, task: CSVExamples.Task = .binary) throws(FeatureSchemaError) {
+        numericCount = schema.numericFeatures.count
+        categoricalCount = schema.categoricalFeatures.count
+        bucketsPerRow = categoricalCount + schema.crosses.count
+        var position = 0
+        let headerEnd = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        guard headerEnd > 0 else { throw FeatureSchemaError("the CSV is empty") }
+        let header = bytes[0..<headerEnd].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        position = headerEnd + 1
+        guard let targetColumn = header.firstIndex(of: target) else {
+            throw FeatureSchemaError("the CSV has no target column '\(target)' (columns: \(header.joined(separator: ", ")))")
+        }
+        // What each column is: -1 ignored, -2 the target, 0..<n numeric slot, n... categorical slot (n + index).
+        var roles = [Int](repeating: -1, count: header.count)
+        roles[targetColumn] = -2
+        var prefixes: [UInt64] = []  // FNV-1a state after "name=" per categorical feature
+        let numericNames = schema.numericFeatures
+        var numericIndex = 0
+        for feature in schema.features {
+            guard let column = header.firstIndex(of: feature.name) else {
+                throw FeatureSchemaError("the CSV has no column for feature '\(feature.name)'")
+            }
+            switch feature.kind {
+            case .numeric:
+                roles[column] = numericIndex
+                numericIndex += 1
+            case .categorical:
+                roles[column] = numericCount + prefixes.count
+                prefixes.append(FeatureHashing.fnv1a(bytes: Array("\(feature.name)=".utf8)))
+            }
+        }
+        let missingHashes = schema.categoricalFeatures.map {
+            Int32(FeatureHashing.bucket("\($0)=\(FeaturePipeline.missingToken)", width: schema.hashWidth))
+        }
+        let width = UInt64(schema.hashWidth)
+        var numericRow = [Double](repeating: 0, count: numericCount)
+        var bucketRow = [Int32](repeating: 0, count: bucketsPerRow)
+        // Crosses hash "a=<a's token>&b=<b's token>": the feature slots, the hash of "a=", and the bytes "&b=".
+        let categoricalNames = schema.categoricalFeatures
+        let crosses = schema.crosses.map { cross in
+            (left: categoricalNames.firstIndex(of: cross[0]) ?? 0, right: categoricalNames.firstIndex(of: cross[1]) ?? 0,
+             prefix: FeatureHashing.fnv1a(bytes: Array("\(cross[0])=".utf8)), middle: Array("&\(cross[1])=".utf8))
+        }
+        let missingBytes = Array(FeaturePipeline.missingToken.utf8)
+        var fieldRanges = [Range<Int>](repeating: 0..<0, count: categoricalCount)
+        let lineCount = bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        numerics.reserveCapacity(lineCount * numericCount)
+        buckets.reserveCapacity(lineCount * bucketsPerRow)
+        targets.reserveCapacity(lineCount)
+        var lineNumber = 1
+        try bytes.withUnsafeBufferPointer { (text: UnsafeBufferPointer<UInt8>) throws(FeatureSchemaError) in
+            while position < text.count {
+                lineNumber += 1
+                if text[position] == UInt8(ascii: "\n") { position += 1; continue }  // blank line
+                var column = 0
+                var targetValue = Double.nan
+                while true {
+                    guard column < roles.count else {
+                        throw FeatureSchemaError("line \(lineNumber) has more fields than the header's \(header.count)")
+                    }
+                    let role = roles[column]
+                    let start = position
+                    if role == -2 || (role >= 0 && role < numericCount) {
+                        // Numbers are read in the same pass that finds the field's end.
+                        let isEmpty = position == text.count || text[position] == UInt8(ascii: ",") || text[position] == UInt8(ascii: "\n")
+                        let (value, end) = isEmpty ? (nil, position) : Self.number(in: text, from: position)
+                        position = end
+                        if role == -2 {
+                            guard let value, value.isFinite else {
+                                throw FeatureSchemaError("line \(lineNumber): the target '\(target)' is not a number")
+                            }
+                            targetValue = value
+                        } else if isEmpty {
+                            numericRow[role] = .nan
+                        } else if let value {
+                            numericRow[role] = value
+                        } else {
+                            throw FeatureSchemaError("line \(lineNumber): feature '\(numericNames[role])' is not a number")
+                        }
+                    } else {
+                        while position < text.count && text[position] != UInt8(ascii: ",") && text[position] != UInt8(ascii: "\n") {
+                            position += 1
+                        }
+                    }
+                    let field = UnsafeBufferPointer(rebasing: text[start..<position])
+                    if role >= numericCount {
+                        let slot = role - numericCount
+                        fieldRanges[slot] = start..<position
+                        if field.isEmpty {
+                            bucketRow[slot] = missingHashes[slot]
+                        } else {
+                            var hash = prefixes[slot]
+                            for byte in field {
+                                hash ^= UInt64(byte)
+                                hash = hash &* 0x0000_0100_0000_01b3
+                            }
+                            bucketRow[slot] = Int32(hash % width)
+                        }
+                    }
+                    column += 1
+                    if position >= text.count || text[position] == UInt8(ascii: "\n") {
+                        position += 1
+                        break
+                    }
+                    position += 1
+                }
+                guard column == header.count else {
+                    throw FeatureSchemaError("line \(lineNumber) has \(column) fields, the header \(header.count)")
+                }
+                if task == .binary && targetValue != 0 && targetValue != 1 {
+                    throw FeatureSchemaError("line \(lineNumber): the target '\(target)' is not a class id 0 or 1")
+                }
+                if task == .multiclass && (targetValue < 0 || targetValue > 1_000_000 || targetValue.rounded() != targetValue) {
+                    throw FeatureSchemaError("line \(lineNumber): the target '\(target)' is not a class id 0, 1, 2, …")
+                }
+                for (index, cross) in crosses.enumerated() {
+                    var hash = cross.prefix
+                    func add(_ byte: UInt8) {
+                        hash ^= UInt64(byte)
+                        hash = hash &* 0x0000_0100_0000_01b3
+                    }
+                    let left = fieldRanges[cross.left], right = fieldRanges[cross.right]
+                    if left.isEmpty { missingBytes.forEach(add) } else { for i in left { add(text[i]) } }
+                    cross.middle.forEach(add)
+                    if right.isEmpty { missingBytes.forEach(add) } else { for i in right { add(text[i]) } }
+                    bucketRow[categoricalCount + index] = Int32(hash % width)
+                }
+                numerics.append(contentsOf: numericRow)
+                if bucketsPerRow > 0 { buckets.append(contentsOf: bucketRow) }
+                targets.append(targetValue)
+                count += 1
+            }
+        }
+    }
+
+    /// Row `index`'s numeric values.
+    public func numericValues(of index: Int) -> ArraySlice<Double> {
+        numerics[(index * numericCount)..<((index + 1) * numericCount)]
+    }
+
+    /// Row `index`'s buckets (categorical features, then crosses).
+    public func categoricalBuckets(of index: Int) -> ArraySlice<Int32> {
+        buckets[(index * bucketsPerRow)..<((index + 1) * bucketsPerRow)]
+    }
+
+    // MARK: Numbers
+
+    private static let powersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
+    /// 10^0 … 10^27 as integers (exact below 2^64·2^27; 5^27 < 2^64, so each is exact in a Float80).
+    private static let powersOfTenExtended: [Float80Source] = (0...27).map { k in (0..<k).reduce(Float80Source(1)) { value, _ in value * 10 } }
+
+    /// The number a field spells, exactly as `Double(String)` reads it: decimal digits with an optional sign,
+    /// fraction and exponent go through Clinger's fast path (an integer below 2^53 times or divided by an exact power
+    /// of ten, one correctly rounded operation); anything else (more digits, "nan", "inf", hex) through
+    /// `Double(String)` itself. `nil` when it is not a number.
+    static func number(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
+        number(in: field, from: 0).value
+    }
+
+    /// Reads the field that starts at `start` (it ends at a comma, a newline or the end) as a number, in one pass.
+    /// - Returns: the number (`nil` if the field is not one) and where the field ends.
+    static func number(in text: UnsafeBufferPointer<UInt8>, from start: Int) -> (value: Double?, end: Int) {
+        let end = text.count
+        var i = start, negative = false
+        if i < end && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
+            negative = text[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var mantissa: UInt64 = 0, digits = 0, exponent = 0, sawDigit = false
+        while i < end, text[i] &- UInt8(ascii: "0") < 10 {
+            if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(text[i] &- UInt8(ascii: "0")) } else { exponent += 1 }
+            if mantissa > 0 || digits > 0 { digits += 1 }
+            sawDigit = true
+            i += 1
+        }
+        if i < end && text[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < end, text[i] &- UInt8(ascii: "0") < 10 {
+                if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(text[i] &- UInt8(ascii: "0"))
+                    exponent -= 1
+                    if mantissa > 0 { digits += 1 }
+                }
+                sawDigit = true
+                i += 1
+            }
+        }
+        var exponentOK = true
+        if sawDigit && i < end && (text[i] == UInt8(ascii: "e") || text[i] == UInt8(ascii: "E")) {
+            i += 1
+            var exponentNegative = false
+            if i < end && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
+                exponentNegative = text[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var value = 0, exponentDigits = 0
+            while i < end, text[i] &- UInt8(ascii: "0") < 10, value < 100_000 {
+                value = value * 10 + Int(text[i] &- UInt8(ascii: "0"))
+                exponentDigits += 1
+                i += 1
+            }
+            exponentOK = exponentDigits > 0
+            exponent += exponentNegative ? -value : value
+        }
+        let atDelimiter = i == end || text[i] == UInt8(ascii: ",") || text[i] == UInt8(ascii: "\n")
+        if atDelimiter && sawDigit && exponentOK && digits < 19 && mantissa < (1 << 53) && abs(exponent) <= 22 {
+            var value = Double(mantissa)
+            value = exponent < 0 ? value / powersOfTen[-exponent] : value * powersOfTen[exponent]
+            return (negative ? -value : value, i)
+        }
+        #if arch(x86_64) && !os(Windows)
+        // 16 to 18 significant digits (common in exported data): exact in an 80-bit float, and so is 10^k for
+        // k ≤ 27, so one 64-bit-mantissa operation rounds once; rounding that again to a Double is still correct
+        // unless the first result sits exactly halfway between two Doubles — then strtod decides.
+        if atDelimiter && sawDigit && exponentOK && digits < 19 && abs(exponent) <= 27 {
+            let scale = Float80(powersOfTenExtended[abs(exponent)])
+            let wide = exponent < 0 ? Float80(mantissa) / scale : Float80(mantissa) * scale
+            if wide.significandBitPattern & 0x7FF != 0x400 {
+                let value = Double(wide)
+                return (negative ? -value : value, i)
+            }
+        }
+        #endif
+        while i < end && text[i] != UInt8(ascii: ",") && text[i] != UInt8(ascii: "\n") { i += 1 }
+        return (Double(String(decoding: UnsafeBufferPointer(rebasing: text[start..<i]), as: UTF8.self)), i)
+    }
+}
