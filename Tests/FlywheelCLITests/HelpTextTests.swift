@@ -35,7 +35,7 @@ struct HelpTextTests {
               report                  Render the drift history of a registry as a self-contained HTML page (and
                                       JSON).
               broker                  Run an embedded Kafka-protocol broker until interrupted.
-              eval                    Evaluate an online linear model on a labelled CSV stream, test-then-train.
+              eval                    Evaluate an online model on a labelled CSV stream, test-then-train.
 
               See 'flywheel help <subcommand>' for detailed help.
             """)
@@ -117,7 +117,26 @@ struct EvalArgumentTests {
         let command = try EvalCommand.parse(["--data", "d.csv", "--schema", "s.json"])
         #expect(command.delay == 0)
         #expect(command.target == "target")
-        #expect(command.learningRate == 0.01)
+        #expect(command.learningRate == nil, "each family's own default rate")
+        #expect(command.model == .linear && command.optimizer == nil && command.hiddenLayers == [64] && command.batchSize == 16)
+    }
+
+    @Test(arguments: [["--hidden", "64,x"], ["--hidden", "1,2,3"], ["--hidden", "0"], ["--batch-size", "0"], ["--weight-l2", "-1"]])
+    func badPerceptronSettingsAreNamed(_ extra: [String]) {
+        #expect {
+            try EvalCommand.parse(["--data", "d.csv", "--schema", "s.json"] + extra)
+        } throws: { error in
+            EvalCommand.message(for: error).contains(extra[0])
+        }
+    }
+
+    @Test(arguments: [(["--model", "ftrl", "--task", "regression"], "--model ftrl"), (["--model", "mlp", "--task", "multiclass"], "--model mlp")])
+    func modelsOutsideTheirTaskAreRefused(_ extra: [String], _ named: String) {
+        #expect {
+            try EvalCommand.parse(["--data", "d.csv", "--schema", "s.json"] + extra)
+        } throws: { error in
+            EvalCommand.message(for: error).contains(named)
+        }
     }
 
     @Test(arguments: [["--delay", "-1"], ["--learning-rate", "0"]])
