@@ -47,11 +47,11 @@ struct PerceptronBenchmark: AsyncParsableCommand {
 
         // Part 1: the stream, prequential, d = 0.
         let start = processCPUSeconds()
-        let examples = try CSVExamples.parse(String(decoding: csv, as: UTF8.self), schema: schema, target: "target")
+        let examples = try CSVRows([UInt8](csv), schema: schema, target: "target")
         let parsed = processCPUSeconds()
         let pipeline = try FeaturePipeline(schema: schema)
         let model = MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [hidden])
-        let result = PrequentialEvaluation(delay: 0).run(examples, pipeline: pipeline, model: model, metrics: BinaryMetrics.self)
+        let result = PrequentialEvaluation(delay: 0).run(rows: examples, pipeline: pipeline, model: model, metrics: BinaryMetrics.self)
         let end = processCPUSeconds()
         let withParsing = Double(examples.count) / (end - start)
         let learning = Double(examples.count) / (end - parsed)
@@ -60,15 +60,17 @@ struct PerceptronBenchmark: AsyncParsableCommand {
         print("| | samples/s | goal |")
         print("|---|---:|---|")
         print("| learn + predict, parsing included | \(Int(withParsing)) | ≥ 100,000: \(withParsing >= 100_000 ? "met" : "NOT met") |")
-        print("| learn + predict, vectors from parsed rows | \(Int(learning)) | |")
+        print("| learn + predict, from parsed rows | \(Int(learning)) | |")
         print("| accuracy (check) | \(String(format: "%.4f", result.metrics.accuracy)) | |")
         print("")
 
         // Part 2: large configurations on the stream's vectors.
         var vectorPipeline = result.pipeline
-        let vectors = examples.prefix(256 * 64).map { example -> ([Float], Double) in
-            vectorPipeline.learn(example.features)
-            return (vectorPipeline.transform(example.features).vector, example.target)
+        var vector = [Float](repeating: 0, count: pipeline.dimension)
+        let vectors = (0..<min(examples.count, 256 * 64)).map { row -> ([Float], Double) in
+            vectorPipeline.learn(row: row, of: examples)
+            vectorPipeline.transform(row: row, of: examples, into: &vector)
+            return (vector, examples.targets[row])
         }
         print("Large configurations, batch 256 (\(steps) steps each, one BLAS thread)")
         print("")
