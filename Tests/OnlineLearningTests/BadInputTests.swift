@@ -53,6 +53,49 @@ struct BadInputTests {
         #expect(result.pipeline.valuesRefused > 0, "the ±1e300 values were refused, not learned")
     }
 
+    /// Every family, end to end through the pipeline on the hostile stream above: NaN and infinite values (encoded
+    /// as missing), unseen categories (a bucket like any other), empty feature maps (all missing), plus labels outside
+    /// the classes and non-finite vectors handed to the model directly — each refused and counted, no weight NaN.
+    @Test(arguments: ["logistic-adam", "ftrl", "softmax", "mlp", "mlp-regression", "linear-adagrad"])
+    func everyFamilySurvivesHostileInput(_ family: String) throws {
+        let pipeline = try FeaturePipeline(schema: Self.schema)
+        let dimension = pipeline.dimension
+        var learner: OnlineLearner = switch family {
+        case "logistic-adam": .logistic(LogisticRegression(dimension: dimension, optimizer: .adamDefault, l1: 0.01, l2: 0.01))
+        case "ftrl": .ftrl(FTRLProximal(dimension: dimension, l1: 0.1, l2: 0.1))
+        case "softmax": .softmax(SoftmaxRegression(classes: 3, dimension: dimension, optimizer: .adaGradDefault))
+        case "mlp": .mlp(MultilayerPerceptron(task: .binary, inputs: dimension, hidden: [8, 4], batchSize: 4))
+        case "mlp-regression": .mlp(MultilayerPerceptron(task: .regression, inputs: dimension, hidden: [8], batchSize: 4))
+        default: .linear(LinearRegression(dimension: dimension, optimizer: .adaGradDefault))
+        }
+        let values: [FeatureValue] = [.number(.nan), .number(.infinity), .number(-1e300), .number(3), .missing, .string("x")]
+        var pipelineState = pipeline
+        var probabilitiesOK = true
+        for index in 0..<400 {
+            var features: FeatureMap = [:]
+            if index % 5 != 0 {
+                features["x"] = values[index % values.count]
+                features["c"] = .string("category-\(index)")
+            }
+            let (answer, probabilities) = learner.output(pipelineState.transform(features).vector)
+            if let probabilities { probabilitiesOK = probabilitiesOK && probabilities.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 } }
+            #expect(answer.isFinite)
+            pipelineState.learn(features)
+            learner.learn(pipelineState.transform(features).vector, target: Double(index % 2))
+        }
+        let seen = learner.examplesSeen
+        #expect(seen == 400, "every hostile request was learned, its bad values encoded as missing")
+        var bad = [Float](repeating: 0, count: dimension)
+        bad[0] = .nan
+        learner.learn(bad, target: 1)
+        bad[0] = .infinity
+        learner.learn(bad, target: 0)
+        if learner.isClassifier { learner.learn([Float](repeating: 0, count: dimension), target: 7) }
+        learner.learn([Float](repeating: 0, count: dimension), target: .nan)
+        #expect(learner.examplesSeen == seen, "refused, not learned")
+        #expect(probabilitiesOK && learner.weights.allSatisfy(\.isFinite))
+    }
+
     @Test func absurdValuesCannotMakeTheVectorInfinite() throws {
         var pipeline = try FeaturePipeline(schema: Self.schema)
         for value in [1.0, 2.0, 3.0] { pipeline.learn(["x": .number(value)]) }

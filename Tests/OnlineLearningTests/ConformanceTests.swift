@@ -81,8 +81,21 @@ struct ConformanceTests {
             #expect(original.probabilities?.map(\.bitPattern) == restored.probabilities?.map(\.bitPattern))
         }
 
-        // A copy is independent: training it does not move the original.
-        var copy = learner
+        // Batch prediction through BLAS agrees with one-at-a-time prediction (to single precision).
+        let batchRows = examples.suffix(300).map { pipeline.transform($0.features).vector }
+        let batch = learner.outputBatch(batchRows.flatMap { $0 }, count: batchRows.count)
+        var worst = 0.0
+        for (row, batched) in zip(batchRows, batch) {
+            let single = learner.output(row)
+            let expected = single.probabilities ?? [single.answer]
+            #expect(expected.count == batched.count)
+            for (a, b) in zip(expected, batched) { worst = max(worst, abs(a - b) / max(1, abs(a))) }
+        }
+        #expect(worst < 1e-4, "batch vs single: \(worst)")
+
+        // A copy is independent: training it (fine-tuning at another rate where the family has one) does not move
+        // the original.
+        var copy = learner.withLearningRate(learner.learningRate / 2)
         let before = learner.weights
         for example in examples.suffix(200) { copy.learn(pipeline.transform(example.features).vector, target: example.target) }
         #expect(learner.weights == before && copy.weights != before)

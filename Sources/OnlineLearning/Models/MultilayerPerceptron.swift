@@ -29,7 +29,7 @@ public struct MultilayerPerceptron: Sendable, Hashable {
     /// Examples per minibatch step.
     public let batchSize: Int
     /// The optimizer's base rate.
-    public let learningRate: Double
+    public private(set) var learningRate: Double
     /// L2 strength on the weights (not the biases).
     public let l2: Double
     /// Layer `l`'s weights, `layerSizes[l]` rows × `layerSizes[l + 1]` columns, row-major.
@@ -110,6 +110,12 @@ public struct MultilayerPerceptron: Sendable, Hashable {
                      "weights and biases do not fit layers \(layerSizes)")
         self.weights = weights
         self.biases = biases
+    }
+
+    /// Sets the base learning rate from the next step on, keeping weights and optimizer state (to fine-tune a copy).
+    public mutating func setLearningRate(_ rate: Double) {
+        precondition(rate > 0 && rate.isFinite, "invalid learning rate \(rate)")
+        learningRate = rate
     }
 
     /// Each layer's weights, `layerSizes[l]` × `layerSizes[l + 1]`, row-major.

@@ -44,6 +44,19 @@ public enum OnlineLearner: Sendable, Hashable {
         }
     }
 
+    /// The outputs for `count` vectors stored row after row, scored together through BLAS (single precision): each
+    /// row's class probabilities (classifiers) or `[value]` (regressors).
+    public func outputBatch(_ rows: [Float], count: Int) -> [[Double]] {
+        switch self {
+        case .logistic(let model): model.predictBatch(rows, count: count).map { [1 - $0, $0] }
+        case .linear(let model): model.predictBatch(rows, count: count).map { [$0] }
+        case .ftrl(let model): model.predictBatch(rows, count: count).map { [1 - $0, $0] }
+        case .softmax(let model): model.predictProbabilitiesBatch(rows, count: count)
+        case .mlp(let model):
+            model.predictBatch(rows, count: count).map { model.task == .binary ? [1 - $0, $0] : [$0] }
+        }
+    }
+
     /// Learns one example (invalid targets and vectors are refused and counted by the model).
     public mutating func learn(_ x: [Float], target: Double) {
         switch self {
@@ -74,8 +87,14 @@ public enum OnlineLearner: Sendable, Hashable {
         case .linear(var model):
             model.setLearningRate(rate, decayPower: decayPower)
             return .linear(model)
-        case .ftrl, .mlp, .softmax:
-            return self  // FTRL's rates are per coordinate (alpha, beta); the perceptron keeps its optimizer's rate
+        case .mlp(var model):
+            model.setLearningRate(rate)  // the perceptron's optimizer keeps its own schedule (Adam's bias correction)
+            return .mlp(model)
+        case .softmax(var model):
+            model.setLearningRate(rate)
+            return .softmax(model)
+        case .ftrl:
+            return self  // FTRL's rates are per coordinate (alpha, beta), not a single rate
         }
     }
 

@@ -20,7 +20,7 @@ public struct SoftmaxRegression: Sendable, Hashable {
     /// One intercept per class.
     public private(set) var intercepts: [Double]
     /// The weights' base learning rate.
-    public let learningRate: Double
+    public private(set) var learningRate: Double
     /// The intercepts' learning rate (0: no intercept).
     public let interceptLearningRate: Double
     /// L2 strength on the weights.
@@ -64,6 +64,13 @@ public struct SoftmaxRegression: Sendable, Hashable {
         self.l2 = l2
         self.optimizerState = optimizerState
         self.examplesSeen = examplesSeen
+    }
+
+    /// Sets the weights' base learning rate from the next example on, keeping weights and optimizer state (to
+    /// fine-tune a copy).
+    public mutating func setLearningRate(_ rate: Double) {
+        precondition(rate > 0 && rate.isFinite, "invalid learning rate \(rate)")
+        learningRate = rate
     }
 
     /// The probability of each class.

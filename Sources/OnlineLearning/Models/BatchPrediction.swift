@@ -1,0 +1,50 @@
+import LinearAlgebra
+
+// MARK: - Batch prediction and class probabilities for the linear families
+
+extension LinearWeights {
+    /// `W·x + b` for `count` vectors stored row after row, one `cblas_sgemv` (single precision).
+    func scoreBatch(_ rows: [Float], count: Int) -> [Double] {
+        precondition(rows.count == count * weights.count, "\(rows.count) values are not \(count) vectors of \(weights.count)")
+        let scores = Matrix(rows: count, columns: weights.count, storage: rows).multiplied(by: weights.map(Float.init))
+        return scores.map { Double($0) + intercept }
+    }
+}
+
+extension LogisticRegression {
+    /// `[P(0), P(1)]`.
+    public func predictProbabilities(_ x: [Float]) -> [Double] {
+        let p = predictProbability(x)
+        return [1 - p, p]
+    }
+
+    /// The probability of class 1 for `count` vectors stored row after row, through BLAS (single precision).
+    public func predictBatch(_ rows: [Float], count: Int) -> [Double] {
+        linear.scoreBatch(rows, count: count).map(Self.sigmoid)
+    }
+}
+
+extension LinearRegression {
+    /// Predicted values for `count` vectors stored row after row, through BLAS (single precision).
+    public func predictBatch(_ rows: [Float], count: Int) -> [Double] {
+        linear.scoreBatch(rows, count: count)
+    }
+}
+
+extension FTRLProximal {
+    /// `[P(0), P(1)]`.
+    public func predictProbabilities(_ x: [Float]) -> [Double] {
+        let p = predictProbability(x)
+        return [1 - p, p]
+    }
+
+    /// The probability of class 1 for `count` vectors stored row after row: the lazy weights materialized once,
+    /// then one `cblas_sgemv` (single precision).
+    public func predictBatch(_ rows: [Float], count: Int) -> [Double] {
+        let dimension = weights.count
+        precondition(rows.count == count * dimension, "\(rows.count) values are not \(count) vectors of \(dimension)")
+        let intercept = weight(dimension)
+        let scores = Matrix(rows: count, columns: dimension, storage: rows).multiplied(by: weights.map(Float.init))
+        return scores.map { LogisticRegression.sigmoid(Double($0) + intercept) }
+    }
+}
