@@ -22,7 +22,9 @@ struct EvalCommand: ParsableCommand {
     )
 
     /// The CSV stream.
-    @Option(help: ArgumentHelp("The labelled stream: CSV with a header line.", valueName: "path"))
+    @Option(help: ArgumentHelp(
+        "The labelled stream: CSV with a header line, or JSON Lines (.jsonl: one object of features and label per line, flat or with the features under \"features\").",
+        valueName: "path"))
     var data: String
 
     /// The feature schema.
@@ -119,7 +121,7 @@ struct EvalCommand: ParsableCommand {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let examples = try CSVRows([UInt8](try Self.read(data, flag: "--data")), schema: featureSchema, target: target, task: task)
+        let examples = try EvalStream.load(data, schema: featureSchema, target: target, task: task)
         let parsed = clock.now
         let pipeline = try FeaturePipeline(schema: featureSchema)
         let rule = (optimizer ?? (model == .mlp ? .adam : .sgd)).optimizer
@@ -129,15 +131,16 @@ struct EvalCommand: ParsableCommand {
             let rate = learningRate ?? 0.01
             let name = "\(rule.name) lr \(rate)\(weightL2 > 0 ? ", L2 \(weightL2)" : "")"
             if task == .multiclass {
-                let classes = max(2, Int(examples.targets.max() ?? 1) + 1)
+                let classes = max(2, Int(examples.largestTarget) + 1)
                 modelName = "softmax regression over \(classes) classes, \(name)"
                 let softmax = SoftmaxRegression(
                     classes: classes, dimension: pipeline.dimension, learningRate: rate,
                     interceptLearningRate: rule == .sgd ? rate : 0.01, optimizer: rule, l2: weightL2)
-                let metrics = PrequentialEvaluation(delay: delay).run(rows: examples, pipeline: pipeline, model: softmax).metrics
+                let metrics = examples.run(PrequentialEvaluation(delay: delay), pipeline: pipeline, model: softmax)
                 scores = """
                     accuracy   \(String(format: "%.4f", metrics.accuracy))   (last 1,000: \
-                    \(String(format: "%.4f", metrics.recentAccuracy.value)))
+                    \(String(format: "%.4f", metrics.recentAccuracy.value)); fading 0.999: \
+                    \(String(format: "%.4f", metrics.fadingAccuracy.value)))
                     log loss   \(String(format: "%.4f", metrics.logLoss))
                     macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
                     """
@@ -179,27 +182,30 @@ struct EvalCommand: ParsableCommand {
 
     /// Runs the stream through a model test-then-train and formats the task's metrics.
     private func evaluate<Model: OnlineModel>(
-        _ examples: CSVRows, _ pipeline: FeaturePipeline, _ model: Model
+        _ examples: EvalStream, _ pipeline: FeaturePipeline, _ model: Model
     ) -> String {
         let evaluation = PrequentialEvaluation(delay: delay)
         switch task {
         case .multiclass:
             preconditionFailure("validate() sends multiclass streams to softmax regression")
         case .binary:
-            let metrics = evaluation.run(rows: examples, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self).metrics
+            let metrics = examples.run(evaluation, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self)
             return """
                 accuracy   \(String(format: "%.4f", metrics.overall.accuracy))   (last 1,000: \
-                \(String(format: "%.4f", metrics.recentAccuracy.value)))
+                \(String(format: "%.4f", metrics.recentAccuracy.value)); fading 0.999: \
+                \(String(format: "%.4f", metrics.fadingAccuracy.value)))
                 log loss   \(String(format: "%.4f", metrics.overall.logLoss))
                 ROC AUC    \(String(format: "%.4f", metrics.rocAUC.value))
                 macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
                 """
         case .regression:
-            let metrics = evaluation.run(rows: examples, pipeline: pipeline, model: model, metrics: RegressionMetrics.self).metrics
+            let metrics = examples.run(evaluation, pipeline: pipeline, model: model, metrics: RegressionEvaluationMetrics.self)
             return """
-                MAE        \(String(format: "%.4f", metrics.meanAbsoluteError))
-                RMSE       \(String(format: "%.4f", metrics.rootMeanSquaredError))
-                R²         \(String(format: "%.4f", metrics.rSquared))
+                MAE        \(String(format: "%.4f", metrics.overall.meanAbsoluteError))   (last 1,000: \
+                \(String(format: "%.4f", metrics.recentAbsoluteError.value)); fading 0.999: \
+                \(String(format: "%.4f", metrics.fadingAbsoluteError.value)))
+                RMSE       \(String(format: "%.4f", metrics.overall.rootMeanSquaredError))
+                R²         \(String(format: "%.4f", metrics.overall.rSquared))
                 """
         }
     }

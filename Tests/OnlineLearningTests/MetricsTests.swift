@@ -30,6 +30,19 @@ struct MetricsTests {
         #expect(abs(fading.value - 0.705087440863595) < 1e-12)
     }
 
+    @Test func windowedAndFadingRegressionError() {
+        var rolling = RollingMean(window: 100)
+        var fading = FadingMean(factor: 0.99)
+        for i in Self.indices {
+            let target = sin(Double(i) / 10) * 3 + Double(i) / 500
+            let error = abs((target + cos(Double(i) / 7)) - target)
+            rolling.append(error)
+            fading.append(error)
+        }
+        #expect(abs(rolling.value - 0.650653374072237) < 1e-12)
+        #expect(abs(fading.value - 0.64267052686475) < 1e-12)
+    }
+
     @Test func regressionMetrics() {
         var metrics = RegressionMetrics()
         for i in Self.indices {

@@ -32,3 +32,8 @@ t = np.sin(i / 10) * 3 + i / 500
 q = t + np.cos(i / 7)
 print("MAE %.15g RMSE %.15g R2 %.15g" % (np.mean(np.abs(q - t)), np.sqrt(np.mean((q - t) ** 2)),
       1 - np.sum((q - t) ** 2) / np.sum((t - t.mean()) ** 2)))
+
+# Regression error over the last 100 and with fading factor 0.99 (RegressionEvaluationMetrics uses 1,000 and 0.999;
+# the test builds RollingMean(100) and FadingMean(0.99) directly).
+e = np.abs(q - t)
+print("rolling(100) MAE %.15g fading(0.99) MAE %.15g" % (np.mean(e[-100:]), np.sum(w * e) / np.sum(w)))

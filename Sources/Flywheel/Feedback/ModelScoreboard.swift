@@ -68,35 +68,3 @@ public struct ModelScoreboard: Sendable, Codable {
         }
     }
 }
-
-// MARK: - RollingMean
-
-/// The mean of the last `window` values.
-public struct RollingMean: Sendable, Codable {
-    private var values: [Double] = []
-    private var next = 0
-    private var total = 0.0
-    /// How many values the mean covers at most.
-    public let window: Int
-
-    /// An empty mean over `window` values.
-    public init(window: Int) {
-        precondition(window > 0, "A rolling mean needs a window of at least 1, not \(window).")
-        self.window = window
-    }
-
-    /// The mean of the values held (0 when empty).
-    public var value: Double { values.isEmpty ? 0 : total / Double(values.count) }
-
-    /// Adds a value, dropping the oldest when full.
-    public mutating func append(_ value: Double) {
-        if values.count < window {
-            values.append(value)
-        } else {
-            total -= values[next]
-            values[next] = value
-            next = (next + 1) % window
-        }
-        total += value
-    }
-}

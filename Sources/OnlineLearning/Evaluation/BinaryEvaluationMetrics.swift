@@ -1,7 +1,7 @@
 // MARK: - BinaryEvaluationMetrics
 
 /// Everything `flywheel eval` reports for a binary stream: accuracy and log loss, macro F1, ROC AUC, and accuracy
-/// over the last 1,000 requests (where the model stands after the last drift).
+/// over the last 1,000 requests and with fading factor 0.999 (where the model stands after the last drift).
 ///
 /// - Important: keeps every score for the ROC AUC (8 bytes a request); for evaluation runs, not long-lived services.
 public struct BinaryEvaluationMetrics: PrequentialMetrics {
@@ -13,6 +13,8 @@ public struct BinaryEvaluationMetrics: PrequentialMetrics {
     public private(set) var rocAUC = ROCAUC()
     /// Accuracy over the last 1,000 requests.
     public private(set) var recentAccuracy = RollingAccuracy(window: 1000)
+    /// Accuracy with fading factor 0.999.
+    public private(set) var fadingAccuracy = FadingAccuracy(factor: 0.999)
 
     /// Makes empty metrics.
     public init() {}
@@ -28,5 +30,6 @@ public struct BinaryEvaluationMetrics: PrequentialMetrics {
         confusion.update(label: label, predicted: predicted)
         rocAUC.update(label: label, score: prediction)
         recentAccuracy.update(isCorrect: predicted == label)
+        fadingAccuracy.update(isCorrect: predicted == label)
     }
 }

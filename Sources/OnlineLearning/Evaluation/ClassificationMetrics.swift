@@ -112,25 +112,23 @@ public struct RollingAccuracy: Sendable, Hashable, Codable {
 // MARK: - FadingAccuracy
 
 /// Accuracy with a fading factor α: each older prediction weighs α times the next one, so the metric forgets
-/// smoothly (α = 0.999 ≈ a window of 1,000).
+/// smoothly (α = 0.999 ≈ a window of 1,000). A ``FadingMean`` of right (1) and wrong (0).
 public struct FadingAccuracy: Sendable, Hashable {
-    /// The fading factor, in (0, 1].
-    public let factor: Double
-    private var weightedCorrect = 0.0
-    private var weight = 0.0
+    private var mean: FadingMean
 
     /// Makes an empty metric.
     public init(factor: Double) {
-        precondition(factor > 0 && factor <= 1, "A fading factor lies in (0, 1], not \(factor).")
-        self.factor = factor
+        mean = FadingMean(factor: factor)
     }
+
+    /// The fading factor, in (0, 1].
+    public var factor: Double { mean.factor }
 
     /// Adds one outcome.
     public mutating func update(isCorrect: Bool) {
-        weightedCorrect = factor * weightedCorrect + (isCorrect ? 1 : 0)
-        weight = factor * weight + 1
+        mean.append(isCorrect ? 1 : 0)
     }
 
     /// The faded share right (0 before any).
-    public var value: Double { weight > 0 ? weightedCorrect / weight : 0 }
+    public var value: Double { mean.value }
 }

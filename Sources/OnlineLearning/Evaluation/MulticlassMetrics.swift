@@ -16,6 +16,8 @@ public struct MulticlassMetrics: Sendable, Hashable {
     public private(set) var confusion: ConfusionMatrix
     /// Accuracy over the last 1,000 requests.
     public private(set) var recentAccuracy = RollingAccuracy(window: 1000)
+    /// Accuracy with fading factor 0.999.
+    public private(set) var fadingAccuracy = FadingAccuracy(factor: 0.999)
 
     /// Empty metrics for `classes` classes.
     public init(classes: Int) {
@@ -31,6 +33,7 @@ public struct MulticlassMetrics: Sendable, Hashable {
         totalLogLoss -= log(min(max(p, 1e-15), 1 - 1e-15))
         confusion.update(label: label, predicted: predicted)
         recentAccuracy.update(isCorrect: predicted == label)
+        fadingAccuracy.update(isCorrect: predicted == label)
     }
 
     /// The share of right answers.
