@@ -194,6 +194,23 @@ public struct CSVRows: Sendable {
         number(in: field, from: 0).value
     }
 
+    /// The value of eight ASCII digits at `index` (SWAR: all eight checked and combined in a few integer operations),
+    /// or nil if any of the eight bytes is not a digit.
+    @inline(__always)
+    static func eightDigits(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt64? {
+        let chunk = UnsafeRawPointer(text.baseAddress! + index).loadUnaligned(as: UInt64.self).littleEndian
+        let digits = chunk &- 0x3030_3030_3030_3030
+        // Every byte was 0x30...0x39: no borrow out of a byte (high nibble 0) and adding 6 stays below 0x10.
+        guard (chunk & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030,
+            ((digits &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) == 0
+        else { return nil }
+        // Combine neighbours: pairs of digits, then pairs of pairs, then the two halves (the first digit is the
+        // lowest byte, the most significant).
+        let pairs = (digits &* (10 << 8 + 1)) >> 8
+        let quads = ((pairs & 0x00FF_00FF_00FF_00FF) &* (100 << 16 + 1)) >> 16
+        return ((quads & 0x0000_FFFF_0000_FFFF) &* (10_000 << 32 + 1)) >> 32
+    }
+
     /// Reads the field that starts at `start` (it ends at a comma, a newline or the end) as a number, in one pass.
     /// - Returns: the number (`nil` if the field is not one) and where the field ends.
     static func number(in text: UnsafeBufferPointer<UInt8>, from start: Int) -> (value: Double?, end: Int) {
@@ -203,20 +220,34 @@ public struct CSVRows: Sendable {
             negative = text[i] == UInt8(ascii: "-")
             i += 1
         }
-        var mantissa: UInt64 = 0, digits = 0, exponent = 0, sawDigit = false
+        // The decimal digits as an integer (below 10^19, so it fits) and a power of ten; `truncated` once a digit
+        // no longer fits (then only strtod is exact).
+        var mantissa: UInt64 = 0, exponent = 0, sawDigit = false, truncated = false
         while i < end, text[i] &- UInt8(ascii: "0") < 10 {
-            if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(text[i] &- UInt8(ascii: "0")) } else { exponent += 1 }
-            if mantissa > 0 || digits > 0 { digits += 1 }
+            if mantissa < 1_000_000_000_000_000_000 {
+                mantissa = mantissa &* 10 &+ UInt64(text[i] &- UInt8(ascii: "0"))
+            } else {
+                truncated = true
+                exponent += 1
+            }
             sawDigit = true
             i += 1
         }
         if i < end && text[i] == UInt8(ascii: ".") {
             i += 1
+            // Eight digits at a time while they fit (fractions in exported data are long).
+            while i + 8 <= end, mantissa < 100_000_000_000, let eight = Self.eightDigits(text, at: i) {
+                mantissa = mantissa &* 100_000_000 &+ eight
+                exponent -= 8
+                sawDigit = true
+                i += 8
+            }
             while i < end, text[i] &- UInt8(ascii: "0") < 10 {
-                if digits < 19 {
+                if mantissa < 1_000_000_000_000_000_000 {
                     mantissa = mantissa &* 10 &+ UInt64(text[i] &- UInt8(ascii: "0"))
                     exponent -= 1
-                    if mantissa > 0 { digits += 1 }
+                } else {
+                    truncated = true
                 }
                 sawDigit = true
                 i += 1
@@ -240,7 +271,7 @@ public struct CSVRows: Sendable {
             exponent += exponentNegative ? -value : value
         }
         let atDelimiter = i == end || text[i] == UInt8(ascii: ",") || text[i] == UInt8(ascii: "\n")
-        if atDelimiter && sawDigit && exponentOK && digits < 19 && mantissa < (1 << 53) && abs(exponent) <= 22 {
+        if atDelimiter && sawDigit && exponentOK && !truncated && mantissa < (1 << 53) && abs(exponent) <= 22 {
             var value = Double(mantissa)
             value = exponent < 0 ? value / powersOfTen[-exponent] : value * powersOfTen[exponent]
             return (negative ? -value : value, i)
@@ -249,7 +280,7 @@ public struct CSVRows: Sendable {
         // 16 to 18 significant digits (common in exported data): exact in an 80-bit float, and so is 10^k for
         // k ≤ 27, so one 64-bit-mantissa operation rounds once; rounding that again to a Double is still correct
         // unless the first result sits exactly halfway between two Doubles — then strtod decides.
-        if atDelimiter && sawDigit && exponentOK && digits < 19 && abs(exponent) <= 27 {
+        if atDelimiter && sawDigit && exponentOK && !truncated && abs(exponent) <= 27 {
             let scale = Float80(powersOfTenExtended[abs(exponent)])
             let wide = exponent < 0 ? Float80(mantissa) / scale : Float80(mantissa) * scale
             if wide.significandBitPattern & 0x7FF != 0x400 {
