@@ -34,8 +34,8 @@ struct LearningBenchmark: AsyncParsableCommand {
     var delay = 1000
 
     /// Categorical hashing width.
-    @Option(help: "Hashed buckets for categorical features.")
-    var hashWidth = 256
+    @Option(help: "Hashed buckets for categorical features. Default: the schema's (64 unless it says).")
+    var hashWidth: Int?
 
     /// The Python interpreter.
     @Option(help: "The Python that has river installed.")
@@ -47,7 +47,7 @@ struct LearningBenchmark: AsyncParsableCommand {
             throw ValidationError("--meta \(meta): no such file")
         }
         var schema = try JSONDecoder().decode(FeatureSchema.self, from: metaData)
-        schema.hashWidth = schema.categoricalFeatures.isEmpty ? 1 : hashWidth
+        schema.hashWidth = schema.categoricalFeatures.isEmpty ? 1 : hashWidth ?? schema.hashWidth
         let target = (try? JSONSerialization.jsonObject(with: metaData) as? [String: Any])?["target"] as? String ?? "target"
 
         // Flywheel: read the file, parse, predict and learn every row; five runs, the median.
