@@ -44,8 +44,11 @@ struct DemoCommand: AsyncParsableCommand {
     var target = "target"
 
     /// Classification or regression.
-    @Option(help: "What the label column holds: binary (class ids 0 and 1; logistic regressions) or regression (numbers; linear regressions).")
-    var task: CSVExamples.Task = .binary
+    @Option(name: .customLong("task"), help: "What the label column holds: binary (class ids 0 and 1; logistic regressions) or regression (numbers; linear regressions).")
+    var loopTask: LoopTask = .binary
+
+    /// The learning core's task.
+    var task: CSVExamples.Task { loopTask.task }
 
     /// The label delay.
     @Option(help: "Each label arrives right after the request this many places later.")

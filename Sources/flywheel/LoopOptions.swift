@@ -88,3 +88,13 @@ struct LoopOptions: ParsableArguments {
         }
     }
 }
+
+// MARK: - LoopTask
+
+/// `--task` of `demo` and `serve`: the tasks the loop serves (multiclass streams are for `flywheel eval` so far).
+enum LoopTask: String, ExpressibleByArgument, CaseIterable {
+    case binary, regression
+
+    /// The learning core's task.
+    var task: CSVExamples.Task { self == .binary ? .binary : .regression }
+}

@@ -44,8 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
     var schema = "streams/sea_abrupt.schema.json"
 
     /// Classification or regression.
-    @Option(help: "What the labels hold: binary (logistic regressions) or regression (linear regressions).")
-    var task: CSVExamples.Task = .binary
+    @Option(name: .customLong("task"), help: "What the labels hold: binary (logistic regressions) or regression (linear regressions).")
+    var loopTask: LoopTask = .binary
+
+    /// The learning core's task.
+    var task: CSVExamples.Task { loopTask.task }
 
     /// The registry.
     @Option(help: ArgumentHelp("The SQLite registry the trainer role keeps.", valueName: "path"))

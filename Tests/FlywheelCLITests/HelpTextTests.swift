@@ -185,6 +185,21 @@ struct LoopArgumentTests {
         }
     }
 
+    /// The loop serves binary and regression streams; a multiclass stream is refused at parse time, naming the flag.
+    @Test func theLoopRefusesMulticlass() throws {
+        #expect(try DemoCommand.parse(["--task", "regression"]).task == .regression)
+        #expect {
+            try DemoCommand.parse(["--task", "multiclass"])
+        } throws: { error in
+            DemoCommand.message(for: error).contains("--task")
+        }
+        #expect {
+            try ServeCommand.parse(["--schema", "s.json", "--task", "multiclass"])
+        } throws: { error in
+            ServeCommand.message(for: error).contains("--task")
+        }
+    }
+
     @Test func anExistingRegistryIsNotOverwritten() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("existing-\(UUID().uuidString).sqlite").path
         FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
