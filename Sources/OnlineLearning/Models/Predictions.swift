@@ -1,6 +1,6 @@
 import LinearAlgebra
 
-// MARK: - Batch prediction and class probabilities for the linear families
+// MARK: - Answers, class probabilities and batch prediction, the same across families
 
 extension LinearWeights {
     /// `W·x + b` for `count` vectors stored row after row, one `cblas_sgemv` (single precision).
@@ -24,7 +24,20 @@ extension LogisticRegression {
     }
 }
 
+extension MultilayerPerceptron {
+    /// The answer: the more likely class (1 when P(1) > ½) for a binary perceptron, the value for regression.
+    public func predict(_ x: [Float]) -> Double {
+        let value = predictValue(x)
+        return task == .binary ? (value > 0.5 ? 1 : 0) : value
+    }
+}
+
 extension LinearRegression {
+    /// The predicted value (``predictValue(_:)``).
+    public func predict(_ x: [Float]) -> Double {
+        predictValue(x)
+    }
+
     /// Predicted values for `count` vectors stored row after row, through BLAS (single precision).
     public func predictBatch(_ rows: [Float], count: Int) -> [Double] {
         linear.scoreBatch(rows, count: count)
@@ -32,6 +45,11 @@ extension LinearRegression {
 }
 
 extension FTRLProximal {
+    /// The more likely class: 1 when the probability is above one half.
+    public func predict(_ x: [Float]) -> Int {
+        predictProbability(x) > 0.5 ? 1 : 0
+    }
+
     /// `[P(0), P(1)]`.
     public func predictProbabilities(_ x: [Float]) -> [Double] {
         let p = predictProbability(x)
