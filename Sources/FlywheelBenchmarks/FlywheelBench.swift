@@ -16,7 +16,7 @@ struct FlywheelBench: AsyncParsableCommand {
     )
 
     /// Pins OpenBLAS to one thread before anything runs (../shared/PLATFORM-NOTES.md: a second thread makes small
-    /// products slower, and its idle spinning shows up as CPU time), then runs the command as ArgumentParser would.
+    /// products slower, and its idle spinning shows up as CPU time), then parses and runs the command (ArgumentParser's `main(_:)`).
     static func main() async {
         // OpenBLAS starts its threads when the library loads, and a thread it no longer uses still spins for a while
         // (CPU time the measurements would charge to Flywheel); only the environment variable, read at load time,
@@ -28,15 +28,6 @@ struct FlywheelBench: AsyncParsableCommand {
             // execv returns only on failure; carry on with the thread count set below.
         }
         BLAS.setThreadCount(1)
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await main(nil)
     }
 }

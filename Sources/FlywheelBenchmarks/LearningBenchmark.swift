@@ -10,7 +10,7 @@ struct LearningBenchmark: AsyncParsableCommand {
     /// Help text.
     static let configuration = CommandConfiguration(
         commandName: "learning",
-        abstract: "Prequential logistic regression: Flywheel vs river on the same CSV stream, side by side.",
+        abstract: "Prequential logistic regression: Flywheel vs river and Vowpal Wabbit on the same stream, side by side.",
         discussion: """
             Both sides parse the CSV, then for every row predict, and learn the label --delay rows later \
             (../shared/data/README.md's protocol). Flywheel runs in this process; river 0.26.1 runs \

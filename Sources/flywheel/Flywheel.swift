@@ -24,19 +24,10 @@ struct Flywheel: AsyncParsableCommand {
     )
 
     /// Pins OpenBLAS to one thread before anything runs (../shared/PLATFORM-NOTES.md: a second thread makes small
-    /// products slower, and its idle spinning shows up as CPU time), then runs the command as ArgumentParser would.
+    /// products slower, and its idle spinning shows up as CPU time), then parses and runs the command (ArgumentParser's `main(_:)`).
     static func main() async {
         BLAS.setThreadCount(1)
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await main(nil)
     }
 }
 
