@@ -21,7 +21,7 @@ struct ConformanceTests {
             case .logisticAdam: .logistic(LogisticRegression(dimension: dimension, optimizer: .adamDefault, l1: 0.0001, l2: 0.001))
             case .ftrl: .ftrl(FTRLProximal(dimension: dimension, alpha: 0.05, beta: 1, l1: 0.5, l2: 1))
             case .mlp: .mlp(MultilayerPerceptron(task: .binary, inputs: dimension, hidden: [32, 16]))
-            case .softmax: .softmax(SoftmaxRegression(classes: classes, dimension: dimension, optimizer: .adamDefault, l2: 0.0001))
+            case .softmax: .softmax(SoftmaxRegression(classes: classes, dimension: dimension, l2: 0.0001))
             case .linear: .linear(LinearRegression(dimension: dimension))
             case .linearAdaGrad: .linear(LinearRegression(dimension: dimension, learningRate: 0.1, optimizer: .adaGradDefault))
             case .mlpRegression: .mlp(MultilayerPerceptron(task: .regression, inputs: dimension, hidden: [32]))

@@ -16,6 +16,11 @@ struct BinaryWriter {
         for value in values { write(value) }
     }
 
+    mutating func write(_ values: [Float]) {
+        write(UInt32(values.count))
+        for value in values { write(value.bitPattern) }
+    }
+
     mutating func write(_ data: [UInt8]) {
         write(UInt32(data.count))
         bytes.append(contentsOf: data)
@@ -57,6 +62,17 @@ struct BinaryReader {
         var values: [Double] = []
         values.reserveCapacity(count)
         for _ in 0..<count { values.append(try readDouble(field)) }
+        return values
+    }
+
+    mutating func readFloats(_ field: String, limit: Int) throws(ModelFormatError) -> [Float] {
+        let count = Int(try read(UInt32.self, "\(field) count"))
+        guard count <= limit, count * 4 <= remaining else {
+            throw ModelFormatError(.truncated, "\(field) claims \(count) values but the blob cannot hold them")
+        }
+        var values: [Float] = []
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(Float(bitPattern: try read(UInt32.self, field))) }
         return values
     }
 

@@ -146,7 +146,7 @@ extension ModelBlob {
 
 extension ModelBlob {
     /// The rule (code `UInt8`: 0 SGD, 1 AdaGrad, 2 Adam), its ε, β₁, β₂ (`Double`s, 0 where unused), then its two
-    /// accumulator arrays (`Double`s; empty where unused).
+    /// accumulator arrays (empty where unused) in the model's precision: `Double`s, or `Float`s for the perceptron.
     static func writeOptimizer<S>(_ state: OptimizerState<S>, to payload: inout BinaryWriter) {
         switch state.optimizer {
         case .sgd:
@@ -163,8 +163,13 @@ extension ModelBlob {
             payload.write(beta1)
             payload.write(beta2)
         }
-        payload.write(state.first.map(Double.init))
-        payload.write(state.second.map(Double.init))
+        if let first = state.first as? [Float], let second = state.second as? [Float] {
+            payload.write(first)
+            payload.write(second)
+        } else {
+            payload.write(state.first.map(Double.init))
+            payload.write(state.second.map(Double.init))
+        }
     }
 
     /// Reads an optimizer section for `count` weights.
@@ -180,8 +185,13 @@ extension ModelBlob {
         default: throw ModelFormatError(.invalidValue, "optimizer code \(code) is not one this build knows")
         }
         guard optimizer.isValid else { throw ModelFormatError(.invalidValue, "the optimizer's settings are not valid") }
-        let first = try reader.readDoubles("optimizer accumulators", limit: maximumDimension)
-        let second = try reader.readDoubles("optimizer second moments", limit: maximumDimension)
+        let single = S.self == Float.self
+        let first = single
+            ? try reader.readFloats("optimizer accumulators", limit: maximumDimension).map(Double.init)
+            : try reader.readDoubles("optimizer accumulators", limit: maximumDimension)
+        let second = single
+            ? try reader.readFloats("optimizer second moments", limit: maximumDimension).map(Double.init)
+            : try reader.readDoubles("optimizer second moments", limit: maximumDimension)
         guard first.allSatisfy({ $0.isFinite }), second.allSatisfy({ $0.isFinite && $0 >= 0 }),
             let state = OptimizerState<S>(optimizer, count: count, first: first.map { S($0) }, second: second.map { S($0) })
         else {

@@ -4,7 +4,8 @@ extension ModelBlob {
     /// Kind 4: task (`UInt8`: 0 binary, 1 regression); layer count `UInt32` and each size `UInt32`; batch size
     /// `UInt32`; learning rate, L2 (`Double`s); the optimizer section (rule and settings, empty accumulators); then per
     /// layer its weights and biases, and the optimizer accumulators of each; steps, examples seen (`UInt64`); the
-    /// examples waiting in the current batch (inputs, targets). Floats are stored as `Double`s (exactly).
+    /// examples waiting in the current batch (inputs, targets). Weights, accumulators and the batch are `Float`s, as
+    /// the perceptron computes.
     static func writePerceptron(_ model: MultilayerPerceptron, to payload: inout BinaryWriter) {
         payload.write(model.task.rawValue)
         payload.write(UInt32(model.layerSizes.count))
@@ -14,15 +15,15 @@ extension ModelBlob {
         payload.write(model.l2)
         writeOptimizer(OptimizerState<Float>(model.optimizer, count: 0), to: &payload)
         for l in model.weights.indices {
-            payload.write(model.weights[l].map(Double.init))
-            payload.write(model.biases[l].map(Double.init))
+            payload.write(model.weights[l])
+            payload.write(model.biases[l])
             writeOptimizer(model.weightOptimizers[l], to: &payload)
             writeOptimizer(model.biasOptimizers[l], to: &payload)
         }
         payload.write(UInt64(model.steps))
         payload.write(UInt64(model.examplesSeen))
-        payload.write(model.batchInputs.map(Double.init))
-        payload.write(model.batchTargets.map(Double.init))
+        payload.write(model.batchInputs)
+        payload.write(model.batchTargets)
     }
 
     /// Reads a perceptron for vectors of `dimension` slots, checking every shape and number.
@@ -49,15 +50,15 @@ extension ModelBlob {
             task: task, inputs: dimension, hidden: Array(sizes.dropFirst().dropLast()), batchSize: batchSize,
             optimizer: rule.optimizer, learningRate: learningRate, l2: l2)
         for l in 0..<(layerCount - 1) {
-            let weights = try reader.readDoubles("layer \(l) weights", limit: maximumDimension)
-            let biases = try reader.readDoubles("layer \(l) biases", limit: maximumDimension)
+            let weights = try reader.readFloats("layer \(l) weights", limit: maximumDimension)
+            let biases = try reader.readFloats("layer \(l) biases", limit: maximumDimension)
             guard weights.count == sizes[l] * sizes[l + 1], biases.count == sizes[l + 1],
                 weights.allSatisfy(\.isFinite), biases.allSatisfy(\.isFinite)
             else {
                 throw ModelFormatError(.invalidValue, "layer \(l)'s weights or biases do not fit \(sizes[l])×\(sizes[l + 1]) or are not finite")
             }
-            model.weights[l] = weights.map(Float.init)
-            model.biases[l] = biases.map(Float.init)
+            model.weights[l] = weights
+            model.biases[l] = biases
             model.weightOptimizers[l] = try readOptimizer(from: &reader, count: weights.count)
             model.biasOptimizers[l] = try readOptimizer(from: &reader, count: biases.count)
             guard model.weightOptimizers[l].optimizer == rule.optimizer, model.biasOptimizers[l].optimizer == rule.optimizer else {
@@ -65,8 +66,8 @@ extension ModelBlob {
             }
         }
         let steps = try reader.read(UInt64.self, "steps"), seen = try reader.read(UInt64.self, "examples seen")
-        let inputs = try reader.readDoubles("batch inputs", limit: maximumDimension)
-        let targets = try reader.readDoubles("batch targets", limit: maximumDimension)
+        let inputs = try reader.readFloats("batch inputs", limit: maximumDimension)
+        let targets = try reader.readFloats("batch targets", limit: maximumDimension)
         guard steps <= UInt64(Int.max), seen <= UInt64(Int.max), targets.count < batchSize,
             inputs.count == targets.count * dimension, inputs.allSatisfy(\.isFinite), targets.allSatisfy(\.isFinite)
         else {
@@ -74,8 +75,8 @@ extension ModelBlob {
         }
         model.steps = Int(steps)
         model.examplesSeen = Int(seen)
-        model.batchInputs = inputs.map(Float.init)
-        model.batchTargets = targets.map(Float.init)
+        model.batchInputs = inputs
+        model.batchTargets = targets
         return model
     }
 }
