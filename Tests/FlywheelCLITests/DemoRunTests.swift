@@ -51,14 +51,14 @@ struct DemoRunTests {
         let check = try Self.checkReport(html)
         #expect(check.doctype && check.errors.isEmpty, "\(check.errors)")
         #expect(check.external.isEmpty, "external references: \(check.external)")
-        #expect(check.models == ["logreg": 1, "logreg-finetune": 1, "logreg-fresh": 1])
+        #expect(check.models == ["logreg": 1, "logreg-finetune": 1, "logreg-fresh": 1, "mlp": 1])
         #expect(Set(check.featureRows.keys) == ["x0", "x1", "x2", "(prediction)", "(label)"])
         #expect(check.featureRows.values.allSatisfy { $0 >= 5 }, "test, PSI, JS, Hellinger, Wasserstein rows")
         // It grows with the number of windows (a report every 5,000 requests), so a 1M-request run's is ~10× this.
         #expect(check.bytes * 10 < 2_000_000, "\(check.bytes) bytes")
         let json = try JSONSerialization.jsonObject(
             with: Data(contentsOf: directory.appendingPathComponent("flywheel-demo-report.json"))) as? [String: Any]
-        #expect((json?["models"] as? [Any])?.count == 3)
+        #expect((json?["models"] as? [Any])?.count == 4)
     }
 
     struct ReportCheck: Decodable {

@@ -66,6 +66,29 @@ struct ModelTrainerTests {
         #expect(correct > 160, "fresh shadow right on \(correct) of 200")
     }
 
+    /// A large model publishes less often: a perceptron of ~17,000 parameters every 4 × publishEvery examples, with
+    /// its whole state (a reloaded version trains on identically); a small one as often as a linear model.
+    @Test func largeModelsPublishLessOften() throws {
+        let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 264))
+        let large = MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64])
+        #expect(large.parameterCount == 266 * 64 + 64 + 64 + 1)
+        #expect(ModelTrainer.publishInterval(of: .mlp(large), every: 100) == 400)
+        #expect(ModelTrainer.publishInterval(of: .mlp(MultilayerPerceptron(task: .binary, inputs: 4)), every: 100) == 100)
+        #expect(ModelTrainer.publishInterval(of: .logistic(LogisticRegression(dimension: 266)), every: 100) == 100)
+        var trainer = ModelTrainer(
+            models: [ServedModel(reference: ModelReference(id: "mlp", version: 1), pipeline: pipeline, learner: .mlp(large))],
+            publishEvery: 100)
+        var events: [ModelEvent] = []
+        for index in 0..<900 {
+            events += trainer.learn(JoinedExample(
+                requestId: "r\(index)", requestTs: Double(index), labelTs: Double(index) + 1,
+                features: ["a": .number(Double(index % 7))], label: Double(index % 2), predictions: []), ts: Double(index))
+        }
+        #expect(events.map(\.model.version) == [2, 3], "versions after 400 and 800 examples")
+        let blob = try #require(events.last?.weights.flatMap { Data(base64Encoded: $0) })
+        #expect(try ModelBlob.decodeLearner(Array(blob)).learner != trainer.models[0].learner, "100 examples learned since")
+    }
+
     @Test func liveModelsPickUpNewVersions() throws {
         let champion = try Self.champion()
         var trainer = ModelTrainer(models: [try ModelTrainer.fresh(like: champion, id: "fresh")], publishEvery: 50)

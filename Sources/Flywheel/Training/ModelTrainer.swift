@@ -10,7 +10,8 @@ import OnlineLearning
 ///
 /// Each model learns every example (its pipeline first, then its model, as in ``OnlineLearning/PrequentialEvaluation``)
 /// and, every ``publishEvery`` examples, yields a ``FlywheelEvents/ModelEvent`` of kind `version` carrying its
-/// weights as a base64 ``OnlineLearning/ModelBlob``, with its version number raised by one.
+/// weights as a base64 ``OnlineLearning/ModelBlob``, with its version number raised by one. A large model publishes
+/// less often (``publishInterval(of:every:)``), so its versions do not flood the models topic and the registry.
 public struct ModelTrainer: Sendable {
     /// How many examples between published versions of a model.
     public let publishEvery: Int
@@ -28,6 +29,13 @@ public struct ModelTrainer: Sendable {
         self.publishEvery = publishEvery
         self.restartsOnChampionDrift = restartsOnChampionDrift
         self.examplesSincePublished = Array(repeating: 0, count: models.count)
+    }
+
+    /// How many examples between `learner`'s versions: `base` per 4,000 parameters (at least `base`), so agrawal's
+    /// perceptron (17,000 parameters; a version with its Adam state is ~210 KB) publishes every 4 × `base` examples,
+    /// a linear model (a version of ~2 KB) every `base`.
+    public static func publishInterval(of learner: OnlineLearner, every base: Int) -> Int {
+        base * max(1, learner.parameterCount / 4_000)
     }
 
     /// A shadow that starts from the champion's weights and statistics (fine-tuning), optionally learning at another
@@ -94,7 +102,7 @@ public struct ModelTrainer: Sendable {
             let vector = models[index].pipeline.transform(example.features).vector
             models[index].learner.learn(vector, target: example.label)
             examplesSincePublished[index] += 1
-            if examplesSincePublished[index] >= publishEvery {
+            if examplesSincePublished[index] >= Self.publishInterval(of: models[index].learner, every: publishEvery) {
                 examplesSincePublished[index] = 0
                 models[index].reference.version += 1
                 let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner)

@@ -139,6 +139,17 @@ public enum OnlineLearner: Sendable, Hashable {
         }
     }
 
+    /// How many numbers it learns: weights and intercepts (FTRL: one per coordinate).
+    public var parameterCount: Int {
+        switch self {
+        case .logistic(let model): model.weights.count + 1
+        case .linear(let model): model.weights.count + 1
+        case .ftrl(let model): model.weights.count + 1
+        case .mlp(let model): model.parameterCount
+        case .softmax(let model): model.weights.count + model.intercepts.count
+        }
+    }
+
     /// How many examples it has learned from.
     public var examplesSeen: Int {
         switch self {
