@@ -84,6 +84,7 @@ public struct CSVRows: Sendable {
         numerics.reserveCapacity(lineCount * numericCount)
         buckets.reserveCapacity(lineCount * bucketsPerRow)
         targets.reserveCapacity(lineCount)
+        let decimals = DecimalReader()
         var lineNumber = 1
         try bytes.withUnsafeBufferPointer { (text: UnsafeBufferPointer<UInt8>) throws(FeatureSchemaError) in
             while position < text.count {
@@ -100,7 +101,7 @@ public struct CSVRows: Sendable {
                     if role == -2 || (role >= 0 && role < numericCount) {
                         // Numbers are read in the same pass that finds the field's end.
                         let isEmpty = position == text.count || text[position] == UInt8(ascii: ",") || text[position] == UInt8(ascii: "\n")
-                        let (value, end) = isEmpty ? (nil, position) : Self.number(in: text, from: position)
+                        let (value, end) = isEmpty ? (nil, position) : decimals.number(in: text, from: position)
                         position = end
                         if role == -2 {
                             guard let value, value.isFinite else {
@@ -180,19 +181,26 @@ public struct CSVRows: Sendable {
         buckets[(index * bucketsPerRow)..<((index + 1) * bucketsPerRow)]
     }
 
-    // MARK: Numbers
-
-    private static let powersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
-    /// 10^0 … 10^27 as integers (exact below 2^64·2^27; 5^27 < 2^64, so each is exact in a Float80).
-    private static let powersOfTenExtended: [Float80Source] = (0...27).map { k in (0..<k).reduce(Float80Source(1)) { value, _ in value * 10 } }
-
-    /// The number a field spells, exactly as `Double(String)` reads it: decimal digits with an optional sign,
-    /// fraction and exponent go through Clinger's fast path (an integer below 2^53 times or divided by an exact power
-    /// of ten, one correctly rounded operation); anything else (more digits, "nan", "inf", hex) through
-    /// `Double(String)` itself. `nil` when it is not a number.
+    /// The number a field spells, exactly as `Double(String)` reads it (see ``DecimalReader``); `nil` when it is
+    /// not a number.
     static func number(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
-        number(in: field, from: 0).value
+        sharedDecimals.number(in: field, from: 0).value
     }
+
+    private static let sharedDecimals = DecimalReader()
+}
+
+// MARK: - DecimalReader
+
+/// Reads decimal numbers from CSV bytes exactly as `Double(String)` does: decimal digits with an optional sign,
+/// fraction and exponent go through Clinger's fast path (an integer below 2^53 times or divided by an exact power of
+/// ten, one correctly rounded operation) or an 80-bit path; anything else (more digits, "nan", "inf", hex) through
+/// `Double(String)` itself. Made once per file, so its tables are not looked up through a global per field.
+struct DecimalReader {
+    /// 10^0 … 10^22, each exact in a Double.
+    private let powersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
+    /// 10^0 … 10^27 for the 80-bit path (5^27 < 2^64, so each is exact in a Float80).
+    private let powersOfTenExtended: [Float80Source] = (0...27).map { k in (0..<k).reduce(Float80Source(1)) { value, _ in value * 10 } }
 
     /// The value of eight ASCII digits at `index` (SWAR: all eight checked and combined in a few integer operations),
     /// or nil if any of the eight bytes is not a digit.
@@ -213,7 +221,7 @@ public struct CSVRows: Sendable {
 
     /// Reads the field that starts at `start` (it ends at a comma, a newline or the end) as a number, in one pass.
     /// - Returns: the number (`nil` if the field is not one) and where the field ends.
-    static func number(in text: UnsafeBufferPointer<UInt8>, from start: Int) -> (value: Double?, end: Int) {
+    func number(in text: UnsafeBufferPointer<UInt8>, from start: Int) -> (value: Double?, end: Int) {
         let end = text.count
         var i = start, negative = false
         if i < end && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {

@@ -82,7 +82,9 @@ public struct PrequentialEvaluation: Sendable {
     }
 
     /// The protocol over rows parsed by ``CSVRows`` (same order, same results as over ``Example``s, without building
-    /// a feature map per request): `learn` and `score` get the row's index.
+    /// a feature map per request): `learn` and `score` get the row's index. Inlinable, like the core below, so a
+    /// caller in another module (the CLI, the benchmarks) gets it specialized for its model and metrics.
+    @inlinable
     public func run<Model, Prediction>(
         rows: CSVRows,
         pipeline: FeaturePipeline,
@@ -103,6 +105,7 @@ public struct PrequentialEvaluation: Sendable {
     }
 
     /// ``run(_:pipeline:model:metrics:)`` over parsed rows.
+    @inlinable
     public func run<Model: OnlineModel, Metrics: PrequentialMetrics>(
         rows: CSVRows,
         pipeline: FeaturePipeline,
@@ -136,7 +139,7 @@ public struct PrequentialEvaluation: Sendable {
     /// The core, over any kind of request: `encode` turns one into a vector with the pipeline as it is,
     /// `learnPipeline` updates the pipeline's statistics with it. Always inlined, so each caller gets it specialized
     /// for its types (generic code here costs a metadata lookup per request).
-    @inline(__always)
+    @inlinable @inline(__always)
     func run<Item, Model, Prediction>(
         _ items: some Sequence<Item>,
         pipeline: FeaturePipeline,
