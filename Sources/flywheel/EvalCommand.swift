@@ -9,15 +9,20 @@ struct EvalCommand: ParsableCommand {
     /// Help text.
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate an online model on a labelled CSV stream, test-then-train.",
+        abstract: "Evaluate an online model on a labelled stream (CSV or JSON Lines), test-then-train.",
         discussion: """
             Every row is a request: the model predicts it from the features as they are then, and learns its label \
             --delay rows later (0: at once), as the data sets' README defines the protocol. Numeric features are \
             standardized with running statistics, categorical ones one-hot encoded by hashing (see the schema). \
-            Binary streams print accuracy (overall and over the last 1,000 requests), log loss, ROC AUC and macro \
-            F1; regression streams print MAE, RMSE and R²; both print throughput.
+            Binary streams print accuracy (overall, over the last 1,000 requests and with fading factor 0.999), \
+            log loss, ROC AUC and macro F1; multiclass streams accuracy, log loss and macro F1; regression streams \
+            MAE (the same three ways), RMSE and R². All print throughput, with and without parsing.
 
-            Example: flywheel eval --data streams/data/sea_abrupt.csv --schema streams/sea_abrupt.schema.json --delay 1000
+            Examples:
+              flywheel eval --data streams/data/sea_abrupt.csv --schema streams/sea_abrupt.schema.json --delay 1000
+              flywheel eval --data streams/data/agrawal_abrupt.csv --schema streams/data/agrawal_abrupt.meta.json --model mlp
+              flywheel eval --data streams/data/waveform.csv --schema streams/data/waveform.meta.json --task multiclass
+              flywheel eval --data streams/data/friedman_gra.csv --schema streams/data/friedman_gra.meta.json --task regression
             """
     )
 

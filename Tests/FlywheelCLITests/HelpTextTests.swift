@@ -35,7 +35,8 @@ struct HelpTextTests {
               report                  Render the drift history of a registry as a self-contained HTML page (and
                                       JSON).
               broker                  Run an embedded Kafka-protocol broker until interrupted.
-              eval                    Evaluate an online model on a labelled CSV stream, test-then-train.
+              eval                    Evaluate an online model on a labelled stream (CSV or JSON Lines),
+                                      test-then-train.
 
               See 'flywheel help <subcommand>' for detailed help.
             """)
