@@ -13,7 +13,8 @@ struct KafkaBenchmark: AsyncParsableCommand {
         commandName: "kafka",
         abstract: "Produce/consume throughput of Flywheel's Kafka clients vs kcat on the embedded broker.",
         discussion: """
-            Starts the embedded broker in this process, then for each repetition: Flywheel's producer and kcat -P \
+            Starts the embedded broker — by default as a `flywheel broker` process of its own, so that neither client \
+            shares a process with it (--broker-in-process: inside this one) — then for each repetition: Flywheel's producer and kcat -P \
             each produce the keyed messages to a topic of their own (idempotent, acks=all, linger 5 ms for both), \
             and Flywheel's consumer and kcat -C each read the same one of those topics from the beginning to the \
             end (alternating which). Each \
@@ -38,7 +39,15 @@ struct KafkaBenchmark: AsyncParsableCommand {
 
     /// Repetitions.
     @Option(help: "Repetitions; the median is reported.")
-    var repetitions = 5
+    var repetitions = 7
+
+    /// Where the broker runs.
+    @Flag(help: "Run the embedded broker inside this process (Flywheel's client then shares its process with it; kcat does not).")
+    var brokerInProcess = false
+
+    /// The flywheel executable for the broker process.
+    @Option(help: ArgumentHelp("The flywheel executable that runs the broker. Default: the one beside this benchmark.", valueName: "path"))
+    var flywheel: String?
 
     /// Path to kcat.
     @Option(help: "The kcat binary.")
@@ -63,8 +72,12 @@ struct KafkaBenchmark: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "flywheel.bench")
         logger.logLevel = .error
-        let broker = try EmbeddedBroker(logger: logger)
-        let bootstrap = broker.bootstrapServers
+        let topicNames = (0..<repetitions).flatMap { ["bench-flywheel-\($0)", "bench-kcat-\($0)"] }
+        let broker = brokerInProcess ? try EmbeddedBroker(logger: logger) : nil
+        let brokerProcess = brokerInProcess
+            ? nil : try BrokerProcess(executable: flywheel, topics: topicNames.map { ($0, partitions) })
+        defer { brokerProcess?.stop() }
+        let bootstrap = broker?.bootstrapServers ?? brokerProcess!.bootstrap
         // Keyed, so the partitioner spreads messages evenly (unkeyed batches stick to one partition for a while and
         // can overflow the embedded broker's per-partition retention, which silently drops the oldest data).
         let payloads = (0..<messages).map { index -> (key: [UInt8], value: [UInt8]) in
@@ -77,14 +90,14 @@ struct KafkaBenchmark: AsyncParsableCommand {
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
 
-        print("Kafka throughput on the embedded broker: \(messages) messages × \(size) B, \(partitions) partitions, "
-              + "\(repetitions) repetitions (median)")
+        print("Kafka throughput on the embedded broker (\(brokerInProcess ? "in this process" : "a process of its own")): "
+              + "\(messages) messages × \(size) B, \(partitions) partitions, \(repetitions) repetitions (median)")
         var rows: [String: [Double]] = [:]
         for repetition in 0..<repetitions {
             let flywheelTopic = "bench-flywheel-\(repetition)"
             let kcatTopic = "bench-kcat-\(repetition)"
-            try broker.createTopic(flywheelTopic, partitions: partitions)
-            try broker.createTopic(kcatTopic, partitions: partitions)
+            try broker?.createTopic(flywheelTopic, partitions: partitions)
+            try broker?.createTopic(kcatTopic, partitions: partitions)
             let runner = KafkaBenchmarkRunner(bootstrap: bootstrap, kcat: kcat, partitions: partitions, logger: logger)
             // Alternate who goes first, so neither always meets a warmer broker.
             if repetition % 2 == 0 {
