@@ -44,7 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
     var target = "target"
 
     /// Classification or regression.
-    @Option(name: .customLong("task"), help: "What the label column holds: binary (class ids 0 and 1; logistic regressions) or regression (numbers; linear regressions).")
+    @Option(name: .customLong("task"), help: "What the label column holds: binary (class ids 0 and 1; logistic regressions and a perceptron) or regression (numbers; linear regressions and a perceptron).")
     var loopTask: LoopTask = .binary
 
     /// The learning core's task.

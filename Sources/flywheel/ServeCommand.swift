@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
     var schema = "streams/sea_abrupt.schema.json"
 
     /// Classification or regression.
-    @Option(name: .customLong("task"), help: "What the labels hold: binary (logistic regressions) or regression (linear regressions).")
+    @Option(name: .customLong("task"), help: "What the labels hold: binary (logistic regressions and a perceptron) or regression (linear regressions and a perceptron).")
     var loopTask: LoopTask = .binary
 
     /// The learning core's task.
