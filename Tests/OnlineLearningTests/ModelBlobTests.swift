@@ -132,7 +132,8 @@ struct ModelBlobTests {
     @Test func nonFiniteWeightsAreRefused() throws {
         let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 1))
         let broken = LogisticRegression(
-            weights: [.nan, 0, 0], intercept: 0, learningRate: 0.01, interceptLearningRate: 0.01, examplesSeen: 1)
+            linear: LinearWeights(weights: [.nan, 0, 0], intercept: 0, learningRate: 0.01, interceptLearningRate: 0.01),
+            examplesSeen: 1)
         let error = #expect(throws: ModelFormatError.self) {
             try ModelBlob.decode(ModelBlob.encode(pipeline: pipeline, model: broken))
         }

@@ -18,6 +18,8 @@ public struct ModelTrainer: Sendable {
     /// The models being trained, each with the version it published last.
     public private(set) var models: [ServedModel]
     private var examplesSincePublished: [Int]
+    /// Each model's ``publishInterval(of:every:)``, fixed by its size (a restart keeps the size).
+    private let publishIntervals: [Int]
 
     /// The model that starts over from nothing when a detector flags a drift on the champion, if any.
     public let restartsOnChampionDrift: String?
@@ -29,6 +31,7 @@ public struct ModelTrainer: Sendable {
         self.publishEvery = publishEvery
         self.restartsOnChampionDrift = restartsOnChampionDrift
         self.examplesSincePublished = Array(repeating: 0, count: models.count)
+        self.publishIntervals = models.map { Self.publishInterval(of: $0.learner, every: publishEvery) }
     }
 
     /// How many examples between `learner`'s versions: `base` per 4,000 parameters (at least `base`), so agrawal's
@@ -102,7 +105,7 @@ public struct ModelTrainer: Sendable {
             let vector = models[index].pipeline.transform(example.features).vector
             models[index].learner.learn(vector, target: example.label)
             examplesSincePublished[index] += 1
-            if examplesSincePublished[index] >= Self.publishInterval(of: models[index].learner, every: publishEvery) {
+            if examplesSincePublished[index] >= publishIntervals[index] {
                 examplesSincePublished[index] = 0
                 models[index].reference.version += 1
                 let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner)

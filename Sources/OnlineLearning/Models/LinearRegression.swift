@@ -6,7 +6,7 @@
 ///
 /// With prediction `ŷ = w·x + b` it takes an SGD step (``LinearWeights``) with river's `Squared` loss gradient
 /// `g = 2(ŷ − y)`.
-public struct LinearRegression: OnlineModel, Hashable, Codable {
+public struct LinearRegression: OnlineModel, LinearModel, Hashable, Codable {
     /// The weights, intercept and learning rates.
     public private(set) var linear: LinearWeights
     /// How many examples it has learned from.
@@ -23,42 +23,22 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
         dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double? = nil, decayPower: Double = 0,
         optimizer: Optimizer = .sgd, l1: Double = 0, l2: Double = 0
     ) {
-        precondition(decayPower >= 0 && decayPower.isFinite, "decayPower must be finite and not negative, not \(decayPower).")
         linear = LinearWeights(
-            dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate ?? learningRate)
-        linear.decayPower = decayPower
-        linear.setOptimizer(optimizer, l1: l1, l2: l2)
+            dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate ?? learningRate,
+            decayPower: decayPower, optimizer: optimizer, l1: l1, l2: l2)
         examplesSeen = 0
     }
 
     /// Restores a saved model (``ModelBlob``).
-    init(
-        weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double, decayPower: Double,
-        examplesSeen: Int
-    ) {
-        linear = LinearWeights(
-            weights: weights, intercept: intercept, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
-        linear.decayPower = decayPower
+    init(linear: LinearWeights, examplesSeen: Int) {
+        self.linear = linear
         self.examplesSeen = examplesSeen
     }
 
-    /// The weights' learning rate.
-    public var learningRate: Double { linear.learningRate }
-    /// The intercept's learning rate.
-    public var interceptLearningRate: Double { linear.interceptLearningRate }
-    /// The learning-rate schedule's power; 0 (the default) keeps the rates constant.
-    public var decayPower: Double { linear.decayPower }
-    /// The weights' update rule.
-    public var optimizer: Optimizer { linear.optimizerState.optimizer }
 
     /// Switches the weights' update rule (fresh accumulators) and regularization, keeping the weights.
     public mutating func setOptimizer(_ optimizer: Optimizer, l1: Double = 0, l2: Double = 0) {
         linear.setOptimizer(optimizer, l1: l1, l2: l2)
-    }
-
-    /// Restores saved optimizer state (``ModelBlob``).
-    mutating func restoreOptimizer(_ state: OptimizerState<Double>, l1: Double, l2: Double) {
-        linear.restoreOptimizer(state, l1: l1, l2: l2)
     }
 
     /// Sets the weights' and intercept's learning rates (for a copy fine-tuned with other settings).
@@ -66,10 +46,6 @@ public struct LinearRegression: OnlineModel, Hashable, Codable {
         linear.setRate(rate, decayPower: decayPower)
     }
 
-    /// The weights, one per vector slot.
-    public var weights: [Double] { linear.weights }
-    /// The intercept.
-    public var intercept: Double { linear.intercept }
 
     /// The predicted value.
     public func predictValue(_ x: [Float]) -> Double {

@@ -36,6 +36,17 @@ public struct LinearWeights: Sendable, Hashable, Codable {
             interceptLearningRate: interceptLearningRate)
     }
 
+    /// Fresh weights with their rates, schedule, update rule and regularization (the models' public initializers).
+    init(
+        dimension: Int, learningRate: Double, interceptLearningRate: Double, decayPower: Double, optimizer: Optimizer,
+        l1: Double, l2: Double
+    ) {
+        precondition(decayPower >= 0 && decayPower.isFinite, "decayPower must be finite and not negative, not \(decayPower).")
+        self.init(dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
+        self.decayPower = decayPower
+        setOptimizer(optimizer, l1: l1, l2: l2)
+    }
+
     /// Restores saved weights.
     init(weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double) {
         self.weights = weights
@@ -123,4 +134,27 @@ public struct LinearWeights: Sendable, Hashable, Codable {
             }
         }
     }
+}
+
+// MARK: - LinearModel
+
+/// A model whose parameters are one ``LinearWeights`` (logistic and linear regression): the accessors they share.
+public protocol LinearModel {
+    /// The weights, intercept, rates and update rule.
+    var linear: LinearWeights { get }
+}
+
+extension LinearModel {
+    /// The weights, one per vector slot.
+    public var weights: [Double] { linear.weights }
+    /// The intercept.
+    public var intercept: Double { linear.intercept }
+    /// The weights' learning rate.
+    public var learningRate: Double { linear.learningRate }
+    /// The intercept's learning rate (default: the weights' rate).
+    public var interceptLearningRate: Double { linear.interceptLearningRate }
+    /// The learning-rate schedule's power; 0 (the default) keeps the rates constant.
+    public var decayPower: Double { linear.decayPower }
+    /// The weights' update rule.
+    public var optimizer: Optimizer { linear.optimizerState.optimizer }
 }

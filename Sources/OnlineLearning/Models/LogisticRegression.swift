@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Learning from `(x, y)` with raw score `s = w·x + b` takes an SGD step (``LinearWeights``) with the log loss
 /// gradient `g = σ(s) − y`.
-public struct LogisticRegression: Sendable, Hashable, Codable {
+public struct LogisticRegression: LinearModel, Sendable, Hashable, Codable {
     /// The weights, intercept and learning rates.
     public private(set) var linear: LinearWeights
     /// How many examples it has learned from.
@@ -26,46 +26,22 @@ public struct LogisticRegression: Sendable, Hashable, Codable {
         dimension: Int, learningRate: Double = 0.01, interceptLearningRate: Double? = nil, decayPower: Double = 0,
         optimizer: Optimizer = .sgd, l1: Double = 0, l2: Double = 0
     ) {
-        precondition(decayPower >= 0 && decayPower.isFinite, "decayPower must be finite and not negative, not \(decayPower).")
         linear = LinearWeights(
-            dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate ?? learningRate)
-        linear.decayPower = decayPower
-        linear.setOptimizer(optimizer, l1: l1, l2: l2)
+            dimension: dimension, learningRate: learningRate, interceptLearningRate: interceptLearningRate ?? learningRate,
+            decayPower: decayPower, optimizer: optimizer, l1: l1, l2: l2)
         examplesSeen = 0
     }
 
     /// Restores a saved model (``ModelBlob``).
-    init(
-        weights: [Double], intercept: Double, learningRate: Double, interceptLearningRate: Double, decayPower: Double = 0,
-        examplesSeen: Int
-    ) {
-        linear = LinearWeights(
-            weights: weights, intercept: intercept, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
-        linear.decayPower = decayPower
+    init(linear: LinearWeights, examplesSeen: Int) {
+        self.linear = linear
         self.examplesSeen = examplesSeen
     }
 
-    /// The weights, one per vector slot.
-    public var weights: [Double] { linear.weights }
-    /// The intercept.
-    public var intercept: Double { linear.intercept }
-    /// The weights' learning rate. Default: 0.01.
-    public var learningRate: Double { linear.learningRate }
-    /// The intercept's learning rate. Default: the weights' rate.
-    public var interceptLearningRate: Double { linear.interceptLearningRate }
-    /// The learning-rate schedule's power; 0 (the default) keeps the rates constant.
-    public var decayPower: Double { linear.decayPower }
-    /// The weights' update rule.
-    public var optimizer: Optimizer { linear.optimizerState.optimizer }
 
     /// Switches the weights' update rule (fresh accumulators) and regularization, keeping the weights.
     public mutating func setOptimizer(_ optimizer: Optimizer, l1: Double = 0, l2: Double = 0) {
         linear.setOptimizer(optimizer, l1: l1, l2: l2)
-    }
-
-    /// Restores saved optimizer state (``ModelBlob``).
-    mutating func restoreOptimizer(_ state: OptimizerState<Double>, l1: Double, l2: Double) {
-        linear.restoreOptimizer(state, l1: l1, l2: l2)
     }
 
     /// Sets the weights' and intercept's learning rates (for a copy fine-tuned with other settings).

@@ -144,7 +144,7 @@ public enum OnlineLearner: Sendable, Hashable {
         switch self {
         case .logistic(let model): model.weights.count + 1
         case .linear(let model): model.weights.count + 1
-        case .ftrl(let model): model.weights.count + 1
+        case .ftrl(let model): model.state.z.count
         case .mlp(let model): model.parameterCount
         case .softmax(let model): model.weights.count + model.intercepts.count
         }

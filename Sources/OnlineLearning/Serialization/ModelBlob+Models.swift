@@ -99,18 +99,13 @@ extension ModelBlob {
                 throw ModelFormatError(.invalidValue, "L1 \(l1) or L2 \(l2) is not a valid strength")
             }
         }
-        if kind == .linearRegression {
-            var model = LinearRegression(
-                weights: weights, intercept: intercept, learningRate: learningRate,
-                interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))
-            model.restoreOptimizer(optimizerState, l1: l1, l2: l2)
-            return .linear(model)
-        }
-        var model = LogisticRegression(
-            weights: weights, intercept: intercept, learningRate: learningRate,
-            interceptLearningRate: interceptLearningRate, decayPower: decayPower, examplesSeen: Int(examplesSeen))
-        model.restoreOptimizer(optimizerState, l1: l1, l2: l2)
-        return .logistic(model)
+        var linear = LinearWeights(
+            weights: weights, intercept: intercept, learningRate: learningRate, interceptLearningRate: interceptLearningRate)
+        linear.decayPower = decayPower
+        linear.restoreOptimizer(optimizerState, l1: l1, l2: l2)
+        return kind == .linearRegression
+            ? .linear(LinearRegression(linear: linear, examplesSeen: Int(examplesSeen)))
+            : .logistic(LogisticRegression(linear: linear, examplesSeen: Int(examplesSeen)))
     }
 }
 
