@@ -6,8 +6,9 @@ import OnlineLearning
 import ServiceLifecycle
 import Testing
 
-/// The loop with regressors: 10,000 requests of the bundled `friedman_gra` stream, labels 500 events late, linear
-/// regressions served, joined, scored by MAE and trained; the champion ends far better than predicting the mean.
+/// The loop with regressors: 10,000 requests of the bundled `friedman_gra` stream, labels 500 events late, the
+/// regression lines (linear regressions and the perceptron) served, joined, scored by MAE and trained; what is served
+/// ends far better than predicting the mean.
 @Suite("The loop with linear regression")
 struct LoopRegressionTests {
     @Test func friedmanIsServedJoinedAndLearned() async throws {
@@ -23,7 +24,6 @@ struct LoopRegressionTests {
         let tally = try await LoopHarness.replay(stream, into: loop, settings: settings, name: "friedman", labelDelay: 500)
         _ = broker
         #expect(tally.distinct == stream.count && joiner.counters.joined == stream.count)
-        // Every model publishes at its own interval (the perceptron's grows with its size).
         let expectedVersions = trainer.models.reduce(0) {
             $0 + stream.count / ModelTrainer.publishInterval(of: $1.learner, every: settings.publishEvery)
         }
@@ -34,8 +34,14 @@ struct LoopRegressionTests {
         // Baseline: always answering the stream's mean target (which no online model could even know in advance).
         let mean = stream.map(\.target).reduce(0, +) / Double(stream.count)
         let baseline = stream.map { abs($0.target - mean) }.reduce(0, +) / Double(stream.count)
-        #expect(board.served.regression.meanAbsoluteError < 0.85 * baseline,  // the learning curve included
-                "served MAE \(board.served.regression.meanAbsoluteError), mean baseline \(baseline)")
+        // Served answers from request 2,000 on, read from the predictions topic: before that, what users got
+        // depends on how soon the first trained versions reach the engine (thread timing: the whole run's served MAE
+        // measured 3.0–4.0 over 14 debug runs), after it on what the loop learned (measured 1.96–2.13).
+        let answers = tally.answers
+        let late = (2_000..<stream.count).map { abs((answers["friedman:\($0)"] ?? .infinity) - stream[$0].target) }
+        let lateMAE = late.reduce(0, +) / Double(late.count)
+        #expect(lateMAE < 0.6 * baseline,
+                "served MAE after 2,000 \(lateMAE) (whole run \(board.served.regression.meanAbsoluteError)), mean baseline \(baseline)")
         #expect(board.served.recentAbsoluteError.value < 0.6 * baseline, "the last 1,000: \(board.served.recentAbsoluteError.value)")
     }
 }
