@@ -4,7 +4,16 @@ import Logging
 
 // MARK: - KafkaBenchmarkRunner
 
-/// Runs one side of one Kafka measurement and returns its wall-clock seconds.
+/// Wall-clock and CPU seconds of one side of one Kafka measurement.
+struct KafkaMeasurement {
+    /// Seconds from start to the last delivery report or message.
+    let wall: Double
+    /// CPU seconds spent by the measured client meanwhile: this process's for Flywheel (all its threads), the child's
+    /// for kcat.
+    let cpu: Double
+}
+
+/// Runs one side of one Kafka measurement.
 struct KafkaBenchmarkRunner {
     /// The broker's bootstrap address.
     let bootstrap: String
@@ -15,48 +24,48 @@ struct KafkaBenchmarkRunner {
     /// Logger for the clients (errors only).
     let logger: Logger
 
-    /// Flywheel's producer: sends every payload and waits for the last delivery report.
-    func flywheelProduce(_ payloads: [(key: [UInt8], value: [UInt8])], topic: String) async throws -> Double {
-        var configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: [bootstrap]))
-        configuration.isIdempotent = true
-        configuration.maximumQueuedMessages = 1_000_000
+    /// Flywheel's producer with its default configuration (idempotent, linger 5 ms, at most 100,000 messages queued):
+    /// sends every payload and waits for the last delivery report.
+    func flywheelProduce(_ payloads: [(key: [UInt8], value: [UInt8])], topic: String) async throws -> KafkaMeasurement {
+        let configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: [bootstrap]))
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         let messages = payloads.map { KafkaOutgoingMessage(topic: topic, key: $0.key, value: $0.value) }
-        return try await withThrowingTaskGroup(of: Double.self) { group in
-            group.addTask { try await producer.run(); return 0 }
+        return try await withThrowingTaskGroup(of: KafkaMeasurement?.self) { group in
+            group.addTask { try await producer.run(); return nil }
             let clock = ContinuousClock()
             let start = clock.now
+            let startCPU = processCPUSeconds()
             // Like kcat, wait for the initial metadata before producing (kcat's -m; it is part of the time).
             _ = try await producer.metadata(timeout: .seconds(5))
             let reports = try await producer.deliver(messages)
-            let elapsed = clock.now - start
+            let measurement = KafkaMeasurement(wall: (clock.now - start).seconds, cpu: processCPUSeconds() - startCPU)
             let failed = reports.filter { !$0.isDelivered }.count
             precondition(failed == 0, "\(failed) messages failed to deliver; the benchmark is void.")
             producer.requestStop()
             try await group.waitForAll()
-            return elapsed.seconds
+            return measurement
         }
     }
 
     /// Flywheel's consumer: reads every partition from the beginning until `count` messages arrived.
-    func flywheelConsume(topic: String, count: Int) async throws -> Double {
+    func flywheelConsume(topic: String, count: Int) async throws -> KafkaMeasurement {
         var configuration = KafkaConsumerConfiguration(client: .init(bootstrapServers: [bootstrap]), groupID: "bench-\(topic)")
         configuration.isAutoCommitEnabled = false
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         let clock = ContinuousClock()
         let start = clock.now
+        let startCPU = processCPUSeconds()
         // Like kcat, wait for the initial metadata before starting the partitions (part of the time).
         _ = try await consumer.metadata(timeout: .seconds(5))
         try await consumer.assign((0..<partitions).map {
             KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
         })
-        return try await withThrowingTaskGroup(of: Double.self) { group in
-            group.addTask { try await consumer.run(); return 0 }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await consumer.run() }
             group.addTask {
                 // Watchdog: a run that stalls ends with an error instead of hanging.
                 try await Task.sleep(for: .seconds(60))
                 consumer.requestStop()
-                return 0
             }
             var received = 0
             var bytes = 0
@@ -65,19 +74,19 @@ struct KafkaBenchmarkRunner {
                 for message in batch { bytes &+= message.value.count }
                 if received >= count { break }
             }
-            let elapsed = clock.now - start
+            let measurement = KafkaMeasurement(wall: (clock.now - start).seconds, cpu: processCPUSeconds() - startCPU)
             consumer.requestStop()
             group.cancelAll()
             try? await group.waitForAll()
             guard received >= count else {
                 throw BenchmarkError("Flywheel's consumer received \(received) of \(count) messages within 60 s")
             }
-            return elapsed.seconds
+            return measurement
         }
     }
 
     /// `kcat -P -l file`: produces every line of the file and exits after its final flush.
-    func kcatProduce(file: URL, topic: String) throws -> Double {
+    func kcatProduce(file: URL, topic: String) throws -> KafkaMeasurement {
         try timeProcess([
             "-P", "-b", bootstrap, "-t", topic, "-K", ":", "-X", "enable.idempotence=true", "-X", "linger.ms=5",
             "-l", file.path,
@@ -85,25 +94,29 @@ struct KafkaBenchmarkRunner {
     }
 
     /// `kcat -C -e`: reads every partition from the beginning and exits at the end of the last one.
-    func kcatConsume(topic: String, count: Int) throws -> Double {
+    func kcatConsume(topic: String, count: Int) throws -> KafkaMeasurement {
         try timeProcess(["-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-c", "\(count)"])
     }
 
-    private func timeProcess(_ arguments: [String]) throws -> Double {
+    /// Runs kcat; its CPU time comes from `getrusage(RUSAGE_CHILDREN)`, which counts children once they are reaped
+    /// (the broker process, also a child, is reaped only at the end).
+    private func timeProcess(_ arguments: [String]) throws -> KafkaMeasurement {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: kcat)
         process.arguments = arguments
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let startCPU = childrenCPUSeconds()
         let clock = ContinuousClock()
         let start = clock.now
         try process.run()
         process.waitUntilExit()
         let elapsed = clock.now - start
+        let cpu = childrenCPUSeconds() - startCPU
         guard process.terminationStatus == 0 else {
             throw BenchmarkError("kcat \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
         }
-        return elapsed.seconds
+        return KafkaMeasurement(wall: elapsed.seconds, cpu: cpu)
     }
 }
 
