@@ -13,15 +13,17 @@ struct KafkaBenchmark: AsyncParsableCommand {
         commandName: "kafka",
         abstract: "Produce/consume throughput of Flywheel's Kafka clients vs kcat on the embedded broker.",
         discussion: """
-            Starts the embedded broker — by default as a `flywheel broker` process of its own, so that neither client \
-            shares a process with it (--broker-in-process: inside this one) — then for each repetition: Flywheel's producer and kcat -P \
-            each produce the keyed messages to a topic of their own (idempotent, acks=all, linger 5 ms for both), \
-            and Flywheel's consumer and kcat -C each read the same one of those topics from the beginning to the \
-            end (alternating which). Each \
+            Starts the embedded broker — by default as a `flywheel broker` process of its own, so that neither \
+            client shares a process with it (--broker-in-process: inside this one) — then for each repetition: \
+            Flywheel's producer and kcat -P each produce the keyed messages to a topic of their own (idempotent, \
+            acks=all, linger 5 ms for both; the same two topics every repetition, so the broker's retention bounds its \
+            memory), and Flywheel's consumer and kcat -C each read the same one of those topics from the beginning \
+            (alternating which). Like each kcat run, each Flywheel run is a fresh process (`kafka-client`; \
+            --client-in-process: inside this one), since this VM's speed differs from one process to the next. Each \
             side first waits for the cluster metadata, as kcat does; times are wall-clock from start to the last \
-            delivery report (produce) or the last message received (consume), and kcat's include its process \
-            start-up, a few milliseconds. Prints the median of the repetitions and the ratio Flywheel ÷ kcat \
-            (higher is better for Flywheel).
+            delivery report (produce) or the last message received (consume); kcat's include its process start-up, a \
+            few milliseconds, Flywheel's do not. Prints the medians and the ratio Flywheel ÷ kcat (higher is better \
+            for Flywheel), and each side's CPU seconds.
             """
     )
 
@@ -44,6 +46,10 @@ struct KafkaBenchmark: AsyncParsableCommand {
     /// Where the broker runs.
     @Flag(help: "Run the embedded broker inside this process (Flywheel's client then shares its process with it; kcat does not).")
     var brokerInProcess = false
+
+    /// Where Flywheel's clients run.
+    @Flag(help: "Run Flywheel's clients inside this process instead of a fresh process per run as kcat's.")
+    var clientInProcess = false
 
     /// The flywheel executable for the broker process.
     @Option(help: ArgumentHelp("The flywheel executable that runs the broker. Default: the one beside this benchmark.", valueName: "path"))
@@ -83,13 +89,7 @@ struct KafkaBenchmark: AsyncParsableCommand {
             ? nil : try BrokerProcess(executable: flywheel, topics: [(flywheelTopic, partitions), (kcatTopic, partitions)])
         defer { brokerProcess?.stop() }
         let bootstrap = broker?.bootstrapServers ?? brokerProcess!.bootstrap
-        // Keyed, so the partitioner spreads messages evenly (unkeyed batches stick to one partition for a while and
-        // can overflow the embedded broker's per-partition retention, which silently drops the oldest data).
-        let payloads = (0..<messages).map { index -> (key: [UInt8], value: [UInt8]) in
-            var value = Array(String(format: "msg-%09d-", index).utf8)
-            value += [UInt8](repeating: UInt8(ascii: "x"), count: size - value.count)
-            return (Array("k\(index)".utf8), value)
-        }
+        let payloads = KafkaBenchmarkPayloads.make(messages: messages, size: size)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-\(getpid()).txt")
         let lines = payloads.map { String(decoding: $0.key, as: UTF8.self) + ":" + String(decoding: $0.value, as: UTF8.self) }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
@@ -99,13 +99,22 @@ struct KafkaBenchmark: AsyncParsableCommand {
               + "\(messages) messages × \(size) B, \(partitions) partitions, \(repetitions) repetitions (median)")
         let runner = KafkaBenchmarkRunner(bootstrap: bootstrap, kcat: kcat, partitions: partitions, logger: logger)
         var rows: [String: [KafkaMeasurement]] = [:]
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        func flywheelSide(_ direction: KafkaClientRun.Direction, topic: String) async throws -> KafkaMeasurement {
+            if clientInProcess {
+                return direction == .produce
+                    ? try await runner.flywheelProduce(payloads, topic: topic)
+                    : try await runner.flywheelConsume(topic: topic, count: messages)
+            }
+            return try runner.flywheelInChild(direction, executable: executable, topic: topic, messages: messages, size: size)
+        }
         for repetition in 0..<repetitions {
             // Alternate who goes first, so neither always meets a warmer broker.
             let flywheelFirst = repetition % 2 == 0
             for side in flywheelFirst ? ["flywheel", "kcat"] : ["kcat", "flywheel"] {
                 rows["\(side) produce", default: []].append(
                     side == "flywheel"
-                        ? try await runner.flywheelProduce(payloads, topic: flywheelTopic)
+                        ? try await flywheelSide(.produce, topic: flywheelTopic)
                         : try runner.kcatProduce(file: file, topic: kcatTopic))
             }
             // Both consumers read the same topic (alternating the one produced by each side), so neither meets a
@@ -114,7 +123,7 @@ struct KafkaBenchmark: AsyncParsableCommand {
             for side in flywheelFirst ? ["kcat", "flywheel"] : ["flywheel", "kcat"] {
                 rows["\(side) consume", default: []].append(
                     side == "flywheel"
-                        ? try await runner.flywheelConsume(topic: readTopic, count: messages)
+                        ? try await flywheelSide(.consume, topic: readTopic)
                         : try runner.kcatConsume(topic: readTopic, count: messages))
             }
             FileHandle.standardError.write(Data("  repetition \(repetition + 1)/\(repetitions) done\n".utf8))
@@ -133,8 +142,8 @@ struct KafkaBenchmark: AsyncParsableCommand {
                   + "| \(String(format: "%.3f", median(ours.map(\.cpu)))) | \(String(format: "%.3f", median(theirs.map(\.cpu)))) |")
         }
         print("")
-        print("CPU s: the median CPU time of one run — all of this process's threads for Flywheel, the kcat process for kcat "
-              + "(its start-up included).")
+        print("CPU s: the median CPU time of one run, all threads of the measured process (in-process runs: this process, "
+              + "with the broker when --broker-in-process); kcat's includes its start-up.")
         print("Per repetition (wall seconds): " + rows.keys.sorted().map {
             "\($0) \(rows[$0]!.map { String(format: "%.3f", $0.wall) }.joined(separator: "/"))"
         }.joined(separator: "; "))

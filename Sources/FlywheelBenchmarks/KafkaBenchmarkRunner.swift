@@ -8,8 +8,7 @@ import Logging
 struct KafkaMeasurement {
     /// Seconds from start to the last delivery report or message.
     let wall: Double
-    /// CPU seconds spent by the measured client meanwhile: this process's for Flywheel (all its threads), the child's
-    /// for kcat.
+    /// CPU seconds spent by the measured client meanwhile: its process's, all threads (for kcat, start-up included).
     let cpu: Double
 }
 
@@ -83,6 +82,34 @@ struct KafkaBenchmarkRunner {
             }
             return measurement
         }
+    }
+
+    /// Runs one Flywheel side in a fresh `kafka-client` process of `executable` (this benchmark) and reads the
+    /// measurement it prints.
+    func flywheelInChild(
+        _ direction: KafkaClientRun.Direction, executable: String, topic: String, messages: Int, size: Int
+    ) throws -> KafkaMeasurement {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "kafka-client", direction.rawValue, "--bootstrap", bootstrap, "--topic", topic, "--messages", "\(messages)",
+            "--size", "\(size)", "--partitions", "\(partitions)",
+        ]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let fields = printed.split(whereSeparator: \.isWhitespace)
+        guard process.terminationStatus == 0, fields.count == 3, fields[0] == "measurement",
+            let wall = Double(fields[1]), let cpu = Double(fields[2])
+        else {
+            throw BenchmarkError("flywheel-bench kafka-client \(direction.rawValue) failed (exit \(process.terminationStatus)): \(complaint)\(printed)")
+        }
+        return KafkaMeasurement(wall: wall, cpu: cpu)
     }
 
     /// `kcat -P -l file`: produces every line of the file and exits after its final flush.
