@@ -98,6 +98,16 @@ struct KafkaBenchmark: AsyncParsableCommand {
         print("Kafka throughput on the embedded broker (\(brokerInProcess ? "in this process" : "a process of its own")): "
               + "\(messages) messages × \(size) B, \(partitions) partitions, \(repetitions) repetitions (median)")
         let runner = KafkaBenchmarkRunner(bootstrap: bootstrap, kcat: kcat, partitions: partitions, logger: logger)
+        let rows = try await measure(runner: runner, payloads: payloads, file: file, topics: (flywheelTopic, kcatTopic))
+        printTable(rows)
+    }
+
+    /// Runs the repetitions; returns every measurement by row name ("flywheel produce", "kcat consume", …).
+    private func measure(
+        runner: KafkaBenchmarkRunner, payloads: [(key: [UInt8], value: [UInt8])], file: URL,
+        topics: (flywheel: String, kcat: String)
+    ) async throws -> [String: [KafkaMeasurement]] {
+        let (flywheelTopic, kcatTopic) = topics
         var rows: [String: [KafkaMeasurement]] = [:]
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         func flywheelSide(_ direction: KafkaClientRun.Direction, topic: String) async throws -> KafkaMeasurement {
@@ -128,6 +138,11 @@ struct KafkaBenchmark: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data("  repetition \(repetition + 1)/\(repetitions) done\n".utf8))
         }
+        return rows
+    }
+
+    /// Prints the medians, the ratios against the goal, and every repetition.
+    private func printTable(_ rows: [String: [KafkaMeasurement]]) {
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         print("")
         print("| direction | Flywheel msg/s | kcat msg/s | Flywheel ÷ kcat | goal | Flywheel CPU s | kcat CPU s |")
