@@ -96,18 +96,19 @@ struct KafkaBenchmarkRunner {
             "--size", "\(size)", "--partitions", "\(partitions)",
         ]
         let output = Pipe()
-        let errors = Pipe()
         process.standardOutput = output
-        process.standardError = errors
+        // Its complaints, if any, go straight to this benchmark's standard error (a second pipe read after the first
+        // could fill up and stall the child).
+        process.standardError = FileHandle.standardError
         try process.run()
         let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         let fields = printed.split(whereSeparator: \.isWhitespace)
         guard process.terminationStatus == 0, fields.count == 3, fields[0] == "measurement",
             let wall = Double(fields[1]), let cpu = Double(fields[2])
         else {
-            throw BenchmarkError("flywheel-bench kafka-client \(direction.rawValue) failed (exit \(process.terminationStatus)): \(complaint)\(printed)")
+            throw BenchmarkError(
+                "flywheel-bench kafka-client \(direction.rawValue) failed (exit \(process.terminationStatus); its errors are above): \(printed)")
         }
         return KafkaMeasurement(wall: wall, cpu: cpu)
     }
