@@ -50,6 +50,8 @@ struct KafkaBenchmarkRunner {
     func flywheelConsume(topic: String, count: Int) async throws -> KafkaMeasurement {
         var configuration = KafkaConsumerConfiguration(client: .init(bootstrapServers: [bootstrap]), groupID: "bench-\(topic)")
         configuration.isAutoCommitEnabled = false
+        // As Flywheel's loop consumes, and as kcat's default output format (no %h) does: without reading headers.
+        configuration.readsHeaders = false
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         let clock = ContinuousClock()
         let start = clock.now

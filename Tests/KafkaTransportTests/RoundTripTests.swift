@@ -78,4 +78,49 @@ struct RoundTripTests {
         let consumerStatistics = consumers.map(\.statistics)
         #expect(received.total - count <= consumerStatistics.reduce(0) { $0 + $1.uncommittedAtRevocation })
     }
+
+    /// Headers (text, binary, without a value, none at all) arrive as sent by default; with `readsHeaders` off the
+    /// same records arrive without them, keys and values intact.
+    @Test func headersArriveUnlessTurnedOff() async throws {
+        let logger = makeTestLogger()
+        let broker = try EmbeddedBroker(logger: logger)
+        let topic = uniqueName("headers")
+        try broker.createTopic(topic, partitions: 1)
+        let producer = try KafkaProducer(configuration: testProducer(bootstrap: broker.bootstrapServers), logger: logger)
+        let headerSets: [[KafkaHeader]] = [
+            [KafkaHeader(name: "origin", text: "flywheel"), KafkaHeader(name: "empty", value: nil)],
+            [],
+            [KafkaHeader(name: "bytes", value: [0, 255, 7]), KafkaHeader(name: "origin", text: "second")],
+        ]
+        let sent = headerSets.enumerated().map { index, headers in
+            KafkaOutgoingMessage(topic: topic, key: "k\(index)", value: Array("v\(index)".utf8), headers: headers)
+        }
+        let reports = try await withRunning([producer]) { try await producer.deliver(sent) }
+        #expect(reports.allSatisfy { $0.isDelivered })
+
+        func readAll(readsHeaders: Bool) async throws -> [KafkaConsumerMessage] {
+            var configuration = KafkaConsumerConfiguration(
+                client: .init(bootstrapServers: [broker.bootstrapServers]), groupID: uniqueName("headers-group"))
+            configuration.readsHeaders = readsHeaders
+            let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+            try await consumer.assign([.init(topic: topic, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
+            return try await withRunning([consumer]) {
+                var received: [KafkaConsumerMessage] = []
+                let deadline = Deadline(.seconds(30))
+                for await batch in consumer.messages {
+                    received += batch
+                    if received.count >= sent.count || deadline.hasPassed { break }
+                }
+                return received
+            }
+        }
+
+        let withHeaders = try await readAll(readsHeaders: true)
+        #expect(withHeaders.map(\.headers) == headerSets)
+        #expect(withHeaders.map(\.value) == sent.map(\.value))
+        let withoutHeaders = try await readAll(readsHeaders: false)
+        #expect(withoutHeaders.map(\.headers) == [[], [], []])
+        #expect(withoutHeaders.map(\.key) == sent.map(\.key))
+        #expect(withoutHeaders.map(\.value) == sent.map(\.value))
+    }
 }

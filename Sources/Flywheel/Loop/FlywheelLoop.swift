@@ -43,6 +43,7 @@ public final class FlywheelLoop: Sendable {
 
         func consumerConfiguration(group: String) -> KafkaConsumerConfiguration {
             var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: group)
+            configuration.readsHeaders = false  // no role reads record headers; parsing them costs CPU per record
             if let wait = settings.fetchWait {
                 configuration.client.properties["fetch.wait.max.ms"] = String(wait.milliseconds)
             }

@@ -191,13 +191,15 @@ public final class KafkaConsumer: Service, Sendable {
             )
             return nil
         }
-        batch.append(Self.copy(pointer, topicNames: &topicNames))
+        batch.append(Self.copy(pointer, readingHeaders: configuration.readsHeaders, topicNames: &topicNames))
         return nil
     }
 
-    /// Copies a librdkafka message into a Swift value (the C message is destroyed right after).
+    /// Copies a librdkafka message into a Swift value (the C message is destroyed right after); its headers only when
+    /// `readingHeaders` (see ``KafkaConsumerConfiguration/readsHeaders``).
     static func copy(
         _ pointer: UnsafeMutablePointer<rd_kafka_message_t>,
+        readingHeaders: Bool,
         topicNames: inout RDKafkaTopicNames
     ) -> KafkaConsumerMessage {
         let message = pointer.pointee
@@ -206,7 +208,7 @@ public final class KafkaConsumer: Service, Sendable {
         let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
         var headers: [KafkaHeader] = []
         var headerList: OpaquePointer?
-        if rd_kafka_message_headers(pointer, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+        if readingHeaders, rd_kafka_message_headers(pointer, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
             var index = 0
             var name: UnsafePointer<CChar>?
             var headerValue: UnsafeRawPointer?
