@@ -20,7 +20,10 @@ final class BrokerProcess {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-broker-\(getpid())")
         try? FileManager.default.removeItem(at: file)
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["broker", "--no-default-topics", "--bootstrap-file", file.path, "--log-level", "error"]
+        // --exit-with-parent: should this benchmark die without stopping it, the broker goes too.
+        process.arguments = [
+            "broker", "--no-default-topics", "--exit-with-parent", "--bootstrap-file", file.path, "--log-level", "error",
+        ]
             + topics.flatMap { ["--topic", "\($0.name):\($0.partitions)"] }
         process.standardOutput = FileHandle.nullDevice
         try process.run()

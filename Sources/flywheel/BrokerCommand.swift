@@ -47,6 +47,10 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How much to log to stderr.")
     var logLevel: Logger.Level = .info
 
+    /// Stop when the parent process exits.
+    @Flag(name: .long, help: "Stop when the process that started this one exits (for tools that run the broker as a child, so it never outlives them).")
+    var exitWithParent = false
+
     /// Checks the flags before anything starts.
     func validate() throws {
         guard (1...16).contains(brokers) else {
@@ -87,9 +91,18 @@ struct BrokerCommand: AsyncParsableCommand {
             """
         // Written straight to the file descriptor: stdout is block-buffered in a pipe, and scripts wait for this line.
         FileHandle.standardOutput.write(Data((summary + "\n").utf8))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: broker)]
+        if exitWithParent {
+            services.append(
+                .init(
+                    service: ParentWatch(clock: ContinuousClock(), logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                )
+            )
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: broker)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -54,7 +54,7 @@ struct HelpTextTests {
             It keeps data in memory only, at most about 5 MB or 100,000 message sets per partition; use a real
             Kafka cluster in production.
 
-            USAGE: flywheel broker [--brokers <brokers>] [--partitions <partitions>] [--topic <name[:partitions]> ...] [--no-default-topics] [--bootstrap-file <path>] [--log-level <log-level>]
+            USAGE: flywheel broker [--brokers <brokers>] [--partitions <partitions>] [--topic <name[:partitions]> ...] [--no-default-topics] [--bootstrap-file <path>] [--log-level <log-level>] [--exit-with-parent]
 
             OPTIONS:
               --brokers <brokers>     Number of brokers in the cluster (1-16). (default: 1)
@@ -66,6 +66,8 @@ struct HelpTextTests {
               --bootstrap-file <path> Also write the bootstrap address to this file.
               --log-level <log-level> How much to log to stderr. (values: trace, debug, info, notice, warning,
                                       error, critical; default: info)
+              --exit-with-parent      Stop when the process that started this one exits (for tools that run the
+                                      broker as a child, so it never outlives them).
               --version               Show the version.
               -h, --help              Show help information.
             """)
