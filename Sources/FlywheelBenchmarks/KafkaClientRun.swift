@@ -68,9 +68,17 @@ enum KafkaBenchmarkPayloads {
     /// batches stick to one partition for a while and can overflow the embedded broker's per-partition retention,
     /// which silently drops the oldest data).
     static func make(messages: Int, size: Int) -> [(key: [UInt8], value: [UInt8])] {
-        (0..<messages).map { index in
-            var value = Array(String(format: "msg-%09d-", index).utf8)
-            value += [UInt8](repeating: UInt8(ascii: "x"), count: size - value.count)
+        // Written byte by byte: String(format:) took ~0.4 s for 200,000 values, in every client process.
+        let prefix = Array("msg-".utf8)
+        return (0..<messages).map { index in
+            var value = [UInt8](repeating: UInt8(ascii: "x"), count: size)
+            value.replaceSubrange(0..<prefix.count, with: prefix)
+            var rest = index
+            for position in stride(from: prefix.count + 8, through: prefix.count, by: -1) {
+                value[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            value[prefix.count + 9] = UInt8(ascii: "-")
             return (Array("k\(index)".utf8), value)
         }
     }
