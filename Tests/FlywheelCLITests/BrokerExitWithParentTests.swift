@@ -13,8 +13,9 @@ struct BrokerExitWithParentTests {
     /// Spawned and reaped with `posix_spawn`/`waitpid`: no pipes (a blocking read would tie up a thread of the
     /// test's cooperative pool), and no `Foundation.Process`, whose `waitUntilExit` hung when two tests ran
     /// processes at once.
-    struct ShellParent {
+    final class ShellParent {
         let shellPID: pid_t
+        private var isReaped = false
         let pidFile: URL
         let bootstrapFile: URL
 
@@ -49,43 +50,37 @@ struct BrokerExitWithParentTests {
             return nil
         }
 
-        /// Removes the files.
+        /// Leaves nothing behind, whatever the test got to: ends the shell, kills a broker still running (it would
+        /// hold the test's inherited output open), and removes the files.
         func cleanUp() {
+            exitParent()
+            if let text = try? String(contentsOf: pidFile, encoding: .utf8),
+                let broker = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), processIsAlive(broker)
+            {
+                kill(broker, SIGKILL)
+            }
             try? FileManager.default.removeItem(at: bootstrapFile)
             try? FileManager.default.removeItem(at: pidFile)
         }
 
-        /// Ends the shell (the broker's parent) and reaps it.
+        /// Ends the shell (the broker's parent) and reaps it; once.
         func exitParent() {
+            guard !isReaped else { return }
             kill(shellPID, SIGKILL)
             var status: Int32 = 0
             _ = waitpid(shellPID, &status, 0)
+            isReaped = true
         }
-    }
-
-    /// Whether `pid` is a live process (not gone, not a zombie waiting for a reaper): its state in `/proc/<pid>/stat`,
-    /// read with `open`/`read` because /proc files report a size of 0.
-    static func isAlive(_ pid: pid_t) -> Bool {
-        let descriptor = open("/proc/\(pid)/stat", O_RDONLY)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let count = read(descriptor, &buffer, buffer.count)
-        guard count > 0 else { return false }
-        let stat = String(decoding: buffer[0..<count], as: UTF8.self)
-        guard let paren = stat.lastIndex(of: ")"), stat.distance(from: paren, to: stat.endIndex) > 2 else { return false }
-        let state = stat[stat.index(paren, offsetBy: 2)]
-        return state != "Z" && state != "X"
     }
 
     /// Waits up to `timeout` for `pid` to be gone.
     static func waitForExit(_ pid: pid_t, timeout: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
-            if !isAlive(pid) { return true }
+            if !processIsAlive(pid) { return true }
             try await Task.sleep(for: .milliseconds(100))
         }
-        return !isAlive(pid)
+        return !processIsAlive(pid)
     }
 
     @Test func theBrokerStopsWhenItsParentExits() async throws {
@@ -95,11 +90,10 @@ struct BrokerExitWithParentTests {
         let broker = try #require(try await parent.waitUntilServing(), "the broker did not start within 20 s")
         // It stays up while the parent lives (longer than a few of its 500 ms looks).
         try await Task.sleep(for: .seconds(2))
-        #expect(Self.isAlive(broker))
+        #expect(processIsAlive(broker))
         parent.exitParent()
         let stopped = try await Self.waitForExit(broker, timeout: .seconds(10))
         #expect(stopped, "the broker (pid \(broker)) outlived its parent by 10 s")
-        if !stopped { kill(broker, SIGKILL) }
     }
 
     @Test func withoutTheFlagTheBrokerOutlivesItsParent() async throws {
@@ -108,8 +102,23 @@ struct BrokerExitWithParentTests {
         let broker = try #require(try await parent.waitUntilServing(), "the broker did not start within 20 s")
         parent.exitParent()
         try await Task.sleep(for: .seconds(2))
-        #expect(Self.isAlive(broker))
+        #expect(processIsAlive(broker))
         kill(broker, SIGTERM)
-        #expect(try await Self.waitForExit(broker, timeout: .seconds(10)))
+        #expect(try await Self.waitForExit(broker, timeout: .seconds(10)), "the broker ignored SIGTERM for 10 s")
     }
+}
+
+/// Whether `pid` is a live process (not gone, not a zombie waiting for a reaper): its state in `/proc/<pid>/stat`,
+/// read with `open`/`read` because /proc files report a size of 0.
+func processIsAlive(_ pid: pid_t) -> Bool {
+    let descriptor = open("/proc/\(pid)/stat", O_RDONLY)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    var buffer = [UInt8](repeating: 0, count: 512)
+    let count = read(descriptor, &buffer, buffer.count)
+    guard count > 0 else { return false }
+    let stat = String(decoding: buffer[0..<count], as: UTF8.self)
+    guard let paren = stat.lastIndex(of: ")"), stat.distance(from: paren, to: stat.endIndex) > 2 else { return false }
+    let state = stat[stat.index(paren, offsetBy: 2)]
+    return state != "Z" && state != "X"
 }
