@@ -35,7 +35,6 @@ public struct LinearRegression: OnlineModel, LinearModel, Hashable, Codable {
         self.examplesSeen = examplesSeen
     }
 
-
     /// Switches the weights' update rule (fresh accumulators) and regularization, keeping the weights.
     public mutating func setOptimizer(_ optimizer: Optimizer, l1: Double = 0, l2: Double = 0) {
         linear.setOptimizer(optimizer, l1: l1, l2: l2)
@@ -45,7 +44,6 @@ public struct LinearRegression: OnlineModel, LinearModel, Hashable, Codable {
     public mutating func setLearningRate(_ rate: Double, decayPower: Double = 0) {
         linear.setRate(rate, decayPower: decayPower)
     }
-
 
     /// The predicted value.
     public func predictValue(_ x: [Float]) -> Double {

@@ -38,7 +38,6 @@ public struct LogisticRegression: LinearModel, Sendable, Hashable, Codable {
         self.examplesSeen = examplesSeen
     }
 
-
     /// Switches the weights' update rule (fresh accumulators) and regularization, keeping the weights.
     public mutating func setOptimizer(_ optimizer: Optimizer, l1: Double = 0, l2: Double = 0) {
         linear.setOptimizer(optimizer, l1: l1, l2: l2)
