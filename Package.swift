@@ -32,6 +32,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
 
+        // MARK: Raw request features: the one vocabulary the learning core and the event contracts share
+        .target(
+            name: "FeatureValues",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Thin Swift layers, each the only importer of its C module
         .target(
             name: "LinearAlgebra",
@@ -41,13 +47,13 @@ let package = Package(
         // MARK: The learning core: pure Swift over OpenBLAS (through LinearAlgebra), no Kafka, SQLite or HTTP
         .target(
             name: "OnlineLearning",
-            dependencies: ["LinearAlgebra"],
+            dependencies: ["FeatureValues", "LinearAlgebra"],
             swiftSettings: strictSettings
         ),
-        // MARK: Event contracts (streams/schemas), Codable
+        // MARK: Event contracts (streams/schemas), Codable, and what their fields mean; no learning, Kafka or SQLite
         .target(
             name: "FlywheelEvents",
-            dependencies: ["OnlineLearning"],
+            dependencies: ["FeatureValues"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -60,11 +66,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: The registry: the only importer of SQLite (through GRDB)
+        // MARK: The registry: the only importer of SQLite (through GRDB); a leaf that stores plain records
         .target(
             name: "ModelRegistry",
             dependencies: [
-                "FlywheelEvents",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
@@ -74,6 +79,7 @@ let package = Package(
         .target(
             name: "Flywheel",
             dependencies: [
+                "FeatureValues",
                 "FlywheelEvents",
                 "KafkaTransport",
                 "ModelRegistry",
@@ -88,6 +94,7 @@ let package = Package(
         .executableTarget(
             name: "flywheel",
             dependencies: [
+                "FeatureValues",
                 "Flywheel",
                 "FlywheelEvents",
                 "KafkaTransport",
@@ -103,7 +110,9 @@ let package = Package(
         .executableTarget(
             name: "FlywheelBenchmarks",
             dependencies: [
+                "FeatureValues",
                 "KafkaTransport",
+                "LinearAlgebra",
                 "OnlineLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,14 +128,14 @@ let package = Package(
         ),
         .testTarget(
             name: "OnlineLearningTests",
-            dependencies: ["OnlineLearning"],
+            dependencies: ["FeatureValues", "OnlineLearning"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FlywheelTests",
             dependencies: [
-                "Flywheel", "FlywheelEvents", "KafkaTransport", "ModelRegistry", "OnlineLearning",
+                "FeatureValues", "Flywheel", "FlywheelEvents", "KafkaTransport", "ModelRegistry", "OnlineLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -134,12 +143,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelRegistryTests",
-            dependencies: ["ModelRegistry", "FlywheelEvents"],
+            dependencies: ["ModelRegistry"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FlywheelEventsTests",
-            dependencies: ["FlywheelEvents", "OnlineLearning"],
+            dependencies: ["FeatureValues", "FlywheelEvents", "OnlineLearning"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import FeatureValues
 import ArgumentParser
 import Foundation
 import OnlineLearning

@@ -1,5 +1,5 @@
+import FeatureValues
 import Foundation
-import OnlineLearning
 
 // MARK: - RequestEvent
 
@@ -62,37 +62,5 @@ public struct PredictionEvent: Codable, Sendable, Hashable {
         self.features = features
         self.champion = champion
         self.shadows = shadows
-    }
-}
-
-// MARK: - JoinedExample
-
-/// A prediction joined with its label (`example.schema.json`; topic `flywheel.examples`, key `requestId`): the
-/// features as they were at prediction time, the label, and every model's prediction.
-public struct JoinedExample: Codable, Sendable, Hashable {
-    /// The request id.
-    public var requestId: String
-    /// The request's timestamp.
-    public var requestTs: Double
-    /// The label's timestamp.
-    public var labelTs: Double
-    /// The features as scored.
-    public var features: FeatureMap
-    /// The label.
-    public var label: Double
-    /// Champion first, then the shadows.
-    public var predictions: [ModelOutput]
-
-    /// Makes a joined example.
-    public init(
-        requestId: String, requestTs: Double, labelTs: Double, features: FeatureMap, label: Double,
-        predictions: [ModelOutput]
-    ) {
-        self.requestId = requestId
-        self.requestTs = requestTs
-        self.labelTs = labelTs
-        self.features = features
-        self.label = label
-        self.predictions = predictions
     }
 }

@@ -1,4 +1,3 @@
-import FlywheelEvents
 import Foundation
 import GRDB
 
@@ -25,53 +24,49 @@ public final class ModelRegistry: Sendable {
         database = try RegistrySchema.open(path, migrator: RegistrySchema.migrator, what: "the registry")
     }
 
-    /// Records one model event: a version (with its weights), or a promotion or rollback (the audit log, and the
-    /// `champion` alias moves to the winner). Optionally stores the models-topic position the event came from, in the
-    /// same transaction.
-    /// - Returns: whether the event was new (false for a redelivered one).
+    /// Records one model version with its weights, and optionally the models-topic position it came from, in one
+    /// transaction.
+    /// - Returns: whether the version was new (false for a redelivered one; the first copy is kept).
+    /// - Throws: ``RegistryError`` when the version has no weights or the file cannot be written.
     @discardableResult
-    public func record(_ event: ModelEvent, actor: String, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
+    public func record(_ version: StoredVersion, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
         try write { db in
-            let inserted = try RegistryWrites.insert(event, actor: actor, in: db)
+            let inserted = try RegistryWrites.insert(version, in: db)
             if let position { try RegistryWrites.store(position, in: db) }
             return inserted
         }
     }
 
-    /// Records one drift report (the whole report as JSON, with its model, window and whether a detector fired),
-    /// with the drift-topic position it came from, in one transaction.
+    /// Appends a promotion or rollback to the audit log and moves the `champion` alias to its winner, with the
+    /// position it came from, in one transaction.
+    /// - Returns: whether the decision was new (false for a redelivered one).
+    @discardableResult
+    public func record(_ decision: Decision, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
+        try write { db in
+            let inserted = try RegistryWrites.insert(decision, in: db)
+            if let position { try RegistryWrites.store(position, in: db) }
+            return inserted
+        }
+    }
+
+    /// Records one drift report, with the drift-topic position it came from, in one transaction.
     /// - Returns: whether the report was new (false for a redelivered one).
     @discardableResult
-    public func record(_ report: DriftReport, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
+    public func record(_ report: StoredDriftReport, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
         try write { db in
-            let text = String(decoding: try JSONEncoder.sorted.encode(report), as: UTF8.self)
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO drift_reports
-                        (model_id, model_version, ts, from_ts, to_ts, examples, champion, alarm, report)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    report.model.id, report.model.version, report.ts, report.window.fromTs, report.window.toTs,
-                    report.window.examples, report.champion, report.detectors.contains { $0.state == .drift }, text,
-                ])
-            let inserted = db.changesCount > 0
+            let inserted = try RegistryWrites.insert(report, in: db)
             if let position { try RegistryWrites.store(position, in: db) }
             return inserted
         }
     }
 
-    /// Every stored drift report, oldest first.
-    public func driftReports() throws(RegistryError) -> [DriftReport] {
-        try read { db in
-            try String.fetchAll(db, sql: "SELECT report FROM drift_reports ORDER BY sequence").map {
-                try JSONDecoder().decode(DriftReport.self, from: Data($0.utf8))
-            }
-        }
+    /// Every stored drift report's JSON text, oldest first.
+    public func driftReportTexts() throws(RegistryError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT report FROM drift_reports ORDER BY sequence") }
     }
 
     /// Names `model` the champion unless a champion is already recorded (the start of a fresh registry).
-    public func setInitialChampion(_ model: ModelReference, ts: Double) throws(RegistryError) {
+    public func setInitialChampion(_ model: VersionID, ts: Double) throws(RegistryError) {
         try write { db in
             try db.execute(
                 sql: """
@@ -82,10 +77,10 @@ public final class ModelRegistry: Sendable {
     }
 
     /// The model an alias names, if any.
-    public func alias(_ name: String) throws(RegistryError) -> ModelReference? {
+    public func alias(_ name: String) throws(RegistryError) -> VersionID? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT model_id, model_version FROM aliases WHERE name = ?", arguments: [name])
-                .map { ModelReference(id: $0["model_id"], version: $0["model_version"]) }
+                .map { VersionID(id: $0["model_id"], version: $0["model_version"]) }
         }
     }
 

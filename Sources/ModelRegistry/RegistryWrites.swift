@@ -1,48 +1,56 @@
-import FlywheelEvents
 import Foundation
 import GRDB
 
 // MARK: - RegistryWrites
 
-/// The statements behind ``ModelRegistry/record(_:actor:position:)``, run inside its transaction.
+/// The statements behind ``ModelRegistry``'s recording methods, run inside their transactions.
 enum RegistryWrites {
-    /// Inserts a version, or an audit entry and the alias move; returns whether anything was new.
-    static func insert(_ event: ModelEvent, actor: String, in db: Database) throws -> Bool {
-        switch event.kind {
-        case .version:
-            guard let text = event.weights, let weights = Data(base64Encoded: text) else {
-                throw RegistryError("version \(event.model) carries no readable weights")
-            }
-            let evidence = try event.evidence.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO versions (model_id, model_version, ts, weights, evidence) VALUES (?, ?, ?, ?, ?)",
-                arguments: [event.model.id, event.model.version, event.ts, weights, evidence])
-            return db.changesCount > 0
-        case .promotion, .rollback:
-            guard let replaced = event.replaces else {
-                throw RegistryError("\(event.kind.rawValue) of \(event.model) does not say which champion it replaces")
-            }
-            let evidence = String(decoding: try JSONEncoder.sorted.encode(event.evidence ?? [:]), as: UTF8.self)
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO audit_log
-                        (kind, ts, actor, model_id, model_version, replaces_id, replaces_version, evidence)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    event.kind.rawValue, event.ts, actor, event.model.id, event.model.version, replaced.id,
-                    replaced.version, evidence,
-                ])
-            guard db.changesCount > 0 else { return false }
-            try db.execute(
-                sql: """
-                    INSERT INTO aliases (name, model_id, model_version, updated_ts) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET model_id = excluded.model_id,
-                        model_version = excluded.model_version, updated_ts = excluded.updated_ts
-                    """,
-                arguments: [ModelRegistry.championAlias, event.model.id, event.model.version, event.ts])
-            return true
-        }
+    /// Inserts a version unless that model version is stored already; returns whether it was new.
+    static func insert(_ version: StoredVersion, in db: Database) throws -> Bool {
+        guard !version.weights.isEmpty else { throw RegistryError("version \(version.model) carries no weights") }
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO versions (model_id, model_version, ts, weights, evidence) VALUES (?, ?, ?, ?, ?)",
+            arguments: [version.model.id, version.model.version, version.ts, Data(version.weights), version.evidence])
+        return db.changesCount > 0
+    }
+
+    /// Appends a decision to the audit log and moves the champion alias to its winner, unless the same decision is
+    /// logged already; returns whether it was new.
+    static func insert(_ decision: Decision, in db: Database) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO audit_log
+                    (kind, ts, actor, model_id, model_version, replaces_id, replaces_version, evidence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                decision.kind.rawValue, decision.ts, decision.actor, decision.model.id, decision.model.version,
+                decision.replaces.id, decision.replaces.version, decision.evidence,
+            ])
+        guard db.changesCount > 0 else { return false }
+        try db.execute(
+            sql: """
+                INSERT INTO aliases (name, model_id, model_version, updated_ts) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET model_id = excluded.model_id,
+                    model_version = excluded.model_version, updated_ts = excluded.updated_ts
+                """,
+            arguments: [ModelRegistry.championAlias, decision.model.id, decision.model.version, decision.ts])
+        return true
+    }
+
+    /// Inserts a drift report unless it is stored already; returns whether it was new.
+    static func insert(_ report: StoredDriftReport, in db: Database) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO drift_reports
+                    (model_id, model_version, ts, from_ts, to_ts, examples, champion, alarm, report)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                report.model.id, report.model.version, report.ts, report.fromTs, report.toTs, report.examples,
+                report.champion, report.alarm, report.json,
+            ])
+        return db.changesCount > 0
     }
 
     /// Stores the next offset to read on one partition (only ever moves forward).
@@ -53,14 +61,5 @@ enum RegistryWrites {
                 ON CONFLICT (topic, partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
                 """,
             arguments: [position.topic, position.partition, position.nextOffset])
-    }
-}
-
-extension JSONEncoder {
-    /// An encoder with sorted keys, so the same evidence is always the same text.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Flywheel
+import FlywheelEvents
 import Foundation
 import KafkaTransport
 import Logging

@@ -137,7 +137,7 @@ struct DemoCommand: AsyncParsableCommand {
         replay.streamName = streamName
         let replayer = StreamReplayer(
             producer: flywheel.producer, examples: examples, configuration: replay,
-            served: { engine.statistics.served }, logger: logger)
+            served: { engine.requestsServed }, logger: logger)
         let watcher = DemoWatcher(loop: flywheel, replayer: replayer, total: examples.count)
         let started = ContinuousClock.now
         let group = ServiceGroup(configuration: .init(

@@ -20,10 +20,10 @@ struct DemoSummary {
     init(
         loop: FlywheelLoop, streamName: String, requests: Int, labelDelay: Int, elapsed: Duration, finished: Bool
     ) throws {
-        let served = loop.engine?.statistics ?? (served: 0, deadLettered: 0)
+        let served = (served: loop.engine?.requestsServed ?? 0, deadLettered: loop.engine?.statistics.deadLettered ?? 0)
         let join = loop.joiner?.counters ?? .init()
         let board = loop.joiner?.scoreboard ?? ModelScoreboard()
-        let trainer = loop.trainer?.statistics ?? (examplesLearned: 0, versionsPublished: 0)
+        let trainer = loop.trainer?.learning ?? (examplesLearned: 0, versionsPublished: 0)
         let seconds = elapsed.seconds
         let g = DemoWatcher.grouped
         var lines: [String] = []
@@ -81,7 +81,7 @@ struct DemoSummary {
                     format: "  %2d. %@ %@ v%d replaces %@ v%d: decided at %@, serving from %@ (%@ %.3f vs %.3f over %@ paired requests)",
                     number + 1, decision.kind.rawValue, decision.winner.id, decision.winner.version, decision.loser.id,
                     decision.loser.version, g(decidedAt), firstServed.map { g(Self.index($0.firstRequestID)) } ?? "-",
-                    decision.metric == "mae" ? "MAE" : "accuracy", decision.winnerScore, decision.loserScore, g(decision.samples)))
+                    decision.metric.displayName, decision.winnerScore, decision.loserScore, g(decision.samples)))
             }
         }
         let alarms = loop.joiner?.driftAlarms ?? []

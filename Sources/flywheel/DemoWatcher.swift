@@ -65,9 +65,9 @@ final class DemoWatcher: Service, Sendable {
     }
 
     private var state: (served: Int, joined: Int, learned: Int, complete: Bool, line: String) {
-        let served = loop.engine?.statistics.served ?? 0
+        let served = loop.engine?.requestsServed ?? 0
         let joined = loop.joiner?.counters.joined ?? 0
-        let trainer = loop.trainer?.statistics ?? (examplesLearned: 0, versionsPublished: 0)
+        let trainer = loop.trainer?.learning ?? (examplesLearned: 0, versionsPublished: 0)
         let decisions = loop.promoter?.decisions.count ?? 0
         let promoterSeen = loop.promoter?.examplesSeen ?? 0
         let recorded = loop.recorder?.eventsRecorded ?? 0

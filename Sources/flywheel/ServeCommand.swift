@@ -175,14 +175,14 @@ struct ServeStatus: Service {
         var parts: [String] = []
         if let engine = loop.engine {
             let champion = loop.liveModels.map { "\($0.snapshot.champion.reference.id) v\($0.snapshot.champion.reference.version)" } ?? "?"
-            parts.append("served \(engine.statistics.served) (dead-lettered \(engine.statistics.deadLettered)), champion \(champion)")
+            parts.append("served \(engine.requestsServed) (dead-lettered \(engine.statistics.deadLettered)), champion \(champion)")
         }
         if let joiner = loop.joiner {
             let counters = joiner.counters
             parts.append("joined \(counters.joined) (unlabeled \(counters.unlabeledPredictions), orphaned \(counters.orphanedLabels))")
         }
         if let trainer = loop.trainer {
-            parts.append("learned \(trainer.statistics.examplesLearned), versions \(trainer.statistics.versionsPublished), decisions \(loop.promoter?.decisions.count ?? 0)")
+            parts.append("learned \(trainer.learning.examplesLearned), versions \(trainer.learning.versionsPublished), decisions \(loop.promoter?.decisions.count ?? 0)")
         }
         return parts.joined(separator: " · ")
     }

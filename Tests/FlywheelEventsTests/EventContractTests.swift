@@ -1,6 +1,7 @@
+import FeatureValues
 import FlywheelEvents
-import Foundation
 import OnlineLearning
+import Foundation
 import Testing
 
 /// The Swift event types against the JSON Schemas in streams/schemas, checked by a real validator: Python's
@@ -53,7 +54,7 @@ struct EventContractTests {
                 shadows: [ModelOutput(model: Self.shadow, answer: 0, probabilities: [0.6, 0.4])]))),
             ("example.schema.json", EventDecoding.encode(JoinedExample(
                 requestId: "sea_abrupt:0", requestTs: 1_700_000_000, labelTs: 1_700_000_001, features: ["x0": .number(1)],
-                label: 1, predictions: [ModelOutput(model: Self.champion, answer: 1, probabilities: [0.2, 0.8])]))),
+                label: 1, champion: ModelOutput(model: Self.champion, answer: 1, probabilities: [0.2, 0.8]), shadows: []))),
             ("model-event.schema.json", EventDecoding.encode(ModelEvent(
                 kind: .version, ts: 1_700_000_002, model: Self.shadow, weights: Data(blob).base64EncodedString()))),
             ("model-event.schema.json", EventDecoding.encode(ModelEvent(

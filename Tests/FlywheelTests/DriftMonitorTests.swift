@@ -1,3 +1,4 @@
+import FeatureValues
 import Flywheel
 import FlywheelEvents
 import Foundation
@@ -16,10 +17,8 @@ struct DriftMonitorTests {
     static func example(_ index: Int, championWrong: Bool) -> JoinedExample {
         JoinedExample(
             requestId: "r:\(index)", requestTs: Double(index), labelTs: Double(index) + 0.5, features: [:], label: 1,
-            predictions: [
-                ModelOutput(model: champion, answer: championWrong ? 0 : 1, probabilities: championWrong ? [0.8, 0.2] : [0.2, 0.8]),
-                ModelOutput(model: shadow, answer: 1, probabilities: [0.1, 0.9]),
-            ])
+            champion: ModelOutput(model: champion, answer: championWrong ? 0 : 1, probabilities: championWrong ? [0.8, 0.2] : [0.2, 0.8]),
+            shadows: [ModelOutput(model: shadow, answer: 1, probabilities: [0.1, 0.9])])
     }
 
     @Test func regularReportsAndAnAlarmWhenTheChampionGetsWorse() {

@@ -1,3 +1,4 @@
+import FeatureValues
 import Flywheel
 import FlywheelEvents
 import Foundation
@@ -15,11 +16,11 @@ struct FeedbackJoinerTests {
         let broker = try EmbeddedBroker(logger: logger)
         let suffix = UInt32.random(in: 0...UInt32.max)
         var configuration = FeedbackJoiner<ContinuousClock>.Configuration()
-        configuration.predictionsTopic = "predictions-\(suffix)"
-        configuration.labelsTopic = "labels-\(suffix)"
-        configuration.examplesTopic = "examples-\(suffix)"
-        configuration.deadLetterTopic = "dead-\(suffix)"
-        for topic in [configuration.predictionsTopic, configuration.labelsTopic, configuration.examplesTopic, configuration.deadLetterTopic] {
+        configuration.topics.predictions = "predictions-\(suffix)"
+        configuration.topics.labels = "labels-\(suffix)"
+        configuration.topics.examples = "examples-\(suffix)"
+        configuration.topics.deadLetter = "dead-\(suffix)"
+        for topic in [configuration.topics.predictions, configuration.topics.labels, configuration.topics.examples, configuration.topics.deadLetter] {
             try broker.createTopic(topic, partitions: 2)
         }
         let client = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
@@ -29,32 +30,32 @@ struct FeedbackJoinerTests {
                 requestId: "r\(index)", ts: Double(index), features: ["x": .number(Double(index))],
                 champion: ModelOutput(model: champion, answer: 1, probabilities: [0.4, 0.6]),
                 shadows: [ModelOutput(model: shadow, answer: 0, probabilities: [0.7, 0.3])])
-            return KafkaOutgoingMessage(topic: configuration.predictionsTopic, key: "r\(index)", value: EventDecoding.encode(event))
+            return KafkaOutgoingMessage(topic: configuration.topics.predictions, key: "r\(index)", value: EventDecoding.encode(event))
         }
         func label(_ index: Int) -> KafkaOutgoingMessage {
             KafkaOutgoingMessage(
-                topic: configuration.labelsTopic, key: "r\(index)",
+                topic: configuration.topics.labels, key: "r\(index)",
                 value: EventDecoding.encode(LabelEvent(id: "r\(index)", ts: Double(index) + 1, label: Double(index % 2))))
         }
         // Labels 0..<100 first, then every prediction, then labels 100..<480; 20 requests never get one.
         var input = (0..<100).map(label) + (0..<500).map(prediction) + (100..<480).map(label)
-        input.append(KafkaOutgoingMessage(topic: configuration.labelsTopic, key: "bad", value: Array(#"{"id": "x"}"#.utf8)))
+        input.append(KafkaOutgoingMessage(topic: configuration.topics.labels, key: "bad", value: Array(#"{"id": "x"}"#.utf8)))
 
         let seeder = try KafkaProducer(configuration: .init(client: client), logger: logger)
         let producer = try KafkaProducer(configuration: .init(client: client), logger: logger)
         let consumer = try KafkaConsumer(configuration: .init(client: client, groupID: "joiner-\(suffix)"), logger: logger)
         try await consumer.assign((0..<2).flatMap { partition in
-            [configuration.predictionsTopic, configuration.labelsTopic].map {
+            [configuration.topics.predictions, configuration.topics.labels].map {
                 KafkaTopicPartitionOffset(topic: $0, partition: partition, offset: KafkaTopicPartitionOffset.beginning)
             }
         })
         let reader = try KafkaConsumer(configuration: .init(client: client, groupID: "reader-\(suffix)"), logger: logger)
         try await reader.assign((0..<2).flatMap { partition in
-            [configuration.examplesTopic, configuration.deadLetterTopic].map {
+            [configuration.topics.examples, configuration.topics.deadLetter].map {
                 KafkaTopicPartitionOffset(topic: $0, partition: partition, offset: KafkaTopicPartitionOffset.beginning)
             }
         })
-        let joiner = FeedbackJoiner(consumer: consumer, producer: producer, configuration: configuration, clock: ContinuousClock(), logger: logger)
+        let joiner = try FeedbackJoiner(consumer: consumer, producer: producer, configuration: configuration, clock: ContinuousClock(), logger: logger)
 
         var examples: [String: Int] = [:]
         var deadLetters: [DeadLetterEvent] = []
@@ -68,7 +69,7 @@ struct FeedbackJoinerTests {
                     if let example = try? EventDecoding.decode(JoinedExample.self, from: message.value) {
                         examples[example.requestId, default: 0] += 1
                         #expect(example.features == ["x": .number(example.requestTs)], "features as scored")
-                        #expect(example.predictions.map(\.model) == [champion, shadow])
+                        #expect(example.champion.model == champion && example.shadows.map(\.model) == [shadow])
                     } else if let letter = try? EventDecoding.decode(DeadLetterEvent.self, from: message.value) {
                         deadLetters.append(letter)
                     }

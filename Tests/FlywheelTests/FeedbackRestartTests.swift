@@ -1,3 +1,4 @@
+import FeatureValues
 import Flywheel
 import FlywheelEvents
 import Foundation

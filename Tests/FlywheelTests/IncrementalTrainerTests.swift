@@ -15,8 +15,8 @@ struct IncrementalTrainerTests {
         let suffix = UInt32.random(in: 0...UInt32.max)
         let examples = "examples-\(suffix)"
         var configuration = IncrementalTrainer.Configuration()
-        configuration.modelsTopic = "models-\(suffix)"
-        for topic in [examples, configuration.modelsTopic] { try broker.createTopic(topic, partitions: 2) }
+        configuration.topics.models = "models-\(suffix)"
+        for topic in [examples, configuration.topics.models] { try broker.createTopic(topic, partitions: 2) }
         let client = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
 
         let champion = try ModelTrainerTests.champion()
@@ -28,7 +28,7 @@ struct IncrementalTrainerTests {
         let consumer = try KafkaConsumer(configuration: .init(client: client, groupID: "trainer-\(suffix)"), logger: logger)
         try await consumer.assign((0..<2).map { .init(topic: examples, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
         let reader = try KafkaConsumer(configuration: .init(client: client, groupID: "reader-\(suffix)"), logger: logger)
-        try await reader.assign((0..<2).map { .init(topic: configuration.modelsTopic, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
+        try await reader.assign((0..<2).map { .init(topic: configuration.topics.models, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
         let service = IncrementalTrainer(consumer: consumer, producer: producer, trainer: trainer, configuration: configuration, logger: logger)
 
         let input = (0..<1000).map { index in

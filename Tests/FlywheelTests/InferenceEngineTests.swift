@@ -1,3 +1,4 @@
+import FeatureValues
 import Flywheel
 import FlywheelEvents
 import Foundation
@@ -72,7 +73,7 @@ struct InferenceEngineTests {
         try await engineConsumer.assign((0..<4).map { .init(topic: requests, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
         let engine = InferenceEngine(
             consumer: engineConsumer, producer: engineProducer, models: LiveModels(try Self.models()),
-            configuration: { var c = InferenceEngine.Configuration(); c.predictionsTopic = predictions; c.deadLetterTopic = deadLetters; return c }(),
+            configuration: { var c = InferenceEngine.Configuration(); c.topics.predictions = predictions; c.topics.deadLetter = deadLetters; return c }(),
             logger: Self.logger)
         let reader = try KafkaConsumer(
             configuration: .init(client: bootstrap, groupID: "reader-\(suffix)"), logger: Self.logger)
@@ -116,7 +117,7 @@ struct InferenceEngineTests {
         #expect(letters.allSatisfy { $0.source.topic == requests && !$0.reason.isEmpty })
         #expect(letters.contains { $0.reason.contains("missing field 'id'") })
         #expect(letters.contains { $0.reason.contains("field 'features.x0' has the wrong type") })
-        #expect(engine.statistics.served == 2000 && engine.statistics.deadLettered == malformed.count)
+        #expect(engine.requestsServed == 2000 && engine.statistics.deadLettered == malformed.count)
     }
 }
 

@@ -1,3 +1,4 @@
+import FeatureValues
 import Flywheel
 import FlywheelEvents
 import Testing
@@ -21,7 +22,7 @@ struct JoinStateTests {
         #expect(join.receive(Self.prediction("a", x: 5), at: Self.at(0)) == nil)
         let first = join.receive(Self.label("a"), at: Self.at(1))
         #expect(first?.features == ["x": .number(5)], "the features as scored")
-        #expect(first?.predictions.map(\.model) == [Self.model])
+        #expect(first?.champion.model == Self.model && first?.shadows.isEmpty == true)
         #expect(join.receive(Self.label("b", 0), at: Self.at(2)) == nil)
         let second = join.receive(Self.prediction("b"), at: Self.at(3))
         #expect(second?.label == 0)
@@ -82,8 +83,8 @@ struct JoinStateTests {
         for (label, championP, shadowP) in [(1.0, 0.9, 0.6), (0.0, 0.8, 0.1), (1.0, 0.7, 0.9)] {
             board.record(JoinedExample(
                 requestId: "r", requestTs: 0, labelTs: 0, features: [:], label: label,
-                predictions: [ModelOutput(model: Self.model, answer: 1, probabilities: [1 - championP, championP]),
-                              ModelOutput(model: shadow, answer: 0, probabilities: [1 - shadowP, shadowP])]))
+                champion: ModelOutput(model: Self.model, answer: 1, probabilities: [1 - championP, championP]),
+                shadows: [ModelOutput(model: shadow, answer: 0, probabilities: [1 - shadowP, shadowP])]))
         }
         #expect(abs((board.entries[Self.model.id]?.overall.accuracy ?? 0) - 2.0 / 3) < 1e-12)
         #expect(board.entries[shadow.id]?.overall.accuracy == 1)

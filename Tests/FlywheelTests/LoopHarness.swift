@@ -71,13 +71,13 @@ extension LoopHarness {
         replay.labelDelay = labelDelay
         replay.streamName = name
         let replayer = StreamReplayer(
-            producer: loop.producer, examples: stream, configuration: replay, served: { engine.statistics.served },
+            producer: loop.producer, examples: stream, configuration: replay, served: { engine.requestsServed },
             logger: logger)
         let reader = try await predictionReader(settings)
         let tally = PredictionTally()
         func caughtUp() -> Bool {
             tally.distinct >= stream.count && joiner.counters.joined >= stream.count
-                && (loop.trainer?.statistics.examplesLearned ?? stream.count) >= stream.count
+                && (loop.trainer?.learning.examplesLearned ?? stream.count) >= stream.count
                 && (loop.promoter?.examplesSeen ?? stream.count) >= stream.count
                 && (loop.recorder?.reportsRecorded ?? 0) >= (loop.recorder == nil ? 0 : joiner.driftReportsPublished)
         }

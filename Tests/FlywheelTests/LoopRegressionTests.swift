@@ -27,7 +27,7 @@ struct LoopRegressionTests {
         let expectedVersions = trainer.models.reduce(0) {
             $0 + stream.count / ModelTrainer.publishInterval(of: $1.learner, every: settings.publishEvery)
         }
-        #expect(trainer.statistics.versionsPublished == expectedVersions && expectedVersions >= 4 * 30)
+        #expect(trainer.learning.versionsPublished == expectedVersions && expectedVersions >= 4 * 30)
         let board = joiner.scoreboard
         let champion = try #require(board.entries[InitialModels.regressionChampionID])
         #expect(!champion.isClassifier && champion.regression.count == stream.count)

@@ -1,3 +1,4 @@
+import FeatureValues
 import Flywheel
 import FlywheelEvents
 import Foundation
@@ -9,12 +10,15 @@ import Testing
 struct ModelTrainerTests {
     static let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric), .init(name: "b", kind: .numeric)], hashWidth: 1)
 
+    /// A served answer the trainer does not read (it learns from features and labels only).
+    static let servedAnswer = ModelOutput(model: ModelReference(id: "served", version: 1), answer: 0, probabilities: [1, 0])
+
     /// `label = a + b > 1` on a fixed pseudo-random sequence.
     static func example(_ index: Int) -> JoinedExample {
         let a = Double((index * 37) % 100) / 100, b = Double((index * 61 + 13) % 100) / 100
         return JoinedExample(
             requestId: "r\(index)", requestTs: Double(index), labelTs: Double(index) + 1,
-            features: ["a": .number(a), "b": .number(b)], label: a + b > 1 ? 1 : 0, predictions: [])
+            features: ["a": .number(a), "b": .number(b)], label: a + b > 1 ? 1 : 0, champion: servedAnswer, shadows: [])
     }
 
     static func champion() throws -> ServedModel {
@@ -82,7 +86,7 @@ struct ModelTrainerTests {
         for index in 0..<900 {
             events += trainer.learn(JoinedExample(
                 requestId: "r\(index)", requestTs: Double(index), labelTs: Double(index) + 1,
-                features: ["a": .number(Double(index % 7))], label: Double(index % 2), predictions: []), ts: Double(index))
+                features: ["a": .number(Double(index % 7))], label: Double(index % 2), champion: Self.servedAnswer, shadows: []), ts: Double(index))
         }
         #expect(events.map(\.model.version) == [2, 3], "versions after 400 and 800 examples")
         let blob = try #require(events.last?.weights.flatMap { Data(base64Encoded: $0) })

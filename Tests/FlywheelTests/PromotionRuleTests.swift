@@ -1,3 +1,4 @@
+import FeatureValues
 import Flywheel
 import FlywheelEvents
 import OnlineLearning
@@ -18,7 +19,7 @@ struct PromotionRuleTests {
         }
         return JoinedExample(
             requestId: "r\(index)", requestTs: 0, labelTs: 0, features: [:], label: label,
-            predictions: [output(served, right: servedRight), output(shadow, right: shadowRight)])
+            champion: output(served, right: servedRight), shadows: [output(shadow, right: shadowRight)])
     }
 
     @Test func promotesAtTheFirstSampleWhereTheMarginHolds() {
@@ -97,13 +98,13 @@ struct PromotionRuleTests {
         func example(_ index: Int, challengerError: Double) -> JoinedExample {
             JoinedExample(
                 requestId: "r\(index)", requestTs: 0, labelTs: 0, features: [:], label: 10,
-                predictions: [ModelOutput(model: Self.champion, answer: 12, probabilities: nil),
-                              ModelOutput(model: Self.challenger, answer: 10 - challengerError, probabilities: nil)])
+                champion: ModelOutput(model: Self.champion, answer: 12, probabilities: nil),
+                shadows: [ModelOutput(model: Self.challenger, answer: 10 - challengerError, probabilities: nil)])
         }
         for index in 0..<500 { #expect(rule.record(example(index, challengerError: 1.9)) == nil) }
         var decision: PromotionRule.Decision?
         for index in 500..<700 where decision == nil { decision = rule.record(example(index, challengerError: 1.5)) }
-        #expect(decision?.metric == "mae" && decision?.winner == Self.challenger)
+        #expect(decision?.metric == .mae && decision?.winner == Self.challenger)
         // 5% → 25% better: the window's mean error falls below 1.8 when 4/5 of it... (1.9·k + 1.5·(100−k))/100 ≤ 1.8 → k ≤ 75.
         #expect(decision.map { abs($0.loserScore - 2) < 1e-9 && $0.winnerScore <= 1.8 + 1e-9 } == true)
         #expect(decision?.evidence["metric"] == .text("mae"))
@@ -117,14 +118,10 @@ struct PromotionRuleTests {
         better.learn([1, 0, 0], label: 1)
         let shadow = ServedModel(reference: ModelReference(id: "challenger", version: 9), pipeline: pipeline, model: better)
         let set = ModelSet(champion: served, shadows: [shadow])
-        let decision = PromotionRule.Decision(
-            kind: .promotion, winner: Self.challenger, loser: Self.champion, samples: 100, winnerScore: 0.7, loserScore: 0.6)
-        let promoted = set.applying(decision)
+        let promoted = set.promoting(Self.challenger, replacing: Self.champion)
         #expect(promoted.champion == shadow, "matched by id: the shadow's newest version serves")
         #expect(promoted.shadows == [served])
-        let unknown = PromotionRule.Decision(
-            kind: .promotion, winner: ModelReference(id: "nobody", version: 1), loser: Self.champion, samples: 1,
-            winnerScore: 1, loserScore: 0)
-        #expect(set.applying(unknown) == set)
+        #expect(set.promoting(ModelReference(id: "nobody", version: 1), replacing: Self.champion) == set)
+        #expect(set.promoting(Self.challenger, replacing: ModelReference(id: "someone-else", version: 1)) == set)
     }
 }

@@ -1,4 +1,3 @@
-import FlywheelEvents
 import Foundation
 import ModelRegistry
 import Testing
@@ -11,9 +10,8 @@ struct ModelRegistryTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString).sqlite").path
     }
 
-    static func version(_ id: String, _ number: Int, bytes: [UInt8] = [1, 2, 3]) -> ModelEvent {
-        ModelEvent(kind: .version, ts: 1_700_000_000 + Double(number), model: .init(id: id, version: number),
-                   weights: Data(bytes).base64EncodedString())
+    static func version(_ id: String, _ number: Int, bytes: [UInt8] = [1, 2, 3]) -> StoredVersion {
+        StoredVersion(model: .init(id: id, version: number), ts: 1_700_000_000 + Double(number), weights: bytes)
     }
 
     @Test func versionsPromotionsAndAliasesSurviveReopening() throws {
@@ -22,12 +20,12 @@ struct ModelRegistryTests {
         do {
             let registry = try ModelRegistry(path: path)
             try registry.setInitialChampion(.init(id: "logreg", version: 1), ts: 1)
-            #expect(try registry.record(Self.version("fast", 2, bytes: [9, 8]), actor: "trainer"))
-            #expect(try registry.record(Self.version("fast", 3), actor: "trainer"))
-            let promotion = ModelEvent(
-                kind: .promotion, ts: 1_700_000_100, model: .init(id: "fast", version: 3),
-                replaces: .init(id: "logreg", version: 7), evidence: ["samples": .number(1000), "rule": .text("margin")])
-            #expect(try registry.record(promotion, actor: "promoter", position: .init(topic: "m", partition: 0, nextOffset: 12)))
+            #expect(try registry.record(Self.version("fast", 2, bytes: [9, 8])))
+            #expect(try registry.record(Self.version("fast", 3)))
+            let promotion = Decision(
+                kind: .promotion, ts: 1_700_000_100, actor: "promoter", model: .init(id: "fast", version: 3),
+                replaces: .init(id: "logreg", version: 7), evidence: #"{"rule":"margin","samples":1000}"#)
+            #expect(try registry.record(promotion, position: .init(topic: "m", partition: 0, nextOffset: 12)))
             #expect(try registry.alias(ModelRegistry.championAlias) == .init(id: "fast", version: 3))
             // A second initial champion does not move the alias.
             try registry.setInitialChampion(.init(id: "other", version: 1), ts: 2)
@@ -49,15 +47,15 @@ struct ModelRegistryTests {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let registry = try ModelRegistry(path: path)
-        let rollback = ModelEvent(
-            kind: .rollback, ts: 5, model: .init(id: "a", version: 1), replaces: .init(id: "b", version: 2),
-            evidence: ["samples": .number(10)])
-        #expect(try registry.record(Self.version("a", 1), actor: "t", position: .init(topic: "m", partition: 1, nextOffset: 4)))
-        #expect(try !registry.record(Self.version("a", 1, bytes: [7]), actor: "t"), "same version twice")
-        #expect(try registry.record(rollback, actor: "p"))
-        #expect(try !registry.record(rollback, actor: "p"), "same decision twice")
+        let rollback = Decision(
+            kind: .rollback, ts: 5, actor: "p", model: .init(id: "a", version: 1), replaces: .init(id: "b", version: 2),
+            evidence: #"{"samples":10}"#)
+        #expect(try registry.record(Self.version("a", 1), position: .init(topic: "m", partition: 1, nextOffset: 4)))
+        #expect(try !registry.record(Self.version("a", 1, bytes: [7])), "same version twice")
+        #expect(try registry.record(rollback))
+        #expect(try !registry.record(rollback), "same decision twice")
         // An older position never moves the stored one back.
-        try registry.record(Self.version("a", 2), actor: "t", position: .init(topic: "m", partition: 1, nextOffset: 3))
+        try registry.record(Self.version("a", 2), position: .init(topic: "m", partition: 1, nextOffset: 3))
         #expect(try registry.versionCount() == 2)
         #expect(try registry.versions(of: "a")[0].weights == [1, 2, 3], "the first copy is kept")
         #expect(try registry.auditLog().count == 1)
@@ -68,14 +66,14 @@ struct ModelRegistryTests {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let registry = try ModelRegistry(path: path)
-        let noWeights = ModelEvent(kind: .version, ts: 1, model: .init(id: "a", version: 1))
-        #expect { try registry.record(noWeights, actor: "t") } throws: {
-            ($0 as? RegistryError)?.reason.contains("carries no readable weights") == true
+        let noWeights = StoredVersion(model: .init(id: "a", version: 1), ts: 1, weights: [])
+        #expect { try registry.record(noWeights) } throws: {
+            ($0 as? RegistryError)?.reason.contains("carries no weights") == true
         }
-        #expect(try registry.versionCount() == 0, "a refused event leaves no trace")
-        try registry.record(
-            ModelEvent(kind: .promotion, ts: 1, model: .init(id: "a", version: 1), replaces: .init(id: "b", version: 1)),
-            actor: "p")
+        #expect(try registry.versionCount() == 0, "a refused version leaves no trace")
+        try registry.record(Decision(
+            kind: .promotion, ts: 1, actor: "p", model: .init(id: "a", version: 1), replaces: .init(id: "b", version: 1),
+            evidence: "{}"))
         // The append-only rule lives in the file itself: a plain sqlite3 client is refused too.
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")

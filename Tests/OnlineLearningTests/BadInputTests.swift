@@ -1,3 +1,4 @@
+import FeatureValues
 import OnlineLearning
 import Testing
 

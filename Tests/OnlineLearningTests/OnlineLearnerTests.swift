@@ -1,3 +1,4 @@
+import FeatureValues
 import Foundation
 import OnlineLearning
 import Testing

@@ -1,5 +1,4 @@
 import FlywheelEvents
-import Foundation
 import OnlineLearning
 
 // MARK: - DriftMonitor
@@ -30,14 +29,14 @@ public struct DriftMonitor: Sendable, Codable {
         var fromTs = 0.0
         var toTs = 0.0
         var count = 0
-        var correct = 0
-        var logLoss = 0.0
-        var absoluteError = 0.0
-        var squaredError = 0.0
+        /// The window's accuracy and log loss (classifiers).
+        var classification = BinaryMetrics()
+        /// The window's MAE and RMSE (regressors).
+        var regression = RegressionMetrics()
         var isClassifier = true
     }
 
-    /// Examples between regular reports. Default: 1,000.
+    /// Examples between regular reports. Default: ``LoopDefaults/driftReportEvery``.
     public let reportEvery: Int
     /// Seconds between regular reports, whichever of the two comes first (nil: by examples only).
     public let reportInterval: Double?
@@ -58,7 +57,7 @@ public struct DriftMonitor: Sendable, Codable {
 
     /// Makes a monitor; with a `schema`, it also tracks feature, prediction and label drift.
     public init(
-        reportEvery: Int = 1000, reportInterval: Double? = nil, schema: FeatureSchema? = nil,
+        reportEvery: Int = LoopDefaults.driftReportEvery, reportInterval: Double? = nil, schema: FeatureSchema? = nil,
         features configuration: FeatureDriftTracker.Configuration = DriftMonitor.loopFeatureConfiguration
     ) {
         precondition(reportEvery > 0, "reportEvery must be positive, not \(reportEvery).")
@@ -78,9 +77,9 @@ public struct DriftMonitor: Sendable, Codable {
     public mutating func record(_ example: JoinedExample, now: Double) -> [DriftReport] {
         var reports: [DriftReport] = []
         examples += 1
-        if features != nil, let served = example.predictions.first {
+        if features != nil {
             var observed = example.features
-            observed["(prediction)"] = .number(served.probabilities?.last ?? served.answer)
+            observed["(prediction)"] = .number(example.champion.score)
             observed["(label)"] = .number(example.label)
             features!.observe(observed)
         }
@@ -91,35 +90,28 @@ public struct DriftMonitor: Sendable, Codable {
             examples = 0
             windowStartedAt = nil
         }
-        for (index, output) in example.predictions.enumerated() {
+        for (index, output) in example.outputs.enumerated() {
+            let isChampion = index == 0
             var watch = watches[output.model.id] ?? Watch(latest: output.model)
             if output.model.version > watch.latest.version { watch.latest = output.model }
             if watch.count == 0 { watch.fromTs = example.labelTs }
             watch.toTs = example.labelTs
             watch.count += 1
-            let error: Double
-            if let probabilities = output.probabilities {
-                let probability = min(max(probabilities.last ?? output.answer, 1e-15), 1 - 1e-15)
-                let label = example.label == 1 ? 1.0 : 0.0
-                let right = (probability > 0.5 ? 1.0 : 0.0) == label
-                if right { watch.correct += 1 }
-                watch.logLoss -= label == 1 ? log(probability) : log(1 - probability)
-                error = right ? 0 : 1
+            if output.isClassifier {
+                watch.classification.update(label: output.labelClass(example.label), probability: output.score)
             } else {
                 watch.isClassifier = false
-                error = abs(output.answer - example.label)
-                watch.absoluteError += error
-                watch.squaredError += error * error
+                watch.regression.update(target: example.label, prediction: output.answer)
             }
-            let state = watch.detector.update(error)
+            let state = watch.detector.update(output.loss(label: example.label))
             if state == .drift {
                 alarms.append(Alarm(
-                    model: watch.latest, isChampion: index == 0, requestId: example.requestId,
+                    model: watch.latest, isChampion: isChampion, requestId: example.requestId,
                     errorChange: watch.detector.lastChange))
             }
             if state == .drift || windowEnds {
-                var report = Self.report(watch, state: state, champion: index == 0, now: now)
-                if windowEnds && index == 0, features != nil {
+                var report = Self.report(watch, state: state, champion: isChampion, now: now)
+                if windowEnds && isChampion, features != nil {
                     report.features = Self.table(features!.closeWindow(), alpha: features!.configuration.alpha)
                 }
                 reports.append(report)
@@ -154,16 +146,19 @@ public struct DriftMonitor: Sendable, Codable {
     }
 
     private static func report(_ watch: Watch, state: DriftState, champion: Bool, now: Double) -> DriftReport {
-        let n = Double(max(1, watch.count))
-        var metrics: [String: Double] = watch.isClassifier
-            ? ["accuracy": Double(watch.correct) / n, "logLoss": watch.logLoss / n]
-            : ["mae": watch.absoluteError / n, "rmse": (watch.squaredError / n).squareRoot()]
-        if state == .drift { metrics["errorChange"] = watch.detector.lastChange }
         var report = DriftReport(
             model: watch.latest, ts: now, window: .init(fromTs: watch.fromTs, toTs: watch.toTs, examples: watch.count),
-            metrics: metrics,
+            metrics: [:],
             detectors: [.init(name: "ADWIN", state: DriftReport.Detector.State(rawValue: state.rawValue) ?? .stable)],
             features: [])
+        if watch.isClassifier {
+            report[.accuracy] = watch.classification.accuracy
+            report[.logLoss] = watch.classification.logLoss
+        } else {
+            report[.mae] = watch.regression.meanAbsoluteError
+            report[.rmse] = watch.regression.rootMeanSquaredError
+        }
+        if state == .drift { report[.errorChange] = watch.detector.lastChange }
         report.champion = champion
         return report
     }

@@ -143,9 +143,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         counters.joined += 1
         joined[prediction.requestId] = now.advanced(by: window)
         deadlines.append((prediction.requestId, .joined, now.advanced(by: window)))
-        return JoinedExample(
-            requestId: prediction.requestId, requestTs: prediction.ts, labelTs: label.ts, features: prediction.features,
-            label: label.label, predictions: [prediction.champion] + prediction.shadows)
+        return JoinedExample(prediction, label: label)
     }
 }
 

@@ -33,10 +33,8 @@ public struct ModelScoreboard: Sendable, Codable {
                 recentAbsoluteError.append(abs(output.answer - label))
                 return
             }
-            let probability = probabilities.last ?? output.answer
-            let labelClass = label == 1 ? 1 : 0
-            overall.update(label: labelClass, probability: probability)
-            recent.update(isCorrect: (probability > 0.5 ? 1 : 0) == labelClass)
+            overall.update(label: output.labelClass(label), probability: probabilities.last ?? output.answer)
+            recent.update(isCorrect: output.isCorrect(label: label))
         }
 
         init(latest: ModelReference, window: Int) {
@@ -59,10 +57,10 @@ public struct ModelScoreboard: Sendable, Codable {
         served = Entry(latest: ModelReference(id: "served", version: 0), window: window)
     }
 
-    /// Scores every model's prediction in a joined example (the first is the served one).
+    /// Scores every model's prediction in a joined example; the champion's is also the served answer.
     public mutating func record(_ example: JoinedExample) {
-        for (index, output) in example.predictions.enumerated() {
-            if index == 0 { served.update(output, label: example.label) }
+        served.update(example.champion, label: example.label)
+        for output in example.outputs {
             entries[output.model.id, default: Entry(latest: output.model, window: window)]
                 .update(output, label: example.label)
         }

@@ -1,5 +1,4 @@
 import FlywheelEvents
-import Foundation
 import OnlineLearning
 
 extension ModelSet {
@@ -10,19 +9,14 @@ extension ModelSet {
     /// - Throws: ``ModelEventError`` when a version carries no weights or weights that do not load for the
     ///   champion's feature schema, or a promotion does not say which champion it replaces.
     public func applying(_ event: ModelEvent) throws(ModelEventError) -> ModelSet {
-        if event.kind != .version {
-            guard let replaced = event.replaces else {
-                throw ModelEventError("\(event.kind.rawValue) of \(event.model) does not say which champion it replaces")
-            }
-            return applying(PromotionRule.Decision(
-                kind: event.kind, winner: event.model, loser: replaced, samples: 0, winnerScore: 0, loserScore: 0))
+        if let problem = event.problem { throw ModelEventError(problem) }
+        if event.kind != .version, let replaced = event.replaces {
+            return promoting(event.model, replacing: replaced)
         }
-        guard let text = event.weights, let bytes = Data(base64Encoded: text) else {
-            throw ModelEventError("version \(event.model) carries no readable weights")
-        }
+        guard let bytes = event.weightBytes else { throw ModelEventError("version \(event.model) carries no readable weights") }
         let loaded: (pipeline: FeaturePipeline, learner: OnlineLearner)
         do {
-            loaded = try ModelBlob.decodeLearner(Array(bytes), expectedSchema: champion.pipeline.schema)
+            loaded = try ModelBlob.decodeLearner(bytes, expectedSchema: champion.pipeline.schema)
         } catch {
             throw ModelEventError("version \(event.model) does not load: \(error.reason)")
         }
@@ -59,10 +53,10 @@ public struct ModelEventError: Error, Sendable, Hashable, CustomStringConvertibl
 extension ModelSet {
     /// The set after a promotion or rollback: the winning shadow becomes champion and the old champion stays on as a
     /// shadow (so it can win back). Models are matched by id (a shadow may have published newer versions since); a
-    /// decision naming a model the set does not hold changes nothing.
-    public func applying(_ decision: PromotionRule.Decision) -> ModelSet {
-        guard let index = shadows.firstIndex(where: { $0.reference.id == decision.winner.id }),
-            champion.reference.id == decision.loser.id
+    /// decision naming a model the set does not hold, or a champion it does not serve, changes nothing.
+    public func promoting(_ winner: ModelReference, replacing loser: ModelReference) -> ModelSet {
+        guard let index = shadows.firstIndex(where: { $0.reference.id == winner.id }),
+            champion.reference.id == loser.id
         else { return self }
         var next = self
         next.champion = shadows[index]

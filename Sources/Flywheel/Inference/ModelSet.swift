@@ -1,3 +1,4 @@
+import FeatureValues
 import FlywheelEvents
 import OnlineLearning
 import Synchronization

@@ -60,14 +60,16 @@ public final class FlywheelLoop: Sendable {
             return consumer
         }
 
+        var roleConfiguration = InferenceEngine.Configuration()
+        roleConfiguration.topics = topics
+        roleConfiguration.deliveryAttempts = settings.deliveryAttempts
+        roleConfiguration.wallClock = settings.wallClock
+
         if settings.roles.contains(.inference) {
             let live = LiveModels(initial)
-            var engineConfiguration = InferenceEngine.Configuration()
-            engineConfiguration.predictionsTopic = topics.predictions
-            engineConfiguration.deadLetterTopic = topics.deadLetter
             let engine = InferenceEngine(
                 consumer: try groupConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
-                configuration: engineConfiguration, logger: logger)
+                configuration: roleConfiguration, logger: logger)
             // Model events from the beginning, so a restarted engine catches up with every version and decision.
             let updatesConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-inference-models-\(UUID().uuidString)"),
@@ -86,21 +88,16 @@ public final class FlywheelLoop: Sendable {
         }
 
         if settings.roles.contains(.feedback) {
-            var configuration = FeedbackJoiner<ContinuousClock>.Configuration()
-            configuration.predictionsTopic = topics.predictions
-            configuration.labelsTopic = topics.labels
-            configuration.examplesTopic = topics.examples
-            configuration.deadLetterTopic = topics.deadLetter
-            configuration.window = settings.joinWindow
-            configuration.metricsWindow = settings.metricsWindow
-            configuration.driftTopic = topics.drift
-            configuration.driftReportEvery = settings.driftReportEvery
-            configuration.featureSchema = initial.champion.pipeline.schema
-            configuration.driftReportInterval = settings.driftReportInterval
-            configuration.featureDrift = settings.featureDrift
-            let joiner = FeedbackJoiner(
+            var feedback = FeedbackRole<ContinuousClock.Instant>.Configuration()
+            feedback.window = settings.joinWindow
+            feedback.metricsWindow = settings.metricsWindow
+            feedback.driftReportEvery = settings.driftReportEvery
+            feedback.featureSchema = initial.champion.pipeline.schema
+            feedback.driftReportInterval = settings.driftReportInterval
+            feedback.featureDrift = settings.featureDrift
+            let joiner = try FeedbackJoiner(
                 consumer: try groupConsumer("feedback", topics: [topics.predictions, topics.labels]), producer: producer,
-                configuration: configuration, clock: ContinuousClock(),
+                configuration: roleConfiguration, feedback: feedback, clock: ContinuousClock(),
                 stateStore: try settings.feedbackStatePath.map { try StateStore(path: $0) }, logger: logger)
             roleServices.append(joiner)
             self.joiner = joiner
@@ -110,24 +107,17 @@ public final class FlywheelLoop: Sendable {
 
         if settings.roles.contains(.trainer) {
             let registry = try ModelRegistry(path: settings.registryPath)
-            try registry.setInitialChampion(initial.champion.reference, ts: Date().timeIntervalSince1970)
-            var trainerConfiguration = IncrementalTrainer.Configuration()
-            trainerConfiguration.modelsTopic = topics.models
-            trainerConfiguration.deadLetterTopic = topics.deadLetter
-            trainerConfiguration.driftTopic = topics.drift
+            try registry.setInitialChampion(initial.champion.reference, ts: settings.wallClock.secondsSince1970)
             let trainer = IncrementalTrainer(
                 consumer: try groupConsumer("trainer", topics: [topics.examples, topics.drift]), producer: producer,
                 trainer: ModelTrainer(
                     models: try Self.restore([initial.champion] + initial.shadows, from: registry, logger: logger),
                     publishEvery: settings.publishEvery, restartsOnChampionDrift: settings.restartsOnChampionDrift),
-                configuration: trainerConfiguration, logger: logger)
-            var promoterConfiguration = Promoter.Configuration()
-            promoterConfiguration.modelsTopic = topics.models
-            promoterConfiguration.deadLetterTopic = topics.deadLetter
+                configuration: roleConfiguration, logger: logger)
             let promoter = Promoter(
                 consumer: try groupConsumer("promoter", topics: [topics.examples]), producer: producer,
                 rule: PromotionRule(window: settings.promotionWindow, margin: settings.promotionMargin),
-                configuration: promoterConfiguration, logger: logger)
+                configuration: roleConfiguration, logger: logger)
             let recorderConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-registry"), logger: logger)
             var positions: [KafkaTopicPartitionOffset] = []
@@ -138,8 +128,8 @@ public final class FlywheelLoop: Sendable {
             try await recorderConsumer.assign(positions)
             consumers.append(recorderConsumer)
             let recorder = RegistryRecorder(
-                consumer: recorderConsumer, producer: producer, registry: registry, deadLetterTopic: topics.deadLetter,
-                driftTopic: topics.drift, logger: logger)
+                consumer: recorderConsumer, producer: producer, registry: registry, configuration: roleConfiguration,
+                logger: logger)
             roleServices += [trainer, promoter, recorder]
             self.trainer = trainer
             self.promoter = promoter
@@ -165,7 +155,7 @@ public final class FlywheelLoop: Sendable {
                     throw ModelFormatError(.unknownModel, "the stored model is of another family")
                 }
                 logger.notice("Trainer resumes \(stored.model) from the registry")
-                return ServedModel(reference: stored.model, pipeline: pipeline, learner: learner)
+                return ServedModel(reference: ModelReference(stored.model), pipeline: pipeline, learner: learner)
             } catch {
                 logger.warning("Stored \(stored.model) does not load (\(error)); training it from the start")
                 return model

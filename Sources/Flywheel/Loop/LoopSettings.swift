@@ -1,3 +1,4 @@
+import FlywheelEvents
 import Foundation
 import KafkaTransport
 import OnlineLearning
@@ -12,45 +13,6 @@ public enum LoopRole: String, Sendable, CaseIterable, Hashable {
     case feedback
     /// Trains the models, decides promotions and rollbacks, and keeps the SQLite registry.
     case trainer
-}
-
-// MARK: - LoopTopics
-
-/// The topic names the loop uses (defaults as in streams/README.md).
-public struct LoopTopics: Sendable, Hashable {
-    /// Request events. Default: `flywheel.requests`.
-    public var requests = "flywheel.requests"
-    /// Prediction events. Default: `flywheel.predictions`.
-    public var predictions = "flywheel.predictions"
-    /// Label events. Default: `flywheel.labels`.
-    public var labels = "flywheel.labels"
-    /// Joined examples. Default: `flywheel.examples`.
-    public var examples = "flywheel.examples"
-    /// Model events. Default: `flywheel.models`.
-    public var models = "flywheel.models"
-    /// Drift reports. Default: `flywheel.drift`.
-    public var drift = "flywheel.drift"
-    /// Malformed events with their reasons. Default: `flywheel.dead-letter`.
-    public var deadLetter = "flywheel.dead-letter"
-
-    /// The defaults above.
-    public init() {}
-
-    /// Every topic, in pipeline order.
-    public var all: [String] { [requests, predictions, labels, examples, models, drift, deadLetter] }
-
-    /// The same names with a prefix (tests use one per run).
-    public func prefixed(_ prefix: String) -> LoopTopics {
-        var topics = self
-        topics.requests = prefix + requests
-        topics.predictions = prefix + predictions
-        topics.labels = prefix + labels
-        topics.examples = prefix + examples
-        topics.models = prefix + models
-        topics.drift = prefix + drift
-        topics.deadLetter = prefix + deadLetter
-        return topics
-    }
 }
 
 // MARK: - LoopSettings
@@ -83,13 +45,20 @@ public struct LoopSettings: Sendable {
     /// The shadow the trainer restarts from nothing when a detector flags a drift on the champion (`nil`: none).
     /// Default: `logreg-fresh`; use `linreg-fresh` with regression models.
     public var restartsOnChampionDrift: String? = "logreg-fresh"
-    /// Joined examples between regular drift reports of each model (alarms are reported at once). Default: 5,000.
-    public var driftReportEvery = 5000
+    /// Joined examples between regular drift reports of each model (alarms are reported at once). Default: 5,000
+    /// (``LoopDefaults/driftReportEvery``).
+    public var driftReportEvery = LoopDefaults.driftReportEvery
     /// Also end a drift window after this long, if sooner (nil: by examples only). Default: nil.
     public var driftReportInterval: Duration?
     /// The feature-drift reference (the operator pins it by position: skip `warmUp` joined requests, then take
     /// `referenceSize`), the test level and sample sizes. Default: after 2,000, the next 2,000; alpha 0.01.
     public var featureDrift = DriftMonitor.loopFeatureConfiguration
+
+    /// How often a role sends a batch's undelivered output before it gives up (the service group then ends).
+    /// Default: 5.
+    public var deliveryAttempts = 5
+    /// The wall clock stamped on events and registry entries. Default: the system's.
+    public var wallClock: any WallClock = SystemWallClock()
 
     /// librdkafka properties for the consumers only (e.g. `session.timeout.ms`), applied after the client's.
     public var consumerProperties: [String: String] = [:]

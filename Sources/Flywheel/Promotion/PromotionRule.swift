@@ -2,8 +2,7 @@ import FlywheelEvents
 
 // MARK: - PromotionRule
 
-/// The first promotion rule (issue 3 allows a simple one; an anytime-valid sequential test replaces it later):
-/// compare each shadow with the champion on the same joined requests — the last ``window`` requests the current
+/// The window rule: compare each shadow with the champion on the same joined requests — the last ``window`` requests the current
 /// champion served — and promote the shadow once its accuracy on them beats the champion's by ``margin`` or more
 /// (for regressors: once its mean absolute error is lower by that fraction of the champion's). A
 /// promoted champion that then trails the champion it replaced by the margin over a full window is rolled back.
@@ -28,8 +27,8 @@ public struct PromotionRule: Sendable {
         public var winnerScore: Double
         /// Loser's score on them, in the same metric.
         public var loserScore: Double
-        /// `accuracy` (classifiers) or `mae` (regressors).
-        public var metric = "accuracy"
+        /// ``FlywheelEvents/DriftMetric/accuracy`` (classifiers) or ``FlywheelEvents/DriftMetric/mae`` (regressors).
+        public var metric = DriftMetric.accuracy
 
         /// Makes a decision (the rule makes them; tests and tools may too).
         public init(
@@ -47,10 +46,10 @@ public struct PromotionRule: Sendable {
         /// The evidence as a model event's `evidence` field.
         public var evidence: [String: EvidenceValue] {
             [
-                "rule": .text(metric == "mae"
+                "rule": .text(metric == .mae
                     ? "relative mean-absolute-error margin over a window of paired requests"
                     : "accuracy margin over a window of paired requests"),
-                "samples": .number(Double(samples)), "metric": .text(metric),
+                "samples": .number(Double(samples)), "metric": .text(metric.rawValue),
                 "winnerScore": .number(winnerScore), "loserScore": .number(loserScore),
             ]
         }
@@ -76,10 +75,10 @@ public struct PromotionRule: Sendable {
         self.margin = margin
     }
 
-    /// Scores one joined example (champion first in `predictions`, as the inference engine writes them).
+    /// Scores one joined example: its champion against each of its shadows, on the same request.
     /// - Returns: a decision, when one is due.
     public mutating func record(_ example: JoinedExample) -> Decision? {
-        guard let served = example.predictions.first else { return nil }
+        let served = example.champion
         if let awaited = awaitedChampion {
             guard served.model.id == awaited else {
                 skipped += 1
@@ -92,12 +91,12 @@ public struct PromotionRule: Sendable {
             tallies = [:]
         }
         champion = served.model  // the newest version of the serving model
-        let isClassifier = served.probabilities != nil
-        let championLoss = Self.loss(served, label: example.label)
+        let isClassifier = served.isClassifier
+        let championLoss = served.loss(label: example.label)
         var best: (model: ModelReference, window: PairedWindow)?
-        for challenger in example.predictions.dropFirst() where challenger.model.id != served.model.id {
+        for challenger in example.shadows where challenger.model.id != served.model.id {
             var tally = tallies[challenger.model.id] ?? PairedWindow(capacity: window)
-            tally.append(challengerLoss: Self.loss(challenger, label: example.label), championLoss: championLoss)
+            tally.append(challengerLoss: challenger.loss(label: example.label), championLoss: championLoss)
             tallies[challenger.model.id] = tally
             let advantage = isClassifier ? tally.lossAdvantage : tally.relativeLossAdvantage
             guard tally.isFull, advantage >= margin,
@@ -114,20 +113,8 @@ public struct PromotionRule: Sendable {
             kind: isRollback ? .rollback : .promotion, winner: winner, loser: current, samples: tally.count,
             winnerScore: isClassifier ? 1 - tally.challengerMeanLoss : tally.challengerMeanLoss,
             loserScore: isClassifier ? 1 - tally.championMeanLoss : tally.championMeanLoss)
-        decision.metric = isClassifier ? "accuracy" : "mae"
+        decision.metric = DriftMetric.headline(isClassifier: isClassifier)
         return decision
-    }
-
-    /// 0 for a right class and 1 for a wrong one; the absolute error for a value.
-    private static func loss(_ output: ModelOutput, label: Double) -> Double {
-        if output.probabilities != nil {
-            return Double(predictedClass(output)) == (label == 1 ? 1 : 0) ? 0 : 1
-        }
-        return abs(output.answer - label)
-    }
-
-    private static func predictedClass(_ output: ModelOutput) -> Int {
-        (output.probabilities?.last ?? output.answer) > 0.5 ? 1 : 0
     }
 }
 

@@ -68,8 +68,7 @@ public struct ModelTrainer: Sendable {
     /// weights, the same learning settings — and its next version is published at once with the alarm as evidence.
     /// - Returns: that version event, or nothing when the report calls for no action.
     public mutating func handle(_ report: DriftReport, ts: Double) -> ModelEvent? {
-        guard report.champion == true, report.detectors.contains(where: { $0.state == .drift }),
-            (report.metrics["errorChange"] ?? 0) > 0,
+        guard report.champion == true, let errorChange = report.worseningAlarm,
             let id = restartsOnChampionDrift, id != report.model.id,
             let index = models.firstIndex(where: { $0.reference.id == id }),
             let pipeline = try? FeaturePipeline(schema: models[index].pipeline.schema)
@@ -89,7 +88,7 @@ public struct ModelTrainer: Sendable {
                 "reason": .text("restarted after a drift alarm on the champion"), "detector": .text(detector),
                 "champion": .text("\(report.model.id) v\(report.model.version)"), "alarmTs": .number(report.ts),
                 "windowExamples": .number(Double(report.window.examples)),
-                "errorChange": .number(report.metrics["errorChange"] ?? 0),
+                "errorChange": .number(errorChange),
             ])
     }
 

@@ -1,3 +1,4 @@
+import FeatureValues
 import Foundation
 
 // MARK: - FeatureDriftTracker

@@ -1,3 +1,5 @@
+import FeatureValues
+
 // MARK: - CSVExamples
 
 /// Reads a labelled stream from CSV text with a header line: the schema's features by column name, and a target

@@ -1,3 +1,5 @@
+import FeatureValues
+
 // MARK: - CSVRows
 
 #if arch(x86_64) && !os(Windows)

@@ -1,3 +1,5 @@
+import FeatureValues
+
 // MARK: - PrequentialEvaluation
 
 /// Test-then-train evaluation with a label delay, as ../shared/data/README.md defines it: events arrive in order;

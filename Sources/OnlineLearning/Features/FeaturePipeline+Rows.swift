@@ -1,3 +1,5 @@
+import FeatureValues
+
 // MARK: - FeaturePipeline on parsed rows
 
 extension FeaturePipeline {

@@ -1,3 +1,5 @@
+import FeatureValues
+
 // MARK: - FeaturePipeline
 
 /// Turns a request's raw features into the dense vector a model reads, as the schema says.

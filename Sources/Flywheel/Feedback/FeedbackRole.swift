@@ -1,0 +1,145 @@
+import FlywheelEvents
+import Foundation
+import ModelRegistry
+import OnlineLearning
+
+// MARK: - FeedbackRole
+
+/// The feedback role's core: joins predictions with their labels (``JoinState``), scores every model on each joined
+/// request (``ModelScoreboard``), watches for drift (``DriftMonitor``), and publishes each
+/// ``FlywheelEvents/JoinedExample`` and each drift report. With a ``ModelRegistry/StateStore`` it starts from the
+/// state saved there and saves it every ``Configuration/saveEvery`` joined examples and when it stops.
+///
+/// - Important: state saved in its own file is written after the batch's outputs are delivered and before its
+///   offsets are stored, but not in one transaction with them: a crash between two saves loses the joins since the
+///   last save (exactly-once effects are issue 14's).
+public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: StreamRole {
+    /// The window, metrics and drift settings.
+    public struct Configuration: Sendable {
+        /// How long a prediction waits for its label, and a label for its prediction. Default: 10 minutes.
+        public var window: Duration = .seconds(600)
+        /// How many recent examples each model's windowed accuracy covers. Default: 1,000.
+        public var metricsWindow = 1000
+        /// Examples between regular drift reports of a model (alarms are reported at once). Default: 5,000.
+        public var driftReportEvery = LoopDefaults.driftReportEvery
+        /// Also end a drift window after this long, if it comes before `driftReportEvery` examples (nil: never).
+        public var driftReportInterval: Duration?
+        /// The requests' feature schema, for feature, prediction and label drift (nil: error streams only).
+        public var featureSchema: FeatureSchema?
+        /// Which requests form the frozen feature reference (after a warm-up) and the test's level.
+        public var featureDrift = DriftMonitor.loopFeatureConfiguration
+        /// Joined examples between saves of the state (with a state store). Default: `driftReportEvery`.
+        public var saveEvery: Int?
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    /// The join.
+    public private(set) var join: JoinState<Instant>
+    /// Every model's prequential metrics.
+    public private(set) var scoreboard: ModelScoreboard
+    /// The drift detectors and feature reference.
+    public private(set) var drift: DriftMonitor
+    /// Drift reports published so far.
+    public private(set) var reportsPublished = 0
+    private let store: StateStore?
+    private let saveEvery: Int
+    private var sinceSaved = 0
+
+    /// The name the state is saved under in the store.
+    static var snapshotName: String { "feedback" }
+
+    /// Makes the core; with a `store`, it starts from the state saved there at `now` (waiting entries wait a full
+    /// window again from then).
+    /// - Throws: ``ModelRegistry/RegistryError`` when the store cannot be read; a saved state that no longer decodes
+    ///   (an older format) is skipped and the role starts afresh.
+    public init(configuration: Configuration, store: StateStore? = nil, at now: Instant) throws(RegistryError) {
+        join = JoinState(window: configuration.window)
+        scoreboard = ModelScoreboard(window: configuration.metricsWindow)
+        drift = DriftMonitor(
+            reportEvery: configuration.driftReportEvery,
+            reportInterval: configuration.driftReportInterval.map { $0 / .seconds(1) },
+            schema: configuration.featureSchema, features: configuration.featureDrift)
+        self.store = store
+        saveEvery = configuration.saveEvery ?? configuration.driftReportEvery
+        if let data = try store?.load(Self.snapshotName),
+            let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
+        {
+            join = JoinState(window: configuration.window, restoring: saved.join, at: now)
+            scoreboard = saved.scoreboard
+            drift = saved.drift
+        }
+    }
+
+    /// A prediction or a label, told apart by topic.
+    public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> Incoming {
+        topic == topics.labels
+            ? .label(try EventDecoding.decode(LabelEvent.self, from: value))
+            : .prediction(try EventDecoding.decode(PredictionEvent.self, from: value))
+    }
+
+    /// Joins the batch, scores and watches every example joined, then drops what waited too long.
+    public mutating func handle(_ batch: [Consumed<Incoming>], at time: BatchTime<Instant>) -> [Publication] {
+        var publications: [Publication] = []
+        for consumed in batch {
+            let example: JoinedExample? = switch consumed.input {
+            case .prediction(let prediction): join.receive(prediction, at: time.instant)
+            case .label(let label): join.receive(label, at: time.instant)
+            }
+            guard let example else { continue }
+            scoreboard.record(example)
+            for var report in drift.record(example, now: time.wallClock) {
+                if !report.features.isEmpty {
+                    // Label coverage so far: predictions joined with a label, of those joined or given up on.
+                    let counters = join.counters
+                    let settled = counters.joined + counters.unlabeledPredictions
+                    report[.labelCoverage] = settled > 0 ? Double(counters.joined) / Double(settled) : 1
+                    report[.orphanedLabels] = Double(counters.orphanedLabels)
+                }
+                publications.append(.drift(report))
+                reportsPublished += 1
+            }
+            publications.append(.example(example))
+            sinceSaved += 1
+        }
+        join.expire(at: time.instant)
+        return publications
+    }
+
+    /// Saves the state every ``Configuration/saveEvery`` joined examples.
+    public mutating func batchDelivered(at time: BatchTime<Instant>) throws {
+        if store != nil, sinceSaved >= saveEvery { try save(at: time) }
+    }
+
+    /// Saves the state.
+    public mutating func stopping(at time: BatchTime<Instant>) throws { try save(at: time) }
+
+    /// The state, as saved.
+    var snapshot: FeedbackSnapshot { FeedbackSnapshot(join: join.snapshot, scoreboard: scoreboard, drift: drift) }
+
+    private mutating func save(at time: BatchTime<Instant>) throws {
+        guard let store else { return }
+        try store.save(Self.snapshotName, data: try JSONEncoder().encode(snapshot), ts: time.wallClock)
+        sinceSaved = 0
+    }
+}
+
+// MARK: - Incoming
+
+/// A decoded event from either of the feedback role's input topics.
+public enum Incoming: Sendable {
+    /// A prediction, waiting for its label.
+    case prediction(PredictionEvent)
+    /// A label, waiting for its prediction.
+    case label(LabelEvent)
+}
+
+// MARK: - FeedbackSnapshot
+
+/// Everything the feedback role keeps across restarts.
+struct FeedbackSnapshot: Codable, Sendable {
+    var join: JoinSnapshot
+    var scoreboard: ModelScoreboard
+    var drift: DriftMonitor
+}

@@ -1,0 +1,54 @@
+import FlywheelEvents
+
+// MARK: - PromoterRole
+
+/// The promoter role's core: feeds each joined example to the ``PromotionRule`` and publishes each decision as a
+/// promotion or rollback on the models topic (keyed by the winner's id), with its evidence, who decided and the
+/// request whose label completed it.
+public struct PromoterRole: StreamRole {
+    /// One decision and the request whose label completed its evidence.
+    public struct Record: Sendable, Hashable {
+        /// The decision.
+        public var decision: PromotionRule.Decision
+        /// The request id of the joined example that triggered it.
+        public var requestId: String
+    }
+
+    /// The rule deciding.
+    public private(set) var rule: PromotionRule
+    /// Who decides, as the audit log shows it.
+    public let actor: String
+    /// Every decision so far, in order.
+    public private(set) var decisions: [Record] = []
+    /// Joined examples read so far.
+    public private(set) var examplesSeen = 0
+
+    /// Decides with `rule`, signing as `actor`.
+    public init(rule: PromotionRule, actor: String) {
+        self.rule = rule
+        self.actor = actor
+    }
+
+    /// A joined example; the examples topic is the only input.
+    public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> JoinedExample {
+        try EventDecoding.decode(JoinedExample.self, from: value)
+    }
+
+    /// Scores each example and publishes the decisions due.
+    public mutating func handle(
+        _ batch: [Consumed<JoinedExample>], at time: BatchTime<ContinuousClock.Instant>
+    ) -> [Publication] {
+        examplesSeen += batch.count
+        return batch.compactMap { consumed in
+            let example = consumed.input
+            guard let decision = rule.record(example) else { return nil }
+            decisions.append(Record(decision: decision, requestId: example.requestId))
+            var evidence = decision.evidence
+            evidence[EvidenceKey.decidedBy] = .text(actor)
+            evidence[EvidenceKey.decidedAtRequest] = .text(example.requestId)
+            return .model(ModelEvent(
+                kind: decision.kind, ts: time.wallClock, model: decision.winner, replaces: decision.loser,
+                evidence: evidence))
+        }
+    }
+}

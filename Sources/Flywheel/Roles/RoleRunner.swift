@@ -1,0 +1,144 @@
+import FlywheelEvents
+import KafkaTransport
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+// MARK: - RoleRunner
+
+/// Runs one role's ``StreamRole`` core against Kafka, the same way for every role: for each consumed batch it decodes
+/// every record (a record that does not decode goes to the dead-letter topic with the reason), hands the decoded
+/// batch to the core under one lock with the time from the injected clocks, delivers everything the core publishes
+/// and the dead letters — resending what failed, up to ``Configuration/deliveryAttempts`` — lets the core persist
+/// (``StreamRole/batchDelivered(at:)``), and only then stores the batch's offsets. So no input is committed before its
+/// effects are delivered (at least once), and a role's own code is its core.
+///
+/// - Important: the consumer and producer are services of their own; run them in the same `ServiceGroup`, before
+///   this one. The runner ends when the consumer's messages end (graceful shutdown), after the core's
+///   ``StreamRole/stopping(at:)``.
+public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Sendable where C.Instant == Role.Instant {
+    /// Topic names, delivery and time settings (one type for every role).
+    public typealias Configuration = RoleConfiguration
+
+    /// What the runner has done so far.
+    public struct Statistics: Sendable, Hashable {
+        /// Records consumed (decoded or not).
+        public var consumed = 0
+        /// Records sent to the dead-letter topic.
+        public var deadLettered = 0
+        /// Events published (dead letters not included).
+        public var published = 0
+        /// Batches handled.
+        public var batches = 0
+    }
+
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let configuration: Configuration
+    private let clock: C
+    private let logger: Logger
+    private let core: Mutex<Role>
+    private let counters = Mutex(Statistics())
+
+    /// Makes a runner around `core`.
+    /// - Parameters:
+    ///   - core: the role's state and logic.
+    ///   - consumer: subscribed or assigned to the role's input topics.
+    ///   - producer: where publications and dead letters go.
+    ///   - clock: the monotonic clock the core's windows use.
+    public init(
+        core: Role, consumer: KafkaConsumer, producer: KafkaProducer, configuration: Configuration = .init(), clock: C,
+        logger: Logger
+    ) {
+        self.core = Mutex(core)
+        self.consumer = consumer
+        self.producer = producer
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// What the runner has done so far.
+    public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// Reads the core's state under its lock (for counters, metrics and tests).
+    public func withCore<T: Sendable>(_ body: (Role) -> T) -> T { core.withLock { body($0) } }
+
+    /// Handles batches until the consumer's messages end or the service group shuts down gracefully.
+    /// - Throws: ``KafkaTransport/KafkaError`` when output cannot be delivered after the configured attempts, or what
+    ///   the core throws.
+    public func run() async throws {
+        for await batch in consumer.messages.cancelOnGracefulShutdown() {
+            try await process(batch)
+        }
+        let time = now
+        try core.withLock { try $0.stopping(at: time) }
+    }
+
+    /// Handles one batch: decode, dead-letter, handle, deliver, persist, store offsets.
+    func process(_ batch: [KafkaConsumerMessage]) async throws {
+        let time = now
+        let topics = configuration.topics
+        var inputs: [Consumed<Role.Input>] = []
+        inputs.reserveCapacity(batch.count)
+        var outgoing: [KafkaOutgoingMessage] = []
+        for message in batch {
+            do throws(EventDecodingError) {
+                let input = try Role.decode(topic: message.topic, value: message.value, topics: topics)
+                inputs.append(Consumed(input, topic: message.topic, partition: message.partition, offset: message.offset))
+            } catch {
+                outgoing.append(BatchOutput.deadLetter(
+                    for: message, reason: error.reason, topic: topics.deadLetter, ts: time.wallClock))
+            }
+        }
+        let deadLettered = outgoing.count
+        let publications = try core.withLock { core in try core.handle(inputs, at: time) }
+        outgoing.reserveCapacity(deadLettered + publications.count)
+        for publication in publications {
+            outgoing.append(publication.message(topics: topics))
+            if case .model(let event) = publication, let evidence = event.evidence { Self.log(event, evidence, logger) }
+        }
+        try await BatchOutput.deliverAll(
+            outgoing, through: producer, attempts: configuration.deliveryAttempts, logger: logger)
+        try core.withLock { core in try core.batchDelivered(at: time) }
+        consumer.storeOffsets(for: batch)
+        counters.withLock {
+            $0.consumed += batch.count
+            $0.deadLettered += deadLettered
+            $0.published += publications.count
+            $0.batches += 1
+        }
+    }
+
+    /// A decision or a restart is news for whoever reads the log; a plain new version is not.
+    private static func log(_ event: ModelEvent, _ evidence: [String: EvidenceValue], _ logger: Logger) {
+        var metadata: Logger.Metadata = ["flywheel.model.event": "\(event.kind.rawValue)", "flywheel.model.version": "\(event.model)"]
+        if let replaced = event.replaces { metadata["flywheel.model.replaces"] = "\(replaced)" }
+        for (key, value) in evidence {
+            switch value {
+            case .number(let number): metadata["flywheel.evidence.\(key)"] = "\(number)"
+            case .text(let text): metadata["flywheel.evidence.\(key)"] = "\(text)"
+            }
+        }
+        logger.notice("Published a model event with evidence", metadata: metadata)
+    }
+
+    private var now: BatchTime<Role.Instant> { BatchTime(instant: clock.now, wallClock: configuration.wallClock.secondsSince1970) }
+}
+
+// MARK: - RoleConfiguration
+
+/// What every role runner is configured with: the topics, how hard to try delivering, and the wall clock.
+public struct RoleConfiguration: Sendable {
+    /// The loop's topics: where each kind of ``Publication`` goes, and the dead-letter topic. Default: `LoopTopics()`.
+    public var topics = LoopTopics()
+    /// How often a batch whose output was not all delivered is sent in all before the role gives up (the service
+    /// group then ends with the error; the batch's offsets are not stored). Default: 5.
+    public var deliveryAttempts = 5
+    /// The wall clock stamped on events (the monotonic clock for windows is the runner's `clock`). Default: the
+    /// system's.
+    public var wallClock: any WallClock = SystemWallClock()
+
+    /// The defaults above.
+    public init() {}
+}

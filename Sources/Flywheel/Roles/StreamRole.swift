@@ -1,0 +1,85 @@
+import FlywheelEvents
+
+// MARK: - StreamRole
+
+/// The plain-value core of one of the loop's roles (inference, feedback, trainer, promoter, registry recorder):
+/// decoded inputs and the time come in, the events to publish come out. Everything around it — reading batches,
+/// decoding, dead-lettering, delivering with retries, storing offsets, counting — is the ``RoleRunner``'s, written
+/// once for every role.
+///
+/// A core knows no Kafka: it sees each record's topic and bytes (to decode) and where it came from (to record
+/// positions), and answers with typed ``Publication``s that the runner routes to their topics.
+public protocol StreamRole: Sendable {
+    /// What the role reads, decoded.
+    associatedtype Input: Sendable
+    /// The monotonic instant the role's windows and expiries are measured in.
+    associatedtype Instant: InstantProtocol<Duration> & Sendable = ContinuousClock.Instant
+
+    /// Decodes one consumed record; called outside the core's lock, so it must not need the core's state.
+    /// - Parameters:
+    ///   - topic: the record's topic (a role reading two topics tells them apart by it).
+    ///   - value: the record's bytes.
+    ///   - topics: the loop's topic names.
+    /// - Throws: ``FlywheelEvents/EventDecodingError`` whose reason sends the record to the dead-letter topic; a
+    ///   record that decodes but can never be used (a model event without weights) is refused here too.
+    static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> Input
+
+    /// Handles one batch of decoded inputs, in the order consumed.
+    /// - Returns: what to publish; the runner delivers all of it before it stores the batch's offsets.
+    /// - Throws: an error the role cannot go on after (a registry that cannot be written); the service group ends.
+    mutating func handle(_ batch: [Consumed<Input>], at time: BatchTime<Instant>) throws -> [Publication]
+
+    /// Called once a batch's publications are delivered and before its offsets are stored: where a role persists
+    /// what it must keep across restarts. Default: nothing.
+    mutating func batchDelivered(at time: BatchTime<Instant>) throws
+
+    /// Called when the runner stops after its last batch (graceful shutdown). Default: nothing.
+    mutating func stopping(at time: BatchTime<Instant>) throws
+}
+
+extension StreamRole {
+    /// Nothing to persist.
+    public mutating func batchDelivered(at time: BatchTime<Instant>) throws {}
+
+    /// Nothing to do at the end.
+    public mutating func stopping(at time: BatchTime<Instant>) throws {}
+}
+
+// MARK: - Consumed
+
+/// One decoded input and where it came from.
+public struct Consumed<Input: Sendable>: Sendable {
+    /// The decoded input.
+    public var input: Input
+    /// The record's topic.
+    public var topic: String
+    /// The record's partition.
+    public var partition: Int32
+    /// The record's offset.
+    public var offset: Int64
+
+    /// Pairs an input with its position.
+    public init(_ input: Input, topic: String, partition: Int32, offset: Int64) {
+        self.input = input
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+}
+
+// MARK: - BatchTime
+
+/// When a batch is handled: a monotonic instant for windows and expiry, and the wall-clock time stamped on events.
+/// Both come from clocks injected into the ``RoleRunner``, so tests drive them.
+public struct BatchTime<Instant: InstantProtocol<Duration> & Sendable>: Sendable {
+    /// The monotonic instant.
+    public var instant: Instant
+    /// Seconds since 1970.
+    public var wallClock: Double
+
+    /// Makes a time.
+    public init(instant: Instant, wallClock: Double) {
+        self.instant = instant
+        self.wallClock = wallClock
+    }
+}

@@ -1,0 +1,60 @@
+// MARK: - DriftMetric
+
+/// The metrics a ``DriftReport`` carries, by their names on the wire (`drift-report.schema.json`): readers and
+/// writers name them through this type, never by string.
+public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Share of right answers in the window (classifiers).
+    case accuracy
+    /// Mean log loss in the window (classifiers).
+    case logLoss
+    /// Mean absolute error in the window (regressors).
+    case mae
+    /// Root mean squared error in the window (regressors).
+    case rmse
+    /// How much the model's mean error moved when its detector cut the window (alarms only; positive: worse).
+    case errorChange
+    /// Predictions joined with a label, of those joined or given up on (the serving model's report).
+    case labelCoverage
+    /// Labels whose prediction never came, so far (the serving model's report).
+    case orphanedLabels
+
+    /// The metric a model is judged by in windows and decisions: accuracy for classifiers, MAE for regressors.
+    public static func headline(isClassifier: Bool) -> DriftMetric { isClassifier ? .accuracy : .mae }
+
+    /// How people read it (`accuracy`, `MAE`, …).
+    public var displayName: String {
+        switch self {
+        case .accuracy: "accuracy"
+        case .logLoss: "log loss"
+        case .mae: "MAE"
+        case .rmse: "RMSE"
+        case .errorChange: "error change"
+        case .labelCoverage: "label coverage"
+        case .orphanedLabels: "orphaned labels"
+        }
+    }
+}
+
+extension DriftReport {
+    /// One metric of the report, typed (`nil` when the report does not carry it).
+    public subscript(metric: DriftMetric) -> Double? {
+        get { metrics[metric.rawValue] }
+        set { metrics[metric.rawValue] = newValue }
+    }
+
+    /// Whether a detector flagged a drift in this window.
+    public var isAlarm: Bool { detectors.contains { $0.state == .drift } }
+
+    /// The alarm's error change, when a detector fired and the model got worse (the trainer's signal to restart a
+    /// shadow); `nil` otherwise.
+    public var worseningAlarm: Double? {
+        guard isAlarm, let change = self[.errorChange], change > 0 else { return nil }
+        return change
+    }
+
+    /// The model's headline metric in this window: accuracy (classifiers) or MAE (regressors).
+    public var headline: (metric: DriftMetric, value: Double)? {
+        if let accuracy = self[.accuracy] { return (.accuracy, accuracy) }
+        return self[.mae].map { (.mae, $0) }
+    }
+}
