@@ -7,11 +7,12 @@ let package = Package(
     name: "Flywheel",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "flywheel", targets: ["flywheel"]),
+        .executable(name: "flywheel", targets: ["FlywheelCLI"]),
         .executable(name: "flywheel-bench", targets: ["FlywheelBenchmarks"]),
         .library(name: "KafkaTransport", targets: ["KafkaTransport"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "OnlineLearning", targets: ["OnlineLearning"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -48,6 +49,12 @@ let package = Package(
         .target(
             name: "OnlineLearning",
             dependencies: ["FeatureValues", "LinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+        // MARK: Datasets: labelled streams read from CSV and JSON Lines for evaluation, benchmarks and the demo
+        .target(
+            name: "Datasets",
+            dependencies: ["FeatureValues", "OnlineLearning"],
             swiftSettings: strictSettings
         ),
         // MARK: Event contracts (streams/schemas), Codable, and what their fields mean; no learning, Kafka or SQLite
@@ -90,12 +97,30 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: Executables
-        .executableTarget(
-            name: "flywheel",
+        // MARK: The demo: replaying a bundled stream into the loop, watching it, and reporting on it
+        .target(
+            name: "FlywheelDemo",
             dependencies: [
+                "Datasets",
+                "Flywheel",
+                "FlywheelEvents",
+                "KafkaTransport",
+                "ModelRegistry",
+                "OnlineLearning",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executables (the `flywheel` command is the FlywheelCLI target, named apart from the Flywheel module)
+        .executableTarget(
+            name: "FlywheelCLI",
+            dependencies: [
+                "Datasets",
                 "FeatureValues",
                 "Flywheel",
+                "FlywheelDemo",
                 "FlywheelEvents",
                 "KafkaTransport",
                 "ModelRegistry",
@@ -110,6 +135,7 @@ let package = Package(
         .executableTarget(
             name: "FlywheelBenchmarks",
             dependencies: [
+                "Datasets",
                 "FeatureValues",
                 "KafkaTransport",
                 "LinearAlgebra",
@@ -128,14 +154,14 @@ let package = Package(
         ),
         .testTarget(
             name: "OnlineLearningTests",
-            dependencies: ["FeatureValues", "OnlineLearning"],
+            dependencies: ["Datasets", "FeatureValues", "OnlineLearning"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FlywheelTests",
             dependencies: [
-                "FeatureValues", "Flywheel", "FlywheelEvents", "KafkaTransport", "ModelRegistry", "OnlineLearning",
+                "Datasets", "FeatureValues", "Flywheel", "FlywheelDemo", "FlywheelEvents", "KafkaTransport", "ModelRegistry", "OnlineLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -162,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlywheelCLITests",
-            dependencies: ["flywheel", "KafkaTransport"],
+            dependencies: ["FlywheelCLI", "KafkaTransport"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,3 +1,4 @@
+import Datasets
 import ArgumentParser
 import Foundation
 import LinearAlgebra

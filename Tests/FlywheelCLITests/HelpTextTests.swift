@@ -4,13 +4,13 @@ import FlywheelEvents
 import Foundation
 import Testing
 
-@testable import flywheel
+@testable import FlywheelCLI
 
 /// User-visible text is pinned: a change to it shows up here on purpose.
 @Suite("Help text")
 struct HelpTextTests {
     @Test func topLevelHelp() {
-        let help = Flywheel.helpMessage(columns: 100).trimmingCharacters(in: .newlines)
+        let help = FlywheelCommand.helpMessage(columns: 100).trimmingCharacters(in: .newlines)
         #expect(help == """
             OVERVIEW: A continual-learning online service on Kafka.
 
@@ -44,7 +44,7 @@ struct HelpTextTests {
     }
 
     @Test func brokerHelp() {
-        let help = Flywheel.helpMessage(for: BrokerCommand.self, columns: 100).trimmingCharacters(in: .newlines)
+        let help = FlywheelCommand.helpMessage(for: BrokerCommand.self, columns: 100).trimmingCharacters(in: .newlines)
         #expect(help == """
             OVERVIEW: Run an embedded Kafka-protocol broker until interrupted.
 

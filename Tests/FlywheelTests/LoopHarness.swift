@@ -1,4 +1,6 @@
+import Datasets
 import Flywheel
+import FlywheelDemo
 import FlywheelEvents
 import Foundation
 import KafkaTransport
@@ -66,8 +68,7 @@ extension LoopHarness {
     ) async throws -> PredictionTally {
         let engine = try #require(loop.engine), joiner = try #require(loop.joiner)
         var replay = StreamReplayer.Configuration()
-        replay.requestsTopic = settings.topics.requests
-        replay.labelsTopic = settings.topics.labels
+        replay.topics = settings.topics
         replay.labelDelay = labelDelay
         replay.streamName = name
         let replayer = StreamReplayer(

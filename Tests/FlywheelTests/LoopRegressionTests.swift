@@ -1,3 +1,4 @@
+import Datasets
 import Flywheel
 import FlywheelEvents
 import Foundation

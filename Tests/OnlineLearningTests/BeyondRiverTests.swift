@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import OnlineLearning
 import Testing
@@ -8,7 +9,7 @@ import Testing
 @Suite("Beyond river at delay 1000")
 struct BeyondRiverTests {
     static func run<Model: OnlineModel, Metrics: PrequentialMetrics>(
-        _ stream: String, task: CSVExamples.Task, _ makeModel: (Int) -> Model, _: Metrics.Type
+        _ stream: String, task: LearningTask, _ makeModel: (Int) -> Model, _: Metrics.Type
     ) throws -> Metrics {
         let schema = try JSONDecoder().decode(FeatureSchema.self, from: SharedData.file("\(stream).meta.json"))
         let text = String(decoding: try SharedData.file("\(stream).csv"), as: UTF8.self)

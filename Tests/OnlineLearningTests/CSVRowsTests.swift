@@ -1,3 +1,4 @@
+@testable import Datasets
 import FeatureValues
 import Foundation
 import Testing
@@ -11,11 +12,11 @@ struct CSVRowsTests {
     /// Every bundled stream (and agrawal with its crosses schema): row vectors equal feature-map vectors while the
     /// pipeline learns, and targets match.
     @Test(arguments: [
-        ("sea_abrupt", "sea_abrupt.meta.json", CSVExamples.Task.binary), ("agrawal_abrupt", "agrawal_abrupt.meta.json", .binary),
+        ("sea_abrupt", "sea_abrupt.meta.json", LearningTask.binary), ("agrawal_abrupt", "agrawal_abrupt.meta.json", .binary),
         ("agrawal_abrupt", "../agrawal_abrupt.schema.json", .binary), ("elec", "elec.meta.json", .binary),
         ("friedman_gra", "friedman_gra.meta.json", .regression), ("waveform", "waveform.meta.json", .multiclass),
     ])
-    func rowsEncodeLikeFeatureMaps(_ stream: String, _ schemaFile: String, _ task: CSVExamples.Task) throws {
+    func rowsEncodeLikeFeatureMaps(_ stream: String, _ schemaFile: String, _ task: LearningTask) throws {
         let schema = try JSONDecoder().decode(FeatureSchema.self, from: SharedData.file(schemaFile))
         let bytes = try SharedData.file("\(stream).csv")
         let rows = try CSVRows([UInt8](bytes), schema: schema, target: "target", task: task)
@@ -84,7 +85,7 @@ struct CSVRowsTests {
     /// Bad input is refused with the line and column, as CSVExamples does.
     @Test func badInputIsNamed() {
         let schema = FeatureSchema(features: [.init(name: "x", kind: .numeric), .init(name: "c", kind: .categorical)])
-        func error(_ text: String, task: CSVExamples.Task = .binary) -> String? {
+        func error(_ text: String, task: LearningTask = .binary) -> String? {
             do {
                 _ = try CSVRows(Array(text.utf8), schema: schema, target: "y", task: task)
                 return nil

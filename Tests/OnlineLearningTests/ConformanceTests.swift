@@ -1,3 +1,4 @@
+import Datasets
 import FeatureValues
 import Foundation
 import OnlineLearning
@@ -42,7 +43,7 @@ struct ConformanceTests {
     @Test(arguments: cases)
     func familyConformsOnStream(_ family: Family, _ stream: String) throws {
         let schema = try JSONDecoder().decode(FeatureSchema.self, from: SharedData.file("\(stream).meta.json"))
-        let task: CSVExamples.Task = family.isRegressor ? .regression : stream == "waveform" ? .multiclass : .binary
+        let task: LearningTask = family.isRegressor ? .regression : stream == "waveform" ? .multiclass : .binary
         let all = try CSVExamples.parse(String(decoding: try SharedData.file("\(stream).csv"), as: UTF8.self), schema: schema, target: "target", task: task)
         let examples = Array(all.prefix(20_000))
         var pipeline = try FeaturePipeline(schema: schema)

@@ -1,3 +1,4 @@
+import Datasets
 import FeatureValues
 import Foundation
 import OnlineLearning
@@ -35,7 +36,7 @@ struct JSONLExamplesTests {
     }
 
     @Test func badLinesAreNamed() {
-        func reason(_ text: String, task: CSVExamples.Task = .binary) -> String? {
+        func reason(_ text: String, task: LearningTask = .binary) -> String? {
             do {
                 _ = try JSONLExamples.parse(text, target: "y", task: task)
                 return nil

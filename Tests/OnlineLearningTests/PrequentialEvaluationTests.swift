@@ -1,3 +1,4 @@
+import Datasets
 import FeatureValues
 import Foundation
 import OnlineLearning

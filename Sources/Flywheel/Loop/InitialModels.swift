@@ -24,13 +24,13 @@ public enum InitialModels {
     public static let regressionChampionID = "linreg"
 
     /// The shadow restarted from nothing when a detector flags a drift on the champion.
-    public static func restartedOnDrift(task: CSVExamples.Task) -> String {
+    public static func restartedOnDrift(task: LearningTask) -> String {
         task == .regression ? "linreg-fresh" : "logreg-fresh"
     }
 
     /// The starting set for `schema`: classifiers for a binary stream, regressors for a regression stream.
     /// - Throws: ``OnlineLearning/FeatureSchemaError`` when the schema cannot make a pipeline.
-    public static func make(schema: FeatureSchema, task: CSVExamples.Task = .binary) throws(FeatureSchemaError) -> ModelSet {
+    public static func make(schema: FeatureSchema, task: LearningTask = .binary) throws(FeatureSchemaError) -> ModelSet {
         let pipeline = try FeaturePipeline(schema: schema)
         if task == .regression {
             let champion = ServedModel(

@@ -100,10 +100,17 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
         }
     }
 
+    /// Updates the running statistics of the `slot`-th numeric feature with one value, as ``learn(_:)`` does (a
+    /// non-finite value is skipped; one that would overflow them is counted in ``valuesRefused``): for readers that
+    /// parse rows straight into numbers.
+    public mutating func learnNumeric(_ number: Double, slot: Int) {
+        if number.isFinite, !statistics[slot].update(number) { valuesRefused += 1 }
+    }
+
     // MARK: Encoding helpers
 
     /// The token for a missing category; it cannot collide with a value, which never holds a NUL character.
-    static let missingToken = "\u{0}missing"
+    public static let missingToken = "\u{0}missing"
 
     /// A finite number, or `nil` (recording why) for missing, non-finite or non-numeric values.
     private static func number(_ value: FeatureValue, name: String, issues: inout [FeatureIssue]) -> Double? {

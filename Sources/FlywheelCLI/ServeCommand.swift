@@ -1,5 +1,6 @@
 import ArgumentParser
 import Flywheel
+import FlywheelDemo
 import Foundation
 import KafkaTransport
 import Logging
@@ -48,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     var loopTask: LoopTask = .binary
 
     /// The learning core's task.
-    var task: CSVExamples.Task { loopTask.task }
+    var task: LearningTask { loopTask.task }
 
     /// The registry.
     @Option(help: ArgumentHelp("The SQLite registry the trainer role keeps.", valueName: "path"))

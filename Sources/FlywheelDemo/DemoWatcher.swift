@@ -8,22 +8,24 @@ import Synchronization
 /// Prints the demo's progress every two seconds and ends — shutting the group down gracefully — once every request
 /// is served and joined, the trainer and promoter have read every example, and the registry has recorded every model
 /// event. It gives up (and says why) when nothing moves for a minute.
-final class DemoWatcher: Service, Sendable {
+public final class DemoWatcher: Service, Sendable {
     private let loop: FlywheelLoop
     private let replayer: StreamReplayer
     private let total: Int
     private let done = Atomic<Bool>(false)
 
-    init(loop: FlywheelLoop, replayer: StreamReplayer, total: Int) {
+    /// Watches `loop` while `replayer` sends `total` requests.
+    public init(loop: FlywheelLoop, replayer: StreamReplayer, total: Int) {
         self.loop = loop
         self.replayer = replayer
         self.total = total
     }
 
     /// Whether the run got to the end of the stream.
-    var finished: Bool { done.load(ordering: .relaxed) }
+    public var finished: Bool { done.load(ordering: .relaxed) }
 
-    func run() async throws {
+    /// Prints progress until the run is complete or stalls.
+    public func run() async throws {
         do {
             try await cancelWhenGracefulShutdown { try await self.watch() }
         } catch is CancellationError {}
@@ -60,7 +62,7 @@ final class DemoWatcher: Service, Sendable {
     }
 
     /// Writes a line to stdout at once (stdout is block-buffered in a pipe).
-    static func say(_ line: String) {
+    public static func say(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
@@ -83,7 +85,7 @@ final class DemoWatcher: Service, Sendable {
     }
 
     /// `12345` → `12,345`.
-    static func grouped(_ value: Int) -> String {
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value)
         var result = ""
         for (index, character) in digits.enumerated() {
@@ -96,5 +98,5 @@ final class DemoWatcher: Service, Sendable {
 
 extension Duration {
     /// The duration in seconds.
-    var seconds: Double { self / .seconds(1) }
+    public var seconds: Double { self / .seconds(1) }
 }

@@ -96,5 +96,5 @@ enum LoopTask: String, ExpressibleByArgument, CaseIterable {
     case binary, regression
 
     /// The learning core's task.
-    var task: CSVExamples.Task { self == .binary ? .binary : .regression }
+    var task: LearningTask { self == .binary ? .binary : .regression }
 }

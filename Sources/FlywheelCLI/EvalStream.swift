@@ -1,3 +1,4 @@
+import Datasets
 import ArgumentParser
 import Foundation
 import OnlineLearning
@@ -13,7 +14,7 @@ enum EvalStream {
     case examples([PrequentialEvaluation.Example])
 
     /// Reads and parses `path` by its extension.
-    static func load(_ path: String, schema: FeatureSchema, target: String, task: CSVExamples.Task) throws -> EvalStream {
+    static func load(_ path: String, schema: FeatureSchema, target: String, task: LearningTask) throws -> EvalStream {
         let data = try EvalCommand.read(path, flag: "--data")
         let lowercased = path.lowercased()
         if lowercased.hasSuffix(".jsonl") || lowercased.hasSuffix(".ndjson") {

@@ -1,11 +1,11 @@
 import ArgumentParser
 import LinearAlgebra
 
-// MARK: - Flywheel
+// MARK: - FlywheelCommand
 
 /// The `flywheel` command: a continual-learning online service on Kafka.
 @main
-struct Flywheel: AsyncParsableCommand {
+struct FlywheelCommand: AsyncParsableCommand {
     /// Help text and subcommands.
     static let configuration = CommandConfiguration(
         commandName: "flywheel",

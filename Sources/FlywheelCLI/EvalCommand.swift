@@ -1,3 +1,4 @@
+import Datasets
 import ArgumentParser
 import Foundation
 import OnlineLearning
@@ -42,7 +43,7 @@ struct EvalCommand: ParsableCommand {
 
     /// Classification or regression.
     @Option(help: "What the label column holds: binary (class ids 0 and 1), multiclass (0, 1, 2, …) or regression (numbers).")
-    var task: CSVExamples.Task = .binary
+    var task: LearningTask = .binary
 
     /// The label delay.
     @Option(help: "How many requests later each label arrives.")
@@ -223,7 +224,7 @@ struct EvalCommand: ParsableCommand {
     }
 }
 
-extension CSVExamples.Task: ExpressibleByArgument {}
+extension LearningTask: ExpressibleByArgument {}
 
 /// `flywheel eval --model`.
 enum ModelChoice: String, ExpressibleByArgument, CaseIterable {

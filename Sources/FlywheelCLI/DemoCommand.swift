@@ -1,5 +1,7 @@
+import Datasets
 import ArgumentParser
 import Flywheel
+import FlywheelDemo
 import Foundation
 import KafkaTransport
 import Logging
@@ -48,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
     var loopTask: LoopTask = .binary
 
     /// The learning core's task.
-    var task: CSVExamples.Task { loopTask.task }
+    var task: LearningTask { loopTask.task }
 
     /// The label delay.
     @Option(help: "Each label arrives right after the request this many places later.")

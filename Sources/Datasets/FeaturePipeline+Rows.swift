@@ -1,4 +1,5 @@
 import FeatureValues
+import OnlineLearning
 
 // MARK: - FeaturePipeline on parsed rows
 
@@ -33,9 +34,6 @@ extension FeaturePipeline {
     /// Updates the running statistics with row `index`'s numeric values, as ``learn(_:)`` does with a request.
     public mutating func learn(row index: Int, of rows: CSVRows) {
         let base = index * statistics.count
-        for slot in 0..<statistics.count {
-            let number = rows.numerics[base + slot]
-            if number.isFinite, !statistics[slot].update(number) { valuesRefused += 1 }
-        }
+        for slot in 0..<statistics.count { learnNumeric(rows.numerics[base + slot], slot: slot) }
     }
 }

@@ -17,10 +17,8 @@ import Synchronization
 public final class StreamReplayer: Service, Sendable {
     /// Topics, delay, pacing.
     public struct Configuration: Sendable {
-        /// Where requests go. Default: `flywheel.requests`.
-        public var requestsTopic = "flywheel.requests"
-        /// Where labels go. Default: `flywheel.labels`.
-        public var labelsTopic = "flywheel.labels"
+        /// Where requests and labels go (`topics.requests`, `topics.labels`). Default: `LoopTopics()`.
+        public var topics = LoopTopics()
         /// The label of request `i` follows request `i + labelDelay`. Default: 1,000.
         public var labelDelay = 1000
         /// How far ahead of the served count requests may run. Default: 500.
@@ -116,13 +114,13 @@ public final class StreamReplayer: Service, Sendable {
     private func requestMessage(_ index: Int) -> KafkaOutgoingMessage {
         let id = requestID(index)
         let request = RequestEvent(id: id, ts: timestamp(index), features: examples[index].features)
-        return KafkaOutgoingMessage(topic: configuration.requestsTopic, key: id, value: EventDecoding.encode(request))
+        return KafkaOutgoingMessage(topic: configuration.topics.requests, key: id, value: EventDecoding.encode(request))
     }
 
     private func labelMessage(_ index: Int, after request: Int) -> KafkaOutgoingMessage {
         let id = requestID(index)
         let label = LabelEvent(id: id, ts: timestamp(request) + 0.0005, label: examples[index].target)
-        return KafkaOutgoingMessage(topic: configuration.labelsTopic, key: id, value: EventDecoding.encode(label))
+        return KafkaOutgoingMessage(topic: configuration.topics.labels, key: id, value: EventDecoding.encode(label))
     }
 
     private func timestamp(_ index: Int) -> Double { configuration.startTs + Double(index) / configuration.rate }

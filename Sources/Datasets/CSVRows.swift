@@ -1,4 +1,5 @@
 import FeatureValues
+import OnlineLearning
 
 // MARK: - CSVRows
 
@@ -36,7 +37,7 @@ public struct CSVRows: Sendable {
     /// Parses CSV bytes.
     /// - Throws: ``FeatureSchemaError`` naming the line and column of the first value that does not parse, a missing
     ///   column.
-    public init(_ bytes: [UInt8], schema: FeatureSchema, target: String, task: CSVExamples.Task = .binary) throws(FeatureSchemaError) {
+    public init(_ bytes: [UInt8], schema: FeatureSchema, target: String, task: LearningTask = .binary) throws(FeatureSchemaError) {
         numericCount = schema.numericFeatures.count
         categoricalCount = schema.categoricalFeatures.count
         bucketsPerRow = categoricalCount + schema.crosses.count

@@ -8,16 +8,19 @@ import ModelRegistry
 /// The report `flywheel demo` prints at the end: what was served, joined and learned, every model's prequential
 /// accuracy, every promotion and rollback with the request where it was decided and the one its new champion first
 /// answered, and where the registry is.
-struct DemoSummary {
+public struct DemoSummary {
     /// river 0.26.1 `logreg` prequential accuracy on the full `sea_abrupt` stream, by label delay
     /// (../shared/data/README.md, "Reference numbers").
     static let riverLogreg: [Int: Double] = [0: 0.8854, 1000: 0.8770]
     /// river 0.26.1 `linreg` prequential MAE on the full `friedman_gra` stream, by label delay (same source).
     static let riverLinregMAE: [Int: Double] = [0: 2.182, 1000: 2.326]
 
-    let text: String
+    /// The report, ready to print.
+    public let text: String
 
-    init(
+    /// Gathers the report from the loop's roles and registry after a run.
+    /// - Throws: ``ModelRegistry/RegistryError`` when the registry cannot be read.
+    public init(
         loop: FlywheelLoop, streamName: String, requests: Int, labelDelay: Int, elapsed: Duration, finished: Bool
     ) throws {
         let served = (served: loop.engine?.requestsServed ?? 0, deadLettered: loop.engine?.statistics.deadLettered ?? 0)

@@ -1,4 +1,5 @@
 import FeatureValues
+import OnlineLearning
 
 // MARK: - CSVExamples
 
@@ -7,16 +8,6 @@ import FeatureValues
 ///
 /// Numeric columns parse as numbers (empty → missing); categorical columns are taken as text.
 public enum CSVExamples {
-    /// What the target column holds.
-    public enum Task: String, Sendable, CaseIterable {
-        /// Class ids 0 and 1.
-        case binary
-        /// Finite numbers.
-        case regression
-        /// Class ids 0, 1, 2, …
-        case multiclass
-    }
-
     /// Parses `text`.
     /// - Parameters:
     ///   - text: the CSV, first line the column names; no quoted fields (the bundled streams have none).
@@ -29,7 +20,7 @@ public enum CSVExamples {
         _ text: String,
         schema: FeatureSchema,
         target: String,
-        task: Task = .binary
+        task: LearningTask = .binary
     ) throws(FeatureSchemaError) -> [PrequentialEvaluation.Example] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).makeIterator()
         guard let headerLine = lines.next() else { throw FeatureSchemaError("the CSV is empty") }

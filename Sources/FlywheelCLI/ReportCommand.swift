@@ -1,5 +1,6 @@
 import ArgumentParser
 import Flywheel
+import FlywheelDemo
 import Foundation
 import ModelRegistry
 

@@ -1,4 +1,5 @@
 import FeatureValues
+import OnlineLearning
 import Foundation
 
 // MARK: - JSONLExamples
@@ -10,10 +11,10 @@ public enum JSONLExamples {
     /// Parses `text`.
     /// - Parameters:
     ///   - target: the label's key.
-    ///   - task: what the label must hold (as ``CSVExamples/Task``).
+    ///   - task: what the label must hold (a ``OnlineLearning/LearningTask``).
     /// - Throws: ``FeatureSchemaError`` naming the line of the first object that does not parse or lacks the label.
     public static func parse(
-        _ text: String, target: String, task: CSVExamples.Task = .binary
+        _ text: String, target: String, task: LearningTask = .binary
     ) throws(FeatureSchemaError) -> [PrequentialEvaluation.Example] {
         let decoder = JSONDecoder()
         var examples: [PrequentialEvaluation.Example] = []
