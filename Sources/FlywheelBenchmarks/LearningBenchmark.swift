@@ -14,7 +14,7 @@ struct LearningBenchmark: AsyncParsableCommand {
         abstract: "Prequential logistic regression: Flywheel vs river and Vowpal Wabbit on the same stream, side by side.",
         discussion: """
             Both sides parse the CSV, then for every row predict, and learn the label --delay rows later \
-            (../shared/data/README.md's protocol). Flywheel runs in this process; river 0.26.1 runs \
+            (the protocol in streams/data/README.md). Flywheel runs in this process; river 0.26.1 runs \
             scripts/reference/river_prequential.py (pip install river==0.26.1), and Vowpal Wabbit's command-line \
             learner (python3 -m vowpalwabbit, pip install vowpalwabbit==9.11.9) learns the same stream written as a VW \
             text file. Speed is requests per second of CPU time, parsing included (VW's start-up, timed on a one-line \

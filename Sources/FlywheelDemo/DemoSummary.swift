@@ -10,7 +10,7 @@ import ModelRegistry
 /// answered, and where the registry is.
 public struct DemoSummary {
     /// river 0.26.1 `logreg` prequential accuracy on the full `sea_abrupt` stream, by label delay
-    /// (../shared/data/README.md, "Reference numbers").
+    /// (streams/data/README.md, "Reference numbers the demo prints").
     static let riverLogreg: [Int: Double] = [0: 0.8854, 1000: 0.8770]
     /// river 0.26.1 `linreg` prequential MAE on the full `friedman_gra` stream, by label delay (same source).
     static let riverLinregMAE: [Int: Double] = [0: 2.182, 1000: 2.326]
@@ -42,7 +42,7 @@ public struct DemoSummary {
             var servedLine = "  served accuracy        " + String(format: "%.4f", board.served.overall.accuracy)
                 + String(format: "   (log loss %.3f; last %@: %.4f)", board.served.overall.logLoss, g(board.window), board.served.recent.value)
             if streamName == "sea_abrupt", requests == 100_000, let river = Self.riverLogreg[labelDelay] {
-                servedLine += String(format: "\n  river logreg           %.4f   (same stream and delay; ../shared/data/README.md)", river)
+                servedLine += String(format: "\n  river logreg           %.4f   (same stream and delay; streams/data/README.md)", river)
             }
             lines.append(servedLine)
             lines.append("")
@@ -57,7 +57,7 @@ public struct DemoSummary {
                 + String(format: "   (RMSE %.3f, R² %.3f; last %@: %.3f)", board.served.regression.rootMeanSquaredError,
                          board.served.regression.rSquared, g(board.window), board.served.recentAbsoluteError.value)
             if streamName == "friedman_gra", requests == 100_000, let river = Self.riverLinregMAE[labelDelay] {
-                servedLine += String(format: "\n  river linreg MAE       %.3f    (same stream and delay; ../shared/data/README.md)", river)
+                servedLine += String(format: "\n  river linreg MAE       %.3f    (same stream and delay; streams/data/README.md)", river)
             }
             lines.append(servedLine)
             lines.append("")
