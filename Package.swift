@@ -136,6 +136,8 @@ let package = Package(
             name: "FlywheelBenchmarks",
             dependencies: [
                 "Datasets",
+                "Flywheel",
+                "FlywheelEvents",
                 "FeatureValues",
                 "KafkaTransport",
                 "LinearAlgebra",

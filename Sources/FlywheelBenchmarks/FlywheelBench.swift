@@ -11,7 +11,10 @@ struct FlywheelBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flywheel-bench",
         abstract: "Benchmarks, each compared with a reference tool in the same run (build with -c release).",
-        subcommands: [KafkaBenchmark.self, KafkaClientRun.self, LearningBenchmark.self, PerceptronBenchmark.self, DriftBenchmark.self],
+        subcommands: [
+            KafkaBenchmark.self, KafkaClientRun.self, LearningBenchmark.self, PerceptronBenchmark.self, DriftBenchmark.self,
+            PromotionBenchmark.self,
+        ],
         defaultSubcommand: KafkaBenchmark.self
     )
 

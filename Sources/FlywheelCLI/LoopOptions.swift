@@ -12,13 +12,27 @@ struct LoopOptions: ParsableArguments {
     @Option(help: "Publish a new version of each model every this many joined examples.")
     var publishEvery = 250
 
-    /// The promotion rule's window.
-    @Option(help: "Compare challenger and champion over this many of the latest requests both answered.")
+    /// Which promotion rule.
+    @Option(help: ArgumentHelp(
+        "How challengers are promoted: sequential (an anytime-valid paired test, docs/promotion.md) or window (the old window rule, for comparison).",
+        valueName: "rule"))
+    var promotionRule: PromotionRuleKind = .sequential
+
+    /// The sequential test's level.
+    @Option(help: "Family-wise chance of a false promotion (sequential rule), however long it watches.")
+    var promotionAlpha = 0.05
+
+    /// The sequential test's margin.
+    @Option(help: "Promote only a challenger better than the champion by more than this mean loss (sequential rule).")
+    var promotionMargin = 0.0
+
+    /// The window rule's window.
+    @Option(help: "Window rule: compare challenger and champion over this many of the latest requests both answered.")
     var promotionWindow = 1000
 
-    /// The promotion rule's margin.
-    @Option(help: "Promote a challenger whose accuracy over the window beats the champion's by this much.")
-    var promotionMargin = 0.02
+    /// The window rule's margin.
+    @Option(help: "Window rule: promote a challenger whose accuracy over the window beats the champion's by this much.")
+    var windowMargin = 0.02
 
     /// Drift report cadence.
     @Option(help: "End a drift window (a report per model, the feature table) every this many joined examples.")
@@ -50,8 +64,14 @@ struct LoopOptions: ParsableArguments {
         guard promotionWindow > 0 else {
             throw ValidationError("--promotion-window must be at least 1, not \(promotionWindow).")
         }
+        guard promotionAlpha > 0, promotionAlpha < 1 else {
+            throw ValidationError("--promotion-alpha must be in (0, 1), not \(promotionAlpha).")
+        }
         guard promotionMargin >= 0, promotionMargin < 1 else {
             throw ValidationError("--promotion-margin must be in [0, 1), not \(promotionMargin).")
+        }
+        guard windowMargin >= 0, windowMargin < 1 else {
+            throw ValidationError("--window-margin must be in [0, 1), not \(windowMargin).")
         }
         guard driftReportEvery > 0 else { throw ValidationError("--drift-report-every must be at least 1, not \(driftReportEvery).") }
         if let driftReportSeconds, !(driftReportSeconds > 0) {
@@ -69,8 +89,11 @@ struct LoopOptions: ParsableArguments {
     /// Applies the options to `settings`.
     func apply(to settings: inout LoopSettings) {
         settings.publishEvery = publishEvery
+        settings.promotionRule = promotionRule
+        settings.promotion.alpha = promotionAlpha
+        settings.promotion.margin = promotionMargin
         settings.promotionWindow = promotionWindow
-        settings.promotionMargin = promotionMargin
+        settings.windowMargin = windowMargin
         settings.driftReportEvery = driftReportEvery
         settings.driftReportInterval = driftReportSeconds.map { .milliseconds(Int64(($0 * 1000).rounded())) }
         settings.featureDrift.warmUp = driftReferenceAfter
@@ -88,6 +111,8 @@ struct LoopOptions: ParsableArguments {
         }
     }
 }
+
+extension PromotionRuleKind: ExpressibleByArgument {}
 
 // MARK: - LoopTask
 

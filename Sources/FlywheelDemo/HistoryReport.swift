@@ -71,15 +71,15 @@ public struct HistoryReport: Codable, Sendable {
         var byModel: [String: ModelHistory] = [:]
         var order: [String] = []
         for report in reports {
-            let metric = report.metrics["accuracy"] != nil ? "accuracy" : "mae"
-            guard let value = report.metrics[metric] else { continue }
+            guard let (headline, value) = report.headline else { continue }
+            let metric = headline.rawValue
             if byModel[report.model.id] == nil {
                 order.append(report.model.id)
                 byModel[report.model.id] = ModelHistory(id: report.model.id, metric: metric, points: [])
             }
             byModel[report.model.id]!.points.append(Point(
                 ts: report.ts, version: report.model.version, value: value, examples: report.window.examples,
-                alarm: report.detectors.contains { $0.state == .drift }, champion: report.champion ?? false))
+                alarm: report.isAlarm, champion: report.champion ?? false))
         }
         models = order.compactMap { byModel[$0] }
         decisions = try registry.auditLog().map {
@@ -90,7 +90,7 @@ public struct HistoryReport: Codable, Sendable {
         let latestTable = reports.last { !$0.features.isEmpty }
         features = latestTable?.features ?? []
         featuresTs = latestTable?.ts
-        labelCoverage = reports.compactMap { report in report.metrics["labelCoverage"].map { [report.ts, $0] } }
+        labelCoverage = reports.compactMap { report in report[.labelCoverage].map { [report.ts, $0] } }
         generatedAt = now
         self.registry = registry.path
     }

@@ -20,7 +20,7 @@ public enum ReportPage {
 
             """
         for model in report.models {
-            body += "<section class=\"model\"><h2>\(escape(model.id)) — windowed \(model.metric == "mae" ? "MAE" : "accuracy")</h2>\n"
+            body += "<section class=\"model\"><h2>\(escape(model.id)) — windowed \((DriftMetric(rawValue: model.metric) ?? .accuracy).displayName)</h2>\n"
             body += chart(model, decisions: report.decisions, range: range) + "\n</section>\n"
         }
         body += featureSection(report)

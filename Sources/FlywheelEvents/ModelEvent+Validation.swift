@@ -10,7 +10,7 @@ extension ModelEvent {
         switch kind {
         case .version:
             weightBytes == nil ? "version \(model) carries no readable weights" : nil
-        case .promotion, .rollback:
+        case .promotion, .rollback, .retirement:
             replaces == nil ? "\(kind.rawValue) of \(model) does not say which champion it replaces" : nil
         }
     }

@@ -10,6 +10,9 @@ public struct ModelEvent: Codable, Sendable, Hashable {
         case promotion
         /// A champion was replaced by the one it had replaced.
         case rollback
+        /// A challenger was retired from testing for a while because it is significantly worse (`model`: the
+        /// challenger; `replaces`: the champion it was compared with). Nothing changes in what is served.
+        case retirement
     }
 
     /// What happened.
@@ -20,9 +23,9 @@ public struct ModelEvent: Codable, Sendable, Hashable {
     public var model: ModelReference
     /// The weights as a base64 ``OnlineLearning/ModelBlob`` (versions only).
     public var weights: String?
-    /// The champion it replaces (promotions and rollbacks).
+    /// The champion it replaces (promotions and rollbacks), or the champion a retired challenger lost to.
     public var replaces: ModelReference?
-    /// The decision's evidence, e.g. samples, statistic, threshold (promotions and rollbacks).
+    /// The decision's evidence, e.g. samples, statistic, threshold (promotions, rollbacks and retirements).
     public var evidence: [String: EvidenceValue]?
 
     /// Makes a model event.

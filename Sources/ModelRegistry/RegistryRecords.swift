@@ -51,7 +51,7 @@ public struct StoredVersion: Sendable, Hashable {
 
 // MARK: - Decision
 
-/// A promotion or rollback to record in the append-only audit log.
+/// A promotion, rollback or retirement to record in the append-only audit log.
 public struct Decision: Sendable, Hashable {
     /// What kind of decision.
     public enum Kind: String, Sendable, Hashable {
@@ -59,6 +59,9 @@ public struct Decision: Sendable, Hashable {
         case promotion
         /// A champion was replaced by the one it had replaced.
         case rollback
+        /// A challenger was retired from testing for a while (`model`: the challenger; `replaces`: the champion it
+        /// lost to). The champion alias does not move.
+        case retirement
     }
 
     /// Promotion or rollback.

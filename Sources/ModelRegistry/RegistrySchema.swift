@@ -80,6 +80,35 @@ enum RegistrySchema {
                     ALTER TABLE versions ADD COLUMN evidence TEXT;
                     """)
         }
+        migrator.registerMigration("3-audit-log-retirements") { db in
+            // SQLite cannot change a CHECK constraint in place: the log is copied into a table that also allows
+            // 'retirement' (a challenger retired by the promotion test), in the same order, and the append-only
+            // triggers are made again. Dropping a table runs no DELETE trigger.
+            try db.execute(
+                sql: """
+                    DROP TRIGGER audit_log_no_update;
+                    DROP TRIGGER audit_log_no_delete;
+                    CREATE TABLE audit_log_3 (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL CHECK (kind IN ('promotion', 'rollback', 'retirement')),
+                        ts REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        model_id TEXT NOT NULL,
+                        model_version INTEGER NOT NULL,
+                        replaces_id TEXT NOT NULL,
+                        replaces_version INTEGER NOT NULL,
+                        evidence TEXT NOT NULL,
+                        UNIQUE (kind, ts, model_id, model_version, replaces_id, replaces_version)
+                    );
+                    INSERT INTO audit_log_3 SELECT * FROM audit_log ORDER BY sequence;
+                    DROP TABLE audit_log;
+                    ALTER TABLE audit_log_3 RENAME TO audit_log;
+                    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

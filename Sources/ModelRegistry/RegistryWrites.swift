@@ -14,8 +14,8 @@ enum RegistryWrites {
         return db.changesCount > 0
     }
 
-    /// Appends a decision to the audit log and moves the champion alias to its winner, unless the same decision is
-    /// logged already; returns whether it was new.
+    /// Appends a decision to the audit log and, for a promotion or rollback, moves the champion alias to its winner,
+    /// unless the same decision is logged already; returns whether it was new.
     static func insert(_ decision: Decision, in db: Database) throws -> Bool {
         try db.execute(
             sql: """
@@ -28,6 +28,7 @@ enum RegistryWrites {
                 decision.replaces.id, decision.replaces.version, decision.evidence,
             ])
         guard db.changesCount > 0 else { return false }
+        guard decision.kind != .retirement else { return true }
         try db.execute(
             sql: """
                 INSERT INTO aliases (name, model_id, model_version, updated_ts) VALUES (?, ?, ?, ?)

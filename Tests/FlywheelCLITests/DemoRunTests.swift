@@ -4,7 +4,7 @@ import Testing
 /// `flywheel demo` on the full bundled stream, as the README's main job: it finishes, serves and joins all 100,000
 /// requests, promotes after the drift, writes the registry, and its champion's served accuracy at label delay 1,000
 /// is at least river's `logreg` on the same stream and delay minus 1 point. River's figure, 0.8770, is the one in
-/// ../shared/data/README.md; `python3 scripts/reference/river_prequential.py streams/data/sea_abrupt.csv
+/// streams/data/README.md; `python3 scripts/reference/river_prequential.py streams/data/sea_abrupt.csv
 /// streams/data/sea_abrupt.meta.json 1000` (river 0.26.1) reproduces it: 0.87696.
 @Suite("flywheel demo")
 struct DemoRunTests {

@@ -10,6 +10,7 @@ extension ModelSet {
     ///   champion's feature schema, or a promotion does not say which champion it replaces.
     public func applying(_ event: ModelEvent) throws(ModelEventError) -> ModelSet {
         if let problem = event.problem { throw ModelEventError(problem) }
+        if event.kind == .retirement { return self }
         if event.kind != .version, let replaced = event.replaces {
             return promoting(event.model, replacing: replaced)
         }

@@ -116,7 +116,7 @@ public final class FlywheelLoop: Sendable {
                 configuration: roleConfiguration, logger: logger)
             let promoter = Promoter(
                 consumer: try groupConsumer("promoter", topics: [topics.examples]), producer: producer,
-                rule: PromotionRule(window: settings.promotionWindow, margin: settings.promotionMargin),
+                rule: settings.makePromotionPolicy(),
                 configuration: roleConfiguration, logger: logger)
             let recorderConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-registry"), logger: logger)

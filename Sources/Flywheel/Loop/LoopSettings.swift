@@ -15,6 +15,16 @@ public enum LoopRole: String, Sendable, CaseIterable, Hashable {
     case trainer
 }
 
+// MARK: - PromotionRuleKind
+
+/// The promotion rules the loop can run (`--promotion-rule`).
+public enum PromotionRuleKind: String, Sendable, CaseIterable, Hashable {
+    /// ``SequentialPromotionRule``: the anytime-valid paired test (the default).
+    case sequential
+    /// ``PromotionRule``: the window rule, kept for comparison.
+    case window
+}
+
 // MARK: - LoopSettings
 
 /// Everything a process needs to run some or all of the loop's roles.
@@ -34,10 +44,14 @@ public struct LoopSettings: Sendable {
     public var feedbackStatePath: String? = "flywheel-feedback.sqlite"
     /// Examples between published versions of each model. Default: 250.
     public var publishEvery = 250
-    /// The promotion rule's window of paired requests. Default: 1,000.
+    /// Which promotion rule decides. Default: `.sequential`.
+    public var promotionRule = PromotionRuleKind.sequential
+    /// The sequential rule's level, margin and restart policy (α 0.05, δ 0 by default).
+    public var promotion = SequentialPromotionRule.Configuration()
+    /// The window rule's window of paired requests. Default: 1,000.
     public var promotionWindow = 1000
-    /// The promotion rule's accuracy margin. Default: 0.02.
-    public var promotionMargin = 0.02
+    /// The window rule's accuracy margin. Default: 0.02.
+    public var windowMargin = 0.02
     /// How long a prediction waits for its label (and a label for its prediction). Default: 10 minutes.
     public var joinWindow: Duration = .seconds(600)
     /// Windowed accuracy covers this many recent examples per model. Default: 1,000.
@@ -67,6 +81,14 @@ public struct LoopSettings: Sendable {
     /// waiting fetch as soon as data arrives; the embedded broker waits out the whole time, so with it the loop uses
     /// 10 ms (see ``embedded(bootstrapServers:)``).
     public var fetchWait: Duration?
+
+    /// The promotion policy these settings choose.
+    public func makePromotionPolicy() -> any PromotionPolicy {
+        switch promotionRule {
+        case .sequential: SequentialPromotionRule(configuration: promotion)
+        case .window: PromotionRule(window: promotionWindow, margin: windowMargin)
+        }
+    }
 
     /// Settings for the cluster at `client`.
     public init(client: KafkaClientConfiguration) {

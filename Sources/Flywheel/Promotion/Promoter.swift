@@ -13,7 +13,7 @@ extension RoleRunner where Role == PromoterRole, C == ContinuousClock {
     /// Makes a promoter applying `rule`; decisions are signed by `actor`.
     /// - Parameter actor: who decides, as the audit log shows it. Default: `promoter@<host>`.
     public convenience init(
-        consumer: KafkaConsumer, producer: KafkaProducer, rule: PromotionRule,
+        consumer: KafkaConsumer, producer: KafkaProducer, rule: any PromotionPolicy,
         actor: String = "promoter@\(ProcessInfo.processInfo.hostName)", configuration: Configuration = .init(),
         logger: Logger
     ) {

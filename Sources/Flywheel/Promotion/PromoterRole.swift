@@ -2,20 +2,20 @@ import FlywheelEvents
 
 // MARK: - PromoterRole
 
-/// The promoter role's core: feeds each joined example to the ``PromotionRule`` and publishes each decision as a
-/// promotion or rollback on the models topic (keyed by the winner's id), with its evidence, who decided and the
-/// request whose label completed it.
+/// The promoter role's core: feeds each joined example to its ``PromotionPolicy`` and publishes each decision on the
+/// models topic — a promotion or rollback keyed by the new champion's id, a retirement keyed by the retired
+/// challenger's — with its evidence, who decided and the request whose label completed it.
 public struct PromoterRole: StreamRole {
     /// One decision and the request whose label completed its evidence.
     public struct Record: Sendable, Hashable {
         /// The decision.
-        public var decision: PromotionRule.Decision
+        public var decision: PromotionDecision
         /// The request id of the joined example that triggered it.
         public var requestId: String
     }
 
     /// The rule deciding.
-    public private(set) var rule: PromotionRule
+    public private(set) var rule: any PromotionPolicy
     /// Who decides, as the audit log shows it.
     public let actor: String
     /// Every decision so far, in order.
@@ -24,7 +24,7 @@ public struct PromoterRole: StreamRole {
     public private(set) var examplesSeen = 0
 
     /// Decides with `rule`, signing as `actor`.
-    public init(rule: PromotionRule, actor: String) {
+    public init(rule: any PromotionPolicy, actor: String) {
         self.rule = rule
         self.actor = actor
     }
@@ -46,9 +46,10 @@ public struct PromoterRole: StreamRole {
             var evidence = decision.evidence
             evidence[EvidenceKey.decidedBy] = .text(actor)
             evidence[EvidenceKey.decidedAtRequest] = .text(example.requestId)
+            let retired = decision.kind == .retirement
             return .model(ModelEvent(
-                kind: decision.kind, ts: time.wallClock, model: decision.winner, replaces: decision.loser,
-                evidence: evidence))
+                kind: decision.kind, ts: time.wallClock, model: retired ? decision.loser : decision.winner,
+                replaces: retired ? decision.winner : decision.loser, evidence: evidence))
         }
     }
 }

@@ -12,48 +12,9 @@ import FlywheelEvents
 /// A champion the rule did not choose (an operator's promotion, a restart) is adopted when its examples arrive.
 ///
 /// A plain value: feed it joined examples, read the decisions it returns.
-public struct PromotionRule: Sendable {
+public struct PromotionRule: PromotionPolicy {
     /// A decision and its evidence.
-    public struct Decision: Sendable, Hashable {
-        /// Promotion or rollback.
-        public var kind: ModelEvent.Kind
-        /// The model that becomes champion.
-        public var winner: ModelReference
-        /// The champion it replaces.
-        public var loser: ModelReference
-        /// Shared requests compared.
-        public var samples: Int
-        /// Winner's score on them: accuracy, or mean absolute error for regressors (see ``metric``).
-        public var winnerScore: Double
-        /// Loser's score on them, in the same metric.
-        public var loserScore: Double
-        /// ``FlywheelEvents/DriftMetric/accuracy`` (classifiers) or ``FlywheelEvents/DriftMetric/mae`` (regressors).
-        public var metric = DriftMetric.accuracy
-
-        /// Makes a decision (the rule makes them; tests and tools may too).
-        public init(
-            kind: ModelEvent.Kind, winner: ModelReference, loser: ModelReference, samples: Int, winnerScore: Double,
-            loserScore: Double
-        ) {
-            self.kind = kind
-            self.winner = winner
-            self.loser = loser
-            self.samples = samples
-            self.winnerScore = winnerScore
-            self.loserScore = loserScore
-        }
-
-        /// The evidence as a model event's `evidence` field.
-        public var evidence: [String: EvidenceValue] {
-            [
-                "rule": .text(metric == .mae
-                    ? "relative mean-absolute-error margin over a window of paired requests"
-                    : "accuracy margin over a window of paired requests"),
-                "samples": .number(Double(samples)), "metric": .text(metric.rawValue),
-                "winnerScore": .number(winnerScore), "loserScore": .number(loserScore),
-            ]
-        }
-    }
+    public typealias Decision = PromotionDecision
 
     /// How many shared requests a comparison covers (the most recent ones). Default: 1,000.
     public var window: Int
@@ -114,6 +75,9 @@ public struct PromotionRule: Sendable {
             winnerScore: isClassifier ? 1 - tally.challengerMeanLoss : tally.challengerMeanLoss,
             loserScore: isClassifier ? 1 - tally.championMeanLoss : tally.championMeanLoss)
         decision.metric = DriftMetric.headline(isClassifier: isClassifier)
+        decision.details["rule"] = .text(isClassifier
+            ? "accuracy margin over a window of paired requests"
+            : "relative mean-absolute-error margin over a window of paired requests")
         return decision
     }
 }

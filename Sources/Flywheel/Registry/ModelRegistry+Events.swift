@@ -22,8 +22,12 @@ extension ModelRegistry {
             return try record(
                 StoredVersion(model: VersionID(event.model), ts: event.ts, weights: event.weightBytes ?? [], evidence: evidence),
                 position: position)
-        case .promotion, .rollback:
-            let kind: Decision.Kind = event.kind == .promotion ? .promotion : .rollback
+        case .promotion, .rollback, .retirement:
+            let kind: Decision.Kind = switch event.kind {
+            case .promotion: .promotion
+            case .rollback: .rollback
+            case .retirement, .version: .retirement
+            }
             return try record(
                 Decision(
                     kind: kind, ts: event.ts, actor: actor, model: VersionID(event.model),
