@@ -21,6 +21,8 @@ class Checker(HTMLParser):
         self.feature_rows: dict[str, int] = {}
         self.external: list[str] = []
         self.in_h2 = False
+        self.section_kind = ""
+        self.evidence_charts = 0
         self.cell = -1
         self.row_cells: list[str] = []
         self.table_is_features = False
@@ -36,11 +38,16 @@ class Checker(HTMLParser):
                 self.external.append(f"{tag} {name}={value}")
         if tag in ("script", "link", "img", "iframe", "object"):
             self.external.append(f"<{tag}>")
-        if tag == "section" and "model" in attributes.get("class", ""):
-            self.sections.append({"title": "", "svgs": 0})
-        if tag == "svg" and self.stack and "section" in self.stack and self.sections:
-            if self.stack[-1] == "section":
+        if tag == "section":
+            kind = attributes.get("class", "")
+            self.section_kind = kind
+            if "model" in kind:
+                self.sections.append({"title": "", "svgs": 0})
+        if tag == "svg" and self.stack and self.stack[-1] == "section":
+            if "model" in self.section_kind and self.sections:
                 self.sections[-1]["svgs"] += 1
+            elif "evidence" in self.section_kind:
+                self.evidence_charts += 1
         if tag == "h2":
             self.in_h2 = True
         if tag == "tr":
@@ -67,6 +74,8 @@ class Checker(HTMLParser):
         self.stack.pop()
         if tag == "h2":
             self.in_h2 = False
+        if tag == "section":
+            self.section_kind = ""
         if tag == "tr" and self.row_cells and self.row_cells[0] == "feature":
             self.table_is_features = True
         elif tag == "tr" and self.table_is_features and self.row_cells and len(self.row_cells) == 6:
@@ -96,6 +105,7 @@ def main() -> None:
         "errors": checker.errors,
         "models": {s["title"].split(" — ")[0].strip(): s["svgs"] for s in checker.sections},
         "featureRows": checker.feature_rows,
+        "evidenceCharts": checker.evidence_charts,
         "external": checker.external,
         "bytes": len(text.encode("utf-8")),
     }))

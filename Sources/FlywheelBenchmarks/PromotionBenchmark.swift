@@ -2,6 +2,7 @@ import ArgumentParser
 import Flywheel
 import FlywheelEvents
 import Foundation
+import OnlineLearning
 
 // MARK: - PromotionBenchmark
 
@@ -41,16 +42,37 @@ struct PromotionBenchmark: ParsableCommand {
     @Option(help: ArgumentHelp("Scenarios: aa, ab, or both.", valueName: "which"))
     var scenarios = "both"
 
+    /// The sequential rule's settings.
+    @Option(help: "The sequential rule's alpha.")
+    var alpha = 0.05
+
+    /// The sequential rule's bet sizing.
+    @Option(help: "Half-life, in labels, of the estimates the sequential rule sizes its bets from.")
+    var halfLife = SequentialPromotionRule.Configuration().halfLife
+
+    /// The sequential rule's betting.
+    @Option(help: "How the sequential rule sizes its bets: agrapa, ons or mixture.")
+    var betting = "agrapa"
+
     /// A recorded examples file to replay.
     @Option(help: ArgumentHelp("Replay this JSON Lines file of joined examples through each rule.", valueName: "path"))
     var replay: String?
 
     func validate() throws {
         guard runs > 0, labels > 0 else { throw ValidationError("--runs and --labels must be positive.") }
+        if let problem = sequentialConfiguration.problem { throw ValidationError("--alpha/--half-life: \(problem).") }
         for rule in ruleNames where !["sequential", "window", "ttest"].contains(rule) {
             throw ValidationError("--rules: unknown rule '\(rule)' (sequential, window, ttest).")
         }
         guard ["aa", "ab", "both"].contains(scenarios) else { throw ValidationError("--scenarios must be aa, ab or both.") }
+    }
+
+    private var sequentialConfiguration: SequentialPromotionRule.Configuration {
+        var configuration = SequentialPromotionRule.Configuration()
+        configuration.alpha = alpha
+        configuration.halfLife = halfLife
+        configuration.betting = PairedBettingTest.Betting(rawValue: betting) ?? .agrapa
+        return configuration
     }
 
     private var ruleNames: [String] { rules.split(separator: ",").map { String($0) } }
@@ -101,7 +123,7 @@ struct PromotionBenchmark: ParsableCommand {
             return switch rule {
             case "window": simulation.run(PromotionRule(window: 1000, margin: 0.02), seed: seed)
             case "ttest": simulation.run(RepeatedTTestRule(), seed: seed)
-            default: simulation.run(SequentialPromotionRule(), seed: seed)
+            default: simulation.run(SequentialPromotionRule(configuration: sequentialConfiguration), seed: seed)
             }
         }
     }
@@ -118,7 +140,7 @@ struct PromotionBenchmark: ParsableCommand {
             var policy: any PromotionPolicy = switch rule {
             case "window": PromotionRule(window: 1000, margin: 0.02)
             case "ttest": RepeatedTTestRule()
-            default: SequentialPromotionRule()
+            default: SequentialPromotionRule(configuration: sequentialConfiguration)
             }
             var decisions = 0
             for (index, example) in examples.enumerated() {

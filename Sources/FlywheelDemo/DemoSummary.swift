@@ -73,18 +73,11 @@ public struct DemoSummary {
         let decisions = loop.promoter?.decisions ?? []
         let changes = loop.engine?.championChanges ?? []
         if decisions.isEmpty {
-            lines.append("  promotions             none: no challenger beat the champion by the margin")
+            lines.append("  promotions             none: no challenger was shown better than the champion")
         } else {
-            lines.append("  promotions and rollbacks (decided at the label of request …; first served at request …)")
+            lines.append("  decisions (decided at the label of request …; first served at request …)")
             for (number, record) in decisions.enumerated() {
-                let decision = record.decision
-                let decidedAt = Self.index(record.requestId)
-                let firstServed = changes.first { $0.champion.id == decision.winner.id && Self.index($0.firstRequestID) > decidedAt }
-                lines.append(String(
-                    format: "  %2d. %@ %@ v%d replaces %@ v%d: decided at %@, serving from %@ (%@ %.3f vs %.3f over %@ paired requests)",
-                    number + 1, decision.kind.rawValue, decision.winner.id, decision.winner.version, decision.loser.id,
-                    decision.loser.version, g(decidedAt), firstServed.map { g(Self.index($0.firstRequestID)) } ?? "-",
-                    decision.metric.displayName, decision.winnerScore, decision.loserScore, g(decision.samples)))
+                lines.append(String(format: "  %2d. ", number + 1) + Self.describe(record, changes: changes))
             }
         }
         let alarms = loop.joiner?.driftAlarms ?? []
@@ -108,5 +101,27 @@ public struct DemoSummary {
     }
 
     /// The index in `"<stream>:<index>"`.
+    /// One decision as a line: who replaced whom (or who was retired), where it was decided and first served, the
+    /// scores and the test's evidence.
+    static func describe(_ record: PromoterRole.Record, changes: [ChampionChange]) -> String {
+        let decision = record.decision
+        let g = DemoWatcher.grouped
+        let decidedAt = index(record.requestId)
+        var statistics = String(
+            format: "%@ %.3f vs %.3f over %@ paired requests", decision.metric.displayName, decision.winnerScore,
+            decision.loserScore, g(decision.samples))
+        if case .number(let eValue) = decision.details["eValue"], case .number(let threshold) = decision.details["threshold"] {
+            statistics += String(format: ", e-value %.0f ≥ %.0f", min(eValue, 1e9), threshold)
+        }
+        if decision.kind == .retirement {
+            return "retirement of \(decision.loser.id) v\(decision.loser.version), worse than \(decision.winner.id) "
+                + "v\(decision.winner.version): decided at \(g(decidedAt)) (\(statistics))"
+        }
+        let firstServed = changes.first { $0.champion.id == decision.winner.id && index($0.firstRequestID) > decidedAt }
+        return "\(decision.kind.rawValue) \(decision.winner.id) v\(decision.winner.version) replaces \(decision.loser.id) "
+            + "v\(decision.loser.version): decided at \(g(decidedAt)), serving from "
+            + "\(firstServed.map { g(index($0.firstRequestID)) } ?? "-") (\(statistics))"
+    }
+
     static func index(_ requestID: String) -> Int { Int(requestID.split(separator: ":").last ?? "") ?? -1 }
 }

@@ -13,7 +13,7 @@ public enum ReportPage {
         var body = """
             <h1>Flywheel drift report</h1>
             <p class="meta">Registry <code>\(escape(report.registry))</code> · generated \(escape(date(report.generatedAt))) ·
-            \(report.models.count) models · \(report.decisions.count) promotions and rollbacks · \(alarms) drift alarms</p>
+            \(report.models.count) models · \(report.decisions.count) decisions · \(alarms) drift alarms</p>
             <p class="legend"><span class="sw champ"></span> serving (champion) <span class="sw shadow"></span> shadow
             <span class="sw alarm"></span> ADWIN drift alarm <span class="sw promo"></span> promotion
             <span class="sw roll"></span> rollback</p>
@@ -26,6 +26,7 @@ public enum ReportPage {
         body += featureSection(report)
         body += coverageSection(report, range: range)
         body += decisionSection(report)
+        body += evidenceSection(report)
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>Flywheel drift report</title>
@@ -81,7 +82,7 @@ public enum ReportPage {
             let ts = range.0 + (range.1 - range.0) * Double(step) / 4
             svg += "<text x=\"\(f(x(ts)))\" y=\"\(height - 8)\" text-anchor=\"middle\">+\(String(format: "%.0f", ts - range.0)) s</text>"
         }
-        for decision in decisions {
+        for decision in decisions where decision.kind != "retirement" {
             let colour = decision.kind == "rollback" ? "#e08a00" : "#1f9d55"
             svg += "<line x1=\"\(f(x(decision.ts)))\" x2=\"\(f(x(decision.ts)))\" y1=\"\(top)\" y2=\"\(height - bottom)\" stroke=\"\(colour)\" stroke-width=\"1.5\"><title>\(escape(decision.kind)): \(escape(decision.winner)) replaces \(escape(decision.loser))</title></line>"
         }
@@ -140,20 +141,21 @@ public enum ReportPage {
     }
 
     private static func decisionSection(_ report: HistoryReport) -> String {
-        var html = "<h2>Promotions and rollbacks</h2>\n"
+        var html = "<h2>Decisions: promotions, rollbacks, retirements</h2>\n"
         guard !report.decisions.isEmpty else { return html + "<p class=\"meta\">None.</p>\n" }
-        html += "<table><tr><th>when</th><th>kind</th><th>new champion</th><th>replaced</th><th>decided by</th><th>evidence</th></tr>\n"
+        html += "<table><tr><th>when</th><th>kind</th><th>model</th><th>compared with</th><th>decided by</th><th>evidence</th></tr>\n"
         for decision in report.decisions {
-            html += "<tr><td>\(escape(date(decision.ts)))</td><td>\(escape(decision.kind))</td><td>\(escape(decision.winner))</td><td>\(escape(decision.loser))</td><td>\(escape(decision.actor))</td><td><code>\(escape(decision.evidence))</code></td></tr>\n"
+            // A retirement names the retired challenger as its model and the champion it lost to as "replaces".
+            html += "<tr><td>\(escape(date(decision.ts)))</td><td>\(escape(decision.kind))</td><td>\(escape(decision.winner))</td><td>\(escape(decision.loser))</td><td>\(escape(decision.actor))</td><td>\(escape(evidenceSummary(decision.evidence)))</td></tr>\n"
         }
         return html + "</table>\n"
     }
 
     // MARK: Helpers
 
-    private static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    static func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
-    private static func date(_ ts: Double) -> String {
+    static func date(_ ts: Double) -> String {
         let formatter = ISO8601DateFormatter()
         return formatter.string(from: Date(timeIntervalSince1970: ts))
     }

@@ -36,8 +36,8 @@ struct DemoRunTests {
         let served = try #require(Self.number(after: "served accuracy", in: text))
         #expect(served >= 0.8770 - 0.01, "served accuracy \(served)")
 
-        let decisions = text.split(separator: "\n").filter { $0.contains(" replaces ") && $0.contains("decided at ") }
-        let decidedAt = decisions.compactMap { line -> Int? in
+        let decisions = text.split(separator: "\n").filter { $0.contains("decided at ") }
+        let decidedAt = decisions.filter { $0.contains(" replaces ") }.compactMap { line -> Int? in
             guard let range = line.range(of: #"decided at [0-9,]+"#, options: .regularExpression) else { return nil }
             return Int(line[range].dropFirst("decided at ".count).replacingOccurrences(of: ",", with: ""))
         }
@@ -54,6 +54,7 @@ struct DemoRunTests {
         #expect(check.models == ["logreg": 1, "logreg-finetune": 1, "logreg-fresh": 1, "mlp": 1])
         #expect(Set(check.featureRows.keys) == ["x0", "x1", "x2", "(prediction)", "(label)"])
         #expect(check.featureRows.values.allSatisfy { $0 >= 5 }, "test, PSI, JS, Hellinger, Wasserstein rows")
+        #expect(check.evidenceCharts == decidedAt.count, "how the evidence grew, for every promotion and rollback")
         // It grows with the number of windows (a report every 5,000 requests), so a 1M-request run's is ~10× this.
         #expect(check.bytes * 10 < 2_000_000, "\(check.bytes) bytes")
         let json = try JSONSerialization.jsonObject(
@@ -66,6 +67,7 @@ struct DemoRunTests {
         var errors: [String]
         var models: [String: Int]
         var featureRows: [String: Int]
+        var evidenceCharts: Int
         var external: [String]
         var bytes: Int
     }

@@ -11,17 +11,19 @@ import OnlineLearning
 ///
 /// - Outcomes: a **promotion** (or a **rollback** when the winner is the champion the current one replaced — the
 ///   rollback guard: the replaced champion stays on as a shadow and is tested like any challenger); a **retirement**
-///   when a challenger is significantly worse (its futility e-value reaches 1/α), after which it is not tested for
-///   ``Configuration/readmitAfter`` labels (never the champion the current one replaced: it is the rollback guard);
-///   otherwise it keeps watching.
+///   when a challenger is significantly worse (its futility e-value reaches 1/α): its test pauses for
+///   ``Configuration/readmitAfter`` labels, doubling with each further retirement, then goes on where it was with its
+///   bets sized afresh (never the champion the current one replaced: it is the rollback guard); otherwise it keeps
+///   watching.
 /// - Losses: 0/1 for classifiers; for regressors the absolute error clipped at a bound and divided by it, so the
 ///   paired advantage lies in [−1, 1]. The bound is ``Configuration/lossBound`` or, by default, 3 × the champion's
 ///   mean absolute error over the first ``Configuration/warmUp`` labels of its tenure (a value fixed before any of
 ///   the requests it is used on are tested, so the test stays valid); it is stated in the evidence.
 /// - Restarts: every test starts afresh when the champion changes. Within one champion's tenure a challenger's test
-///   also restarts after ``Configuration/horizon`` labels without a decision, and after a retirement, so evidence
-///   from before a drift cannot block a model that became better after it. Its k-th test in a tenure runs at level
-///   α / (K·k·(k+1)), and these levels sum to α / K (α-spending), so restarts keep the guarantee.
+///   that has lost wealth over ``Configuration/horizon`` labels starts over, so evidence from before a drift cannot
+///   block a model that became better after it. Its k-th test in a tenure runs at level α / (K·k·(k+1)), and these
+///   levels sum to α / K (α-spending), so restarts keep the guarantee. Pausing a test (retirement) spends nothing:
+///   skipping labels by a rule fixed in advance of them keeps the wealth a supermartingale.
 ///
 /// Only requests served by the current champion count: after a decision, examples still carrying the old champion
 /// are skipped until the new champion's first one arrives; a champion the rule did not choose is adopted.
@@ -35,10 +37,13 @@ public struct SequentialPromotionRule: PromotionPolicy {
         public var margin = 0.0
         /// Half-life, in labels, of the estimates the test's bets are sized from. Default: 2,000.
         public var halfLife = 2000.0
-        /// Labels after which a challenger's test without a decision starts over (spending more of α). Default:
-        /// 25,000.
+        /// How the test sizes its bets. Default: `.agrapa`.
+        public var betting = PairedBettingTest.Betting.agrapa
+        /// Labels after which a challenger's test that has lost wealth (e-value below 1) starts over, spending more of
+        /// α. Default: 25,000.
         public var horizon = 25_000
-        /// Labels a retired challenger waits before it is tested again. Default: 5,000.
+        /// Labels a retired challenger first waits before it is tested again; each further retirement in the same
+        /// champion's tenure doubles the wait. Default: 5,000.
         public var readmitAfter = 5_000
         /// Regressors: the absolute error at which losses are clipped (nil: 3 × the champion's MAE over the warm-up).
         public var lossBound: Double?
@@ -71,6 +76,33 @@ public struct SequentialPromotionRule: PromotionPolicy {
         var championLoss = 0.0, challengerLoss = 0.0
         /// Retired until this label count.
         var retiredUntil: Int?
+        /// Retirements so far in this tenure (each wait is twice the one before).
+        var retirements = 0
+        /// The bounds and the e-value as the test went on: at most ``Pair/trajectoryLimit`` points, evenly spaced.
+        var trajectory: [Checkpoint] = []
+        /// Labels between checkpoints (doubles when the trajectory is thinned).
+        var checkpointEvery = 50
+
+        /// Most checkpoints kept.
+        static let trajectoryLimit = 64
+
+        /// Notes the test's state every ``checkpointEvery`` labels, thinning to every other point when full.
+        mutating func checkpoint() {
+            guard test.count % checkpointEvery == 0 else { return }
+            trajectory.append(Checkpoint(
+                labels: test.count, lower: bounds.lower, upper: bounds.upper, logEValue: test.logWealth))
+            if trajectory.count > Self.trajectoryLimit {
+                trajectory = trajectory.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+                checkpointEvery *= 2
+            }
+        }
+    }
+
+    /// The state of a test at one point: labels compared, the confidence bounds, log of the e-value.
+    struct Checkpoint: Sendable, Hashable {
+        var labels: Int
+        var lower: Double, upper: Double
+        var logEValue: Double
     }
 
     /// The settings.
@@ -120,8 +152,11 @@ public struct SequentialPromotionRule: PromotionPolicy {
             var pair = pairs[challenger.model.id] ?? newPair(epoch: 1)
             if let until = pair.retiredUntil {
                 guard labels >= until else { continue }
-                pair = newPair(epoch: pair.epoch + 1)
-            } else if labels - pair.started >= configuration.horizon {
+                // Back from retirement: the same test (same wealth, same level), with bets sized afresh.
+                pair.retiredUntil = nil
+                pair.test.resetBets()
+            } else if labels - pair.started >= configuration.horizon, pair.test.logWealth < 0 {
+                // A test that has lost wealth over a whole horizon starts over, spending more of α.
                 pair = newPair(epoch: pair.epoch + 1)
             }
             let challengerLoss = loss(challenger, example.label, scale)
@@ -129,6 +164,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
             pair.bounds.update(championLoss - challengerLoss)
             pair.championLoss += championLoss
             pair.challengerLoss += challengerLoss
+            pair.checkpoint()
             let level = configuration.alpha / (family * Double(pair.epoch * (pair.epoch + 1)))
             if pair.test.rejectsNull(at: level), pair.test.logWealth > (best?.logWealth ?? -.infinity) {
                 best = (decide(.promotion, challenger.model, pair, level, served, family), pair.test.logWealth)
@@ -137,7 +173,8 @@ public struct SequentialPromotionRule: PromotionPolicy {
             {
                 // The champion the current one replaced is the rollback guard: it is never retired.
                 retirement = decide(.retirement, challenger.model, pair, configuration.alpha, served, family)
-                pair.retiredUntil = labels + configuration.readmitAfter
+                pair.retirements += 1
+                pair.retiredUntil = labels + configuration.readmitAfter << min(pair.retirements - 1, 16)
             }
             pairs[challenger.model.id] = pair
         }
@@ -164,6 +201,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
         var test = PairedBettingTest.Configuration()
         test.margin = configuration.margin
         test.halfLife = configuration.halfLife
+        test.betting = configuration.betting
         return Pair(
             test: PairedBettingTest(configuration: test), bounds: EmpiricalBernsteinSequence(alpha: configuration.alpha),
             epoch: epoch, started: labels)
@@ -225,6 +263,12 @@ public struct SequentialPromotionRule: PromotionPolicy {
             "challenger": .text("\(challenger.id) v\(challenger.version)"),
         ]
         if !isClassifier { decision.details["lossBound"] = .number(scale) }
+        let points = pair.trajectory + [
+            Checkpoint(labels: pair.test.count, lower: pair.bounds.lower, upper: pair.bounds.upper, logEValue: pair.test.logWealth)
+        ]
+        decision.details["trajectory"] = .text(points.map {
+            String(format: "%d:%.4f:%.4f:%.3f", $0.labels, $0.lower, $0.upper, $0.logEValue)
+        }.joined(separator: " "))
         return decision
     }
 }
