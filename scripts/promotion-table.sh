@@ -2,6 +2,7 @@
 # Prints the loop table of docs/promotion.md and docs/benchmarks.md: `flywheel demo` (release build, label delay
 # 1000) on every bundled binary or regression stream, once per promotion rule, with what was served next to every
 # member of the loop and river's best single model at the same delay (streams/data/README.md, shared reference table).
+# Each stream's champion changes, and the labels from each true drift to the next change, go to standard error.
 # Usage: scripts/promotion-table.sh [RULES]     RULES: space-separated, default "sequential window"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,20 @@ fmt = (lambda v: f"{v:.3f}") if regression else (lambda v: f"{v:.4f}")
 gap = served - best
 print(f"| {stream} | {rule} | {fmt(served)} | " + " | ".join(fmt(c) if c is not None else "-" for c in cols)
       + f" | {fmt(best)} | {gap:+.4f} | {decisions} ({drifts}) | {river} |")
+# Where each champion change was decided, against the stream's true drifts (its .meta.json): the cost of a drift is
+# the labels from it to the next decision.
+import json
+meta = json.load(open(f"streams/data/{stream}.meta.json"))
+starts = sorted((meta.get("drift") or {}).get("positions", [])) if isinstance(meta.get("drift"), dict) else []
+changes = [int(m.group(1).replace(",", "")) for l in text.splitlines() if " replaces " in l
+           for m in [re.search(r"decided at ([0-9,]+)", l)] if m]
+notes = []
+for start in starts:
+    after = [c for c in changes if c > start]
+    notes.append(f"drift {start:,}: next change +{after[0] - start:,}" if after else f"drift {start:,}: no change after")
+with open(sys.argv[1] + ".changes", "w") as out:
+    out.write(f"{stream} {rule}: changes decided at " + ", ".join(f"{c:,}" for c in changes) + ("; " + "; ".join(notes) if notes else "") + "\n")
 PY
+        cat "$out.changes" >&2
     done
 done

@@ -21,12 +21,9 @@ public struct PromotionRule: PromotionPolicy {
     /// How much better (in accuracy) the challenger must be. Default: 0.02.
     public var margin: Double
     /// Examples skipped because a champion other than the current one served them.
-    public private(set) var skipped = 0
+    public var skipped: Int { watch.skipped }
 
-    private var champion: ModelReference?
-    /// The champion a decision named, until its first example arrives.
-    private var awaitedChampion: String?
-    private var previousChampion: ModelReference?
+    private var watch = ChampionWatch()
     private var tallies: [String: PairedWindow] = [:]
 
     /// Makes a rule.
@@ -40,18 +37,11 @@ public struct PromotionRule: PromotionPolicy {
     /// - Returns: a decision, when one is due.
     public mutating func record(_ example: JoinedExample) -> Decision? {
         let served = example.champion
-        if let awaited = awaitedChampion {
-            guard served.model.id == awaited else {
-                skipped += 1
-                return nil
-            }
-            awaitedChampion = nil
-            champion = served.model
-        } else if champion?.id != served.model.id {
-            champion = served.model
-            tallies = [:]
+        switch watch.observe(served.model) {
+        case .skip: return nil
+        case .newTenure: tallies = [:]
+        case .current: break
         }
-        champion = served.model  // the newest version of the serving model
         let isClassifier = served.isClassifier
         let championLoss = served.loss(label: example.label)
         var best: (model: ModelReference, window: PairedWindow)?
@@ -65,10 +55,9 @@ public struct PromotionRule: PromotionPolicy {
             else { continue }
             best = (challenger.model, tally)
         }
-        guard let current = champion, let (winner, tally) = best else { return nil }
-        let isRollback = winner.id == previousChampion?.id
-        previousChampion = current
-        awaitedChampion = winner.id
+        guard let current = watch.champion, let (winner, tally) = best else { return nil }
+        let isRollback = winner.id == watch.previous?.id
+        watch.decided(for: winner)
         tallies = [:]
         var decision = Decision(
             kind: isRollback ? .rollback : .promotion, winner: winner, loser: current, samples: tally.count,

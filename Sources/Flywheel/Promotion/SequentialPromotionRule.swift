@@ -108,13 +108,11 @@ public struct SequentialPromotionRule: PromotionPolicy {
     /// The settings.
     public let configuration: Configuration
     /// Examples skipped because a champion other than the current one served them.
-    public private(set) var skipped = 0
+    public var skipped: Int { watch.skipped }
     /// Labels counted in the current champion's tenure.
     public private(set) var labels = 0
 
-    private var champion: ModelReference?
-    private var awaitedChampion: String?
-    private var previousChampion: ModelReference?
+    private var watch = ChampionWatch()
     private var pairs: [String: Pair] = [:]
     private var warmUpErrors = 0.0, warmUpCount = 0
     private var bound: Double?
@@ -130,17 +128,11 @@ public struct SequentialPromotionRule: PromotionPolicy {
     /// Scores one joined example and decides when the evidence is in.
     public mutating func record(_ example: JoinedExample) -> PromotionDecision? {
         let served = example.champion
-        if let awaited = awaitedChampion {
-            guard served.model.id == awaited else {
-                skipped += 1
-                return nil
-            }
-            awaitedChampion = nil
-            startTenure()
-        } else if champion?.id != served.model.id {
-            startTenure()
+        switch watch.observe(served.model) {
+        case .skip: return nil
+        case .newTenure: startTenure()
+        case .current: break
         }
-        champion = served.model
         labels += 1
         guard let scale = lossScale(for: served, label: example.label) else { return nil }
         let challengers = example.shadows.filter { $0.model.id != served.model.id }
@@ -168,7 +160,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
             let level = configuration.alpha / (family * Double(pair.epoch * (pair.epoch + 1)))
             if pair.test.rejectsNull(at: level), pair.test.logWealth > (best?.logWealth ?? -.infinity) {
                 best = (decide(.promotion, challenger.model, pair, level, served, family), pair.test.logWealth)
-            } else if retirement == nil, challenger.model.id != previousChampion?.id,
+            } else if retirement == nil, challenger.model.id != watch.previous?.id,
                 pair.test.isFutile(at: configuration.alpha)
             {
                 // The champion the current one replaced is the rollback guard: it is never retired.
@@ -178,10 +170,9 @@ public struct SequentialPromotionRule: PromotionPolicy {
             }
             pairs[challenger.model.id] = pair
         }
-        if var decision = best?.decision, let current = champion {
-            if decision.winner.id == previousChampion?.id { decision.kind = .rollback }
-            previousChampion = current
-            awaitedChampion = decision.winner.id
+        if var decision = best?.decision {
+            if decision.winner.id == watch.previous?.id { decision.kind = .rollback }
+            watch.decided(for: decision.winner)
             return decision
         }
         return retirement
