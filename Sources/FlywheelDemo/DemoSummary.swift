@@ -76,8 +76,16 @@ public struct DemoSummary {
             lines.append("  promotions             none: no challenger was shown better than the champion")
         } else {
             lines.append("  decisions (decided at the label of request …; first served at request …)")
-            for (number, record) in decisions.enumerated() {
+            let changesOfChampion = decisions.filter { $0.decision.changesChampion }
+            for (number, record) in changesOfChampion.enumerated() {
                 lines.append(String(format: "  %2d. ", number + 1) + Self.describe(record, changes: changes))
+            }
+            if changesOfChampion.isEmpty { lines.append("      no champion change: no challenger was shown better") }
+            let retired = Dictionary(grouping: decisions.filter { $0.decision.kind == .retirement }, by: \.decision.loser.id)
+            if !retired.isEmpty {
+                let counts = retired.keys.sorted().map { "\($0) \(retired[$0]!.count)" }.joined(separator: ", ")
+                lines.append("      \(retired.values.reduce(0) { $0 + $1.count }) retirements of challengers shown worse "
+                    + "(each pauses its test): \(counts); all in the audit log")
             }
         }
         let alarms = loop.joiner?.driftAlarms ?? []
@@ -110,6 +118,9 @@ public struct DemoSummary {
         var statistics = String(
             format: "%@ %.3f vs %.3f over %@ paired requests", decision.metric.displayName, decision.winnerScore,
             decision.loserScore, g(decision.samples))
+        if case .number(let recent) = decision.details["recentAdvantage"] {
+            statistics += String(format: "; recent advantage %+.3f", recent)
+        }
         if case .number(let eValue) = decision.details["eValue"], case .number(let threshold) = decision.details["threshold"] {
             statistics += String(format: ", e-value %.0f ≥ %.0f", min(eValue, 1e9), threshold)
         }

@@ -40,6 +40,7 @@ extension ReportPage {
         if let mean = number("meanAdvantage"), let lower = number("lowerBound"), let upper = number("upperBound") {
             parts.append(String(format: "advantage %+.4f [%+.4f, %+.4f]", mean, lower, upper))
         }
+        if let recent = number("recentAdvantage") { parts.append(String(format: "recent advantage %+.4f", recent)) }
         if let samples = number("samples") { parts.append("\(Int(samples)) paired labels") }
         if let metric = evidence["metric"] as? String, let winner = number("winnerScore"), let loser = number("loserScore") {
             parts.append(String(format: "%@ %.3f vs %.3f", metric, winner, loser))

@@ -43,7 +43,9 @@ struct DemoRunTests {
         }
         #expect(decidedAt.contains { $0 > 25_000 }, "a promotion after the first drift: \(decisions)")
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("flywheel-demo.sqlite").path))
-        #expect(text.contains("\(decisions.count) audit entries"), "every decision audited")
+        let retirements = text.range(of: #"[0-9]+ retirements of challengers"#, options: .regularExpression)
+            .flatMap { Int(text[$0].prefix { $0.isNumber }) } ?? 0
+        #expect(text.contains("\(decisions.count + retirements) audit entries"), "every decision audited")
 
         // The drift report the demo wrote: well-formed HTML, one chart per model, a table row set for every feature
         // (and the prediction and label), nothing fetched from anywhere, small.

@@ -109,6 +109,10 @@ struct SequentialPromotionRuleTests {
         #expect(first < 500, "retired at label \(first)")
         #expect(retirements.count == 2 && retirements[1].0 >= first + 3000, "tested again only after the wait: \(retirements.map(\.0))")
         if case .number(let eValue) = decision.evidence["eValue"] { #expect(eValue >= 20) } else { Issue.record("no e-value") }
+        // Both advantages are the challenger's: negative for a challenger retired as worse.
+        guard case .number(let mean) = decision.evidence["meanAdvantage"], case .number(let recent) = decision.evidence["recentAdvantage"]
+        else { Issue.record("no advantages"); return }
+        #expect(mean < 0 && recent < 0)
     }
 
     /// Regressors are compared on the clipped absolute error; the bound is set from the warm-up and stated.

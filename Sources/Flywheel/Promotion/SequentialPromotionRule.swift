@@ -248,6 +248,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
             "alpha": .number(configuration.alpha), "margin": .number(configuration.margin),
             "level": .number(level), "challengers": .number(family), "epoch": .number(Double(pair.epoch)),
             "meanAdvantage": .number(pair.test.meanAdvantage),
+            "recentAdvantage": .number(pair.test.recentAdvantage),
             "lowerBound": .number(pair.bounds.lower), "upperBound": .number(pair.bounds.upper),
             "boundsLevel": .number(configuration.alpha),
             "eValue": .number(promoted ? pair.test.eValue : pair.test.futilityEValue), "threshold": .number(1 / level),

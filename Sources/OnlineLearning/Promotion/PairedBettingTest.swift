@@ -159,6 +159,10 @@ public struct PairedBettingTest: Sendable, Hashable, Codable {
     /// The e-value against "at least as good" (for futility).
     public var futilityEValue: Double { exp(logFutilityWealth) }
 
+    /// The mean advantage over recent requests (discounted with ``Configuration/halfLife``): what the bets are sized
+    /// from, and what moves the wealth after a change.
+    public var recentAdvantage: Double { weight > 0 ? weightedSum / weight : 0 }
+
     /// The mean advantage over every request compared.
     public var meanAdvantage: Double { count > 0 ? sum / Double(count) : 0 }
 
