@@ -34,6 +34,12 @@ struct LoopOptions: ParsableArguments {
     @Option(help: "Window rule: promote a challenger whose accuracy over the window beats the champion's by this much.")
     var windowMargin = 0.02
 
+    /// The join window.
+    @Option(help: ArgumentHelp(
+        "How long a prediction waits for its label, and a label for its prediction, before it is counted as never labelled or orphaned.",
+        valueName: "seconds"))
+    var joinWindow: Double = 600
+
     /// Drift report cadence.
     @Option(help: "End a drift window (a report per model, the feature table) every this many joined examples.")
     var driftReportEvery = 5000
@@ -73,6 +79,7 @@ struct LoopOptions: ParsableArguments {
         guard windowMargin >= 0, windowMargin < 1 else {
             throw ValidationError("--window-margin must be in [0, 1), not \(windowMargin).")
         }
+        guard joinWindow > 0, joinWindow.isFinite else { throw ValidationError("--join-window must be positive, not \(joinWindow).") }
         guard driftReportEvery > 0 else { throw ValidationError("--drift-report-every must be at least 1, not \(driftReportEvery).") }
         if let driftReportSeconds, !(driftReportSeconds > 0) {
             throw ValidationError("--drift-report-seconds must be positive, not \(driftReportSeconds).")
@@ -94,6 +101,7 @@ struct LoopOptions: ParsableArguments {
         settings.promotion.margin = promotionMargin
         settings.promotionWindow = promotionWindow
         settings.windowMargin = windowMargin
+        settings.joinWindow = .milliseconds(Int64((joinWindow * 1000).rounded()))
         settings.driftReportEvery = driftReportEvery
         settings.driftReportInterval = driftReportSeconds.map { .milliseconds(Int64(($0 * 1000).rounded())) }
         settings.featureDrift.warmUp = driftReferenceAfter

@@ -180,7 +180,7 @@ struct ServeStatus: Service {
         }
         if let joiner = loop.joiner {
             let counters = joiner.counters
-            parts.append("joined \(counters.joined) (unlabeled \(counters.unlabeledPredictions), orphaned \(counters.orphanedLabels))")
+            parts.append("joined \(counters.joined) (unlabeled \(counters.unlabeledPredictions)); labels \(joiner.labelAccount(labelsTopic: loop.topics.labels))")
         }
         if let trainer = loop.trainer {
             parts.append("learned \(trainer.learning.examplesLearned), versions \(trainer.learning.versionsPublished), decisions \(loop.promoter?.decisions.count ?? 0)")

@@ -36,6 +36,9 @@ public struct DemoSummary {
         lines.append("  requests served        \(g(served.served))   (dead-lettered: \(served.deadLettered))   \(String(format: "%.0f", Double(served.served) / max(seconds, 1e-9))) requests/s")
         lines.append("  predictions published  \(g(served.served))   (one per request, after delivery)")
         lines.append("  labels joined          \(g(join.joined))   (never labelled: \(join.unlabeledPredictions), orphaned labels: \(join.orphanedLabels), duplicates: \(join.duplicates))")
+        if let account = loop.joiner?.labelAccount(labelsTopic: loop.topics.labels) {
+            lines.append("  labels accounted       \(account)")
+        }
         lines.append("  model versions         \(g(trainer.versionsPublished)) published")
         lines.append("")
         if board.served.isClassifier {

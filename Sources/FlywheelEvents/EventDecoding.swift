@@ -4,24 +4,56 @@ import Foundation
 
 /// Decodes events from Kafka message bytes, turning every failure into a sentence fit for the dead-letter topic.
 public enum EventDecoding {
-    /// Decodes one event.
+    /// Decodes one event, and checks a ``ValidatedEvent``'s rules.
     /// - Throws: ``EventDecodingError`` whose reason names the field, never a value.
     public static func decode<Event: Decodable>(_ type: Event.Type, from bytes: [UInt8]) throws(EventDecodingError) -> Event {
+        let event: Event
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
+            event = try JSONDecoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             throw EventDecodingError(reason: Self.reason(for: error, event: type))
         } catch {
             throw EventDecodingError(reason: "\(type) could not be decoded")
         }
+        if let problem = (event as? any ValidatedEvent)?.problem { throw EventDecodingError(reason: problem) }
+        return event
     }
 
     /// Encodes one event as compact JSON with sorted keys.
-    public static func encode<Event: Encodable>(_ event: Event) -> [UInt8] {
+    /// - Throws: ``EventEncodingError`` when the event holds a number JSON cannot carry (NaN or infinity).
+    public static func encodeChecked<Event: Encodable>(_ event: Event) throws(EventEncodingError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        // The events are structs of strings, numbers and arrays; encoding them cannot fail.
-        return Array(try! encoder.encode(event))
+        do {
+            return Array(try encoder.encode(event))
+        } catch let error as EncodingError {
+            if case .invalidValue(_, let context) = error {
+                let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                throw EventEncodingError(reason: "\(Event.self) field '\(path)' is not a finite number")
+            }
+            throw EventEncodingError(reason: "\(Event.self) could not be encoded")
+        } catch {
+            throw EventEncodingError(reason: "\(Event.self) could not be encoded")
+        }
+    }
+
+    /// Encodes one event known to hold only finite numbers (the roles use ``encodeChecked(_:)``).
+    /// - Precondition: the event encodes; a non-finite number is a programmer's mistake here and traps.
+    public static func encode<Event: Encodable>(_ event: Event) -> [UInt8] {
+        do {
+            return try encodeChecked(event)
+        } catch {
+            preconditionFailure("EventDecoding.encode was given an event it cannot encode: \(error.reason).")
+        }
+    }
+
+    /// The event as JSON even when it holds NaN or infinity (written as the strings "nan", "inf", "-inf"): for a
+    /// dead letter, so a person can see what could not be published.
+    public static func encodeLossy<Event: Encodable>(_ event: Event) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? encoder.encode(event)).map { Array($0) } ?? []
     }
 
     private static func reason(for error: DecodingError, event: Any.Type) -> String {
@@ -56,6 +88,20 @@ public struct EventDecodingError: Error, Sendable, Hashable, CustomStringConvert
 
     /// `EventDecodingError: <reason>`.
     public var description: String { "EventDecodingError: \(reason)" }
+}
+
+// MARK: - EventEncodingError
+
+/// An event a role made that cannot be encoded; it goes to the dead-letter topic with this reason.
+public struct EventEncodingError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A sentence naming the field, never the value.
+    public let reason: String
+
+    /// Makes an error.
+    public init(reason: String) { self.reason = reason }
+
+    /// `EventEncodingError: <reason>`.
+    public var description: String { "EventEncodingError: \(reason)" }
 }
 
 // MARK: - Base64

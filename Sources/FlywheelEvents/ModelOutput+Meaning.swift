@@ -3,6 +3,9 @@
 /// What an answer means, defined once for every reader (the scoreboard, the drift monitor, the promoter): which
 /// class was served, which class a label names, and the losses the loop scores a model by.
 extension ModelOutput {
+    /// Whether the answer and every probability are finite numbers (what JSON can carry).
+    public var isFinite: Bool { answer.isFinite && (probabilities?.allSatisfy(\.isFinite) ?? true) }
+
     /// Whether the answer came from a classifier (it carries class probabilities).
     public var isClassifier: Bool { probabilities != nil }
 

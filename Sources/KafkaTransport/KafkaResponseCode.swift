@@ -87,4 +87,19 @@ public struct KafkaResponseCode: RawRepresentable, Hashable, Sendable, CustomStr
     public static let concurrentTransactions = Self(rawValue: RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS.rawValue)
     /// Broker: the request is not valid given the current state.
     public static let invalidRequest = Self(rawValue: RD_KAFKA_RESP_ERR_INVALID_REQUEST.rawValue)
+    /// Broker (or the client's own `message.max.bytes` check): the message is larger than accepted.
+    public static let messageSizeTooLarge = Self(rawValue: RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue)
+    /// Broker: the message failed its CRC or is otherwise corrupt.
+    public static let invalidMessage = Self(rawValue: RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue)
+    /// Broker: the message has an invalid size.
+    public static let invalidMessageSize = Self(rawValue: RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE.rawValue)
+    /// Broker: the record batch is larger than the broker accepts.
+    public static let recordListTooLarge = Self(rawValue: RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue)
+
+    /// Whether this message will be refused however often it is sent (too large, invalid): sending it again
+    /// cannot help, so a caller should set it aside rather than retry.
+    public var isRefusedMessage: Bool {
+        self == .messageSizeTooLarge || self == .invalidMessage || self == .invalidMessageSize
+            || self == .recordListTooLarge
+    }
 }

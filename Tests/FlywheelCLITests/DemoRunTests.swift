@@ -36,8 +36,9 @@ struct DemoRunTests {
         let served = try #require(Self.number(after: "served accuracy", in: text))
         #expect(served >= 0.8770 - 0.01, "served accuracy \(served)")
 
-        let decisions = text.split(separator: "\n").filter { $0.contains("decided at ") }
-        let decidedAt = decisions.filter { $0.contains(" replaces ") }.compactMap { line -> Int? in
+        // Champion changes are listed one per line; retirements are summed up in one line.
+        let decisions = text.split(separator: "\n").filter { $0.contains(" replaces ") && $0.contains("decided at ") }
+        let decidedAt = decisions.compactMap { line -> Int? in
             guard let range = line.range(of: #"decided at [0-9,]+"#, options: .regularExpression) else { return nil }
             return Int(line[range].dropFirst("decided at ".count).replacingOccurrences(of: ",", with: ""))
         }

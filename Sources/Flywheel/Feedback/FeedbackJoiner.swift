@@ -44,6 +44,43 @@ extension RoleRunner where Role == FeedbackRole<C.Instant> {
     /// Every drift alarm so far.
     public var driftAlarms: [DriftMonitor.Alarm] { withCore { $0.drift.alarms } }
 
+    /// Where every label read so far ended: joined, orphaned (its prediction never came within the window),
+    /// duplicate, dead-lettered (malformed or outside the task's classes), or still waiting — and how many were read.
+    public func labelAccount(labelsTopic: String) -> LabelAccount {
+        let counters = counters, waiting = pending.labels, statistics = statistics
+        return LabelAccount(
+            received: statistics.consumedByTopic[labelsTopic] ?? 0, joined: counters.joined,
+            orphaned: counters.orphanedLabels, duplicate: counters.duplicateLabels,
+            deadLettered: statistics.deadLetteredByTopic[labelsTopic] ?? 0, waiting: waiting)
+    }
+
     /// Drift reports delivered so far.
     public var driftReportsPublished: Int { withCore { $0.reportsPublished } }
+}
+
+// MARK: - LabelAccount
+
+/// Where every label ended; ``unaccounted`` is 0 when nothing was lost.
+public struct LabelAccount: Sendable, Hashable, CustomStringConvertible {
+    /// Labels read from the labels topic.
+    public var received: Int
+    /// Joined with their prediction.
+    public var joined: Int
+    /// Dropped after waiting a whole window for their prediction.
+    public var orphaned: Int
+    /// For a request already joined or already waiting.
+    public var duplicate: Int
+    /// Malformed, or outside the task's classes.
+    public var deadLettered: Int
+    /// Still waiting for their prediction.
+    public var waiting: Int
+
+    /// Labels read that are in none of the outcomes (0 unless something was lost).
+    public var unaccounted: Int { received - joined - orphaned - duplicate - deadLettered - waiting }
+
+    /// `100 received = 97 joined + 1 orphaned + 1 duplicate + 1 dead-lettered + 0 waiting`.
+    public var description: String {
+        "\(received) received = \(joined) joined + \(orphaned) orphaned + \(duplicate) duplicate + \(deadLettered) "
+            + "dead-lettered + \(waiting) waiting" + (unaccounted == 0 ? "" : " (\(unaccounted) UNACCOUNTED)")
+    }
 }

@@ -30,6 +30,9 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         public var featureDrift = DriftMonitor.loopFeatureConfiguration
         /// Joined examples between saves of the state (with a state store). Default: `driftReportEvery`.
         public var saveEvery: Int?
+        /// The task's number of classes, so a label outside them is refused (dead-lettered) instead of scored as some
+        /// class; nil for regression (any finite label). Default: 2 (binary).
+        public var labelClasses: Int? = 2
 
         /// The defaults above.
         public init() {}
@@ -45,6 +48,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     public private(set) var reportsPublished = 0
     private let store: StateStore?
     private let saveEvery: Int
+    private let labelClasses: Int?
     private var sinceSaved = 0
 
     /// The name the state is saved under in the store.
@@ -63,6 +67,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             schema: configuration.featureSchema, features: configuration.featureDrift)
         self.store = store
         saveEvery = configuration.saveEvery ?? configuration.driftReportEvery
+        labelClasses = configuration.labelClasses
         if let data = try store?.load(Self.snapshotName),
             let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
         {
@@ -82,10 +87,17 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     /// Joins the batch, scores and watches every example joined, then drops what waited too long.
     public mutating func handle(_ batch: [Consumed<Incoming>], at time: BatchTime<Instant>) -> [Publication] {
         var publications: [Publication] = []
-        for consumed in batch {
-            let example: JoinedExample? = switch consumed.input {
-            case .prediction(let prediction): join.receive(prediction, at: time.instant)
-            case .label(let label): join.receive(label, at: time.instant)
+        for (index, consumed) in batch.enumerated() {
+            let example: JoinedExample?
+            switch consumed.input {
+            case .prediction(let prediction):
+                example = join.receive(prediction, at: time.instant)
+            case .label(let label):
+                if let classes = labelClasses, !(label.label >= 0 && label.label < Double(classes) && label.label.rounded() == label.label) {
+                    publications.append(.refusal(input: index, reason: "LabelEvent field 'label' is not one of the task's \(classes) class ids"))
+                    continue
+                }
+                example = join.receive(label, at: time.instant)
             }
             guard let example else { continue }
             scoreboard.record(example)

@@ -22,8 +22,10 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         public var unlabeledPredictions = 0
         /// Labels whose prediction never came within the window (or that came too late).
         public var orphanedLabels = 0
-        /// Predictions or labels seen again for a request already joined, ignored.
+        /// Predictions or labels seen again for a request already joined (or already waiting), ignored.
         public var duplicates = 0
+        /// Of those, labels (each label ends as joined, orphaned, duplicate or dead-lettered).
+        public var duplicateLabels = 0
 
         /// All zero.
         public init() {}
@@ -54,7 +56,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
     public var snapshot: JoinSnapshot {
         JoinSnapshot(
             joined: counters.joined, unlabeledPredictions: counters.unlabeledPredictions,
-            orphanedLabels: counters.orphanedLabels, duplicates: counters.duplicates,
+            orphanedLabels: counters.orphanedLabels, duplicates: counters.duplicates, duplicateLabels: counters.duplicateLabels,
             predictions: predictions.values.map(\.event).sorted { $0.requestId < $1.requestId },
             labels: labels.values.map(\.event).sorted { $0.id < $1.id }, joinedIDs: joined.keys.sorted())
     }
@@ -66,6 +68,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         counters.unlabeledPredictions = snapshot.unlabeledPredictions
         counters.orphanedLabels = snapshot.orphanedLabels
         counters.duplicates = snapshot.duplicates
+        counters.duplicateLabels = snapshot.duplicateLabels ?? 0
         let expires = now.advanced(by: window)
         for prediction in snapshot.predictions {
             predictions[prediction.requestId] = (prediction, expires)
@@ -104,6 +107,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         let id = label.id
         if joined[id] != nil || labels[id] != nil {
             counters.duplicates += 1
+            counters.duplicateLabels += 1
             return nil
         }
         if let prediction = predictions.removeValue(forKey: id) {
@@ -161,6 +165,8 @@ public struct JoinSnapshot: Sendable, Codable {
     public var orphanedLabels: Int
     /// Duplicates ignored.
     public var duplicates: Int
+    /// Of those, labels (absent in snapshots saved before it was counted).
+    public var duplicateLabels: Int?
     /// Predictions waiting for their label.
     public var predictions: [PredictionEvent]
     /// Labels waiting for their prediction.

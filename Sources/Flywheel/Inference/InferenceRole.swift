@@ -10,6 +10,8 @@ public struct InferenceRole: StreamRole {
     public let models: LiveModels
     /// Requests served.
     public private(set) var served = 0
+    /// Shadow answers left out of predictions because they were not finite numbers.
+    public private(set) var nonFiniteShadowAnswers = 0
     /// Every change of the serving model's id, with the first request it answered.
     public private(set) var championChanges: [ChampionChange] = []
 
@@ -30,13 +32,21 @@ public struct InferenceRole: StreamRole {
         if championChanges.last?.champion.id != set.champion.reference.id {
             championChanges.append(ChampionChange(champion: set.champion.reference, firstRequestID: first.id))
         }
-        served += batch.count
-        return batch.map { consumed in
+        return batch.enumerated().map { index, consumed in
             let request = consumed.input
+            let champion = set.champion.output(for: request.features)
+            // A request the champion cannot answer with a number goes to the dead-letter topic: publishing it would
+            // fail on every retry (JSON has no NaN), and serving a made-up answer would hide the fault.
+            guard champion.isFinite else {
+                return .refusal(input: index, reason: "the champion \(champion.model) gave a non-finite answer for this request")
+            }
+            var shadows = set.shadows.map { $0.output(for: request.features) }
+            let before = shadows.count
+            shadows.removeAll { !$0.isFinite }
+            nonFiniteShadowAnswers += before - shadows.count
+            served += 1
             return .prediction(PredictionEvent(
-                requestId: request.id, ts: request.ts, features: request.features,
-                champion: set.champion.output(for: request.features),
-                shadows: set.shadows.map { $0.output(for: request.features) }))
+                requestId: request.id, ts: request.ts, features: request.features, champion: champion, shadows: shadows))
         }
     }
 }

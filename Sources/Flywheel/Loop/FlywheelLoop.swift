@@ -29,6 +29,8 @@ public final class FlywheelLoop: Sendable {
     public let registry: ModelRegistry?
     /// The shared producer.
     public let producer: KafkaProducer
+    /// The topics the roles use.
+    public let topics: LoopTopics
     /// Everything to run, in `ServiceGroup` order.
     public let services: [any Service]
 
@@ -37,6 +39,7 @@ public final class FlywheelLoop: Sendable {
     ///   ``ModelRegistry/RegistryError`` when the registry cannot be opened.
     public init(settings: LoopSettings, initial: ModelSet, logger: Logger) async throws {
         let topics = settings.topics
+        self.topics = topics
         producer = try KafkaProducer(configuration: .init(client: settings.client), logger: logger)
         var roleServices: [any Service] = []
         var consumers: [any Service] = []
@@ -95,6 +98,7 @@ public final class FlywheelLoop: Sendable {
             feedback.featureSchema = initial.champion.pipeline.schema
             feedback.driftReportInterval = settings.driftReportInterval
             feedback.featureDrift = settings.featureDrift
+            feedback.labelClasses = initial.champion.learner.isClassifier ? 2 : nil
             let joiner = try FeedbackJoiner(
                 consumer: try groupConsumer("feedback", topics: [topics.predictions, topics.labels]), producer: producer,
                 configuration: roleConfiguration, feedback: feedback, clock: ContinuousClock(),

@@ -31,10 +31,9 @@ public struct RecorderRole: StreamRole {
     /// - Throws: ``FlywheelEvents/EventDecodingError`` also for a model event with a
     ///   ``FlywheelEvents/ModelEvent/problem`` (a version without weights, a decision without the champion it replaces).
     public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> Input {
-        if topic == topics.drift { return .drift(try EventDecoding.decode(DriftReport.self, from: value)) }
-        let event = try EventDecoding.decode(ModelEvent.self, from: value)
-        if let problem = event.problem { throw EventDecodingError(reason: problem) }
-        return .model(event)
+        topic == topics.drift
+            ? .drift(try EventDecoding.decode(DriftReport.self, from: value))
+            : .model(try EventDecoding.decode(ModelEvent.self, from: value))  // refuses a ModelEvent with a problem
     }
 
     /// Records each event with its position.

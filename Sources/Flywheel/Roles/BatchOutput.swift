@@ -4,7 +4,7 @@ import Logging
 
 // MARK: - BatchOutput
 
-/// What every service does with a consumed batch's output: dead letters made the same way, and delivery of
+/// What every role runner does with a consumed batch's output: dead letters made the same way, and delivery of
 /// everything before the batch's offsets may be stored.
 enum BatchOutput {
     /// The dead-letter record for a message that could not be used: the original bytes, where they came from, and
@@ -18,21 +18,62 @@ enum BatchOutput {
         return KafkaOutgoingMessage(topic: topic, key: message.key, value: EventDecoding.encode(letter))
     }
 
-    /// Delivers every message, resending the ones that failed (with backoff) up to `attempts` times in all.
+    /// The dead-letter record for an output that cannot be published: its first bytes, the topic it was meant for
+    /// and its size, why, and the input it answered as the source; keyed by the output's key.
+    static func deadLetter(
+        forOutput output: KafkaOutgoingMessage, answering input: KafkaConsumerMessage, reason: String, topic: String,
+        ts: Double
+    ) -> KafkaOutgoingMessage {
+        let letter = DeadLetterEvent(
+            reason: reason, source: .init(topic: input.topic, partition: input.partition, offset: input.offset),
+            key: output.key, value: output.value, ts: ts,
+            output: .init(topic: output.topic, bytes: output.value.count))
+        return KafkaOutgoingMessage(topic: topic, key: output.key, value: EventDecoding.encode(letter))
+    }
+
+    /// Delivers every message, resending the ones that failed (with backoff) up to `attempts` times in all. A
+    /// message the broker refuses for itself (too large, invalid: ``KafkaTransport/KafkaResponseCode/isRefusedMessage``)
+    /// is not sent again but replaced by `setAside`'s dead letter, which is delivered in its place.
+    /// - Returns: how many messages were set aside.
     /// - Throws: ``KafkaTransport/KafkaError`` (retriable) when some are still undelivered; the caller must then not
     ///   store the batch's offsets.
+    @discardableResult
     static func deliverAll(
-        _ messages: [KafkaOutgoingMessage], through producer: KafkaProducer, attempts: Int, logger: Logger
-    ) async throws {
+        _ messages: [KafkaOutgoingMessage], through producer: KafkaProducer, attempts: Int, logger: Logger,
+        setAside: (KafkaOutgoingMessage, KafkaResponseCode) -> KafkaOutgoingMessage
+    ) async throws -> Int {
         var pending = messages
-        for attempt in 1...max(1, attempts) {
+        var setAsideCount = 0
+        var settingAside = Set<Int>()  // indices in `pending` that are already dead letters for refused messages
+        var attempt = 0
+        while true {
+            attempt += 1
             let reports = try await producer.deliver(pending)
-            let failed = zip(pending, reports).filter { !$0.1.isDelivered }
-            if failed.isEmpty { return }
-            pending = failed.map(\.0)
-            guard attempt < attempts else { break }
-            logger.warning("\(failed.count) outputs not delivered; sending again", metadata: ["flywheel.attempt": "\(attempt)"])
-            try await Task.sleep(for: .milliseconds(100 * attempt))
+            var next: [KafkaOutgoingMessage] = []
+            var nextSettingAside = Set<Int>()
+            var newlySetAside = 0
+            for (index, (message, report)) in zip(pending, reports).enumerated() where !report.isDelivered {
+                if let code = report.error, code.isRefusedMessage, !settingAside.contains(index) {
+                    logger.error("An output the broker refuses is set aside on the dead-letter topic", metadata: [
+                        "kafka.topic": "\(message.topic)", "kafka.bytes": "\(message.value.count)", "kafka.error": "\(code)",
+                    ])
+                    nextSettingAside.insert(next.count)
+                    next.append(setAside(message, code))
+                    setAsideCount += 1
+                    newlySetAside += 1
+                } else {
+                    if settingAside.contains(index) { nextSettingAside.insert(next.count) }
+                    next.append(message)
+                }
+            }
+            if next.isEmpty { return setAsideCount }
+            pending = next
+            settingAside = nextSettingAside
+            // The attempts bound the retries of ordinary failures; dead letters made this round get one more send.
+            let onlyNewDeadLetters = newlySetAside == next.count
+            guard attempt < attempts || (onlyNewDeadLetters && attempt < attempts + 1) else { break }
+            logger.warning("\(next.count) outputs not delivered; sending again", metadata: ["flywheel.attempt": "\(attempt)"])
+            if !onlyNewDeadLetters { try await Task.sleep(for: .milliseconds(100 * attempt)) }
         }
         throw KafkaError(
             code: .message,

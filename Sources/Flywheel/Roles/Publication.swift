@@ -13,18 +13,42 @@ public enum Publication: Sendable, Hashable {
     case model(ModelEvent)
     /// A drift report, on the drift topic, keyed by model id.
     case drift(DriftReport)
+    /// Not an event: the input at this index of the handled batch is refused (it decoded, but the role cannot use
+    /// it — a label outside the task's classes, a request no model can answer), and goes to the dead-letter topic
+    /// with the reason.
+    case refusal(input: Int, reason: String)
 
-    /// The Kafka record: the kind's topic among `topics`, its key, the event encoded.
-    func message(topics: LoopTopics) -> KafkaOutgoingMessage {
+    /// Where the event goes and under which key (nil for a refusal).
+    func destination(topics: LoopTopics) -> (topic: String, key: String)? {
         switch self {
-        case .prediction(let event):
-            KafkaOutgoingMessage(topic: topics.predictions, key: event.requestId, value: EventDecoding.encode(event))
-        case .example(let event):
-            KafkaOutgoingMessage(topic: topics.examples, key: event.requestId, value: EventDecoding.encode(event))
-        case .model(let event):
-            KafkaOutgoingMessage(topic: topics.models, key: event.model.id, value: EventDecoding.encode(event))
-        case .drift(let report):
-            KafkaOutgoingMessage(topic: topics.drift, key: report.model.id, value: EventDecoding.encode(report))
+        case .prediction(let event): (topics.predictions, event.requestId)
+        case .example(let event): (topics.examples, event.requestId)
+        case .model(let event): (topics.models, event.model.id)
+        case .drift(let report): (topics.drift, report.model.id)
+        case .refusal: nil
+        }
+    }
+
+    /// The event as JSON.
+    /// - Throws: ``FlywheelEvents/EventEncodingError`` when it holds a number JSON cannot carry.
+    func encoded() throws(EventEncodingError) -> [UInt8] {
+        switch self {
+        case .prediction(let event): try EventDecoding.encodeChecked(event)
+        case .example(let event): try EventDecoding.encodeChecked(event)
+        case .model(let event): try EventDecoding.encodeChecked(event)
+        case .drift(let report): try EventDecoding.encodeChecked(report)
+        case .refusal: []
+        }
+    }
+
+    /// The event as JSON even when it cannot be encoded properly (non-finite numbers as strings), for a dead letter.
+    var lossyEncoded: [UInt8] {
+        switch self {
+        case .prediction(let event): EventDecoding.encodeLossy(event)
+        case .example(let event): EventDecoding.encodeLossy(event)
+        case .model(let event): EventDecoding.encodeLossy(event)
+        case .drift(let report): EventDecoding.encodeLossy(report)
+        case .refusal: []
         }
     }
 }

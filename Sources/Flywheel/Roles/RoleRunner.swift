@@ -24,10 +24,16 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     public struct Statistics: Sendable, Hashable {
         /// Records consumed (decoded or not).
         public var consumed = 0
-        /// Records sent to the dead-letter topic.
+        /// The same, by topic.
+        public var consumedByTopic: [String: Int] = [:]
+        /// Input records sent to the dead-letter topic (malformed, or refused by the role).
         public var deadLettered = 0
+        /// The same, by the topic they came from.
+        public var deadLetteredByTopic: [String: Int] = [:]
         /// Events published (dead letters not included).
         public var published = 0
+        /// Outputs that could not be published (not encodable, or refused by Kafka), sent to the dead-letter topic.
+        public var unpublishable = 0
         /// Batches handled.
         public var batches = 0
     }
@@ -80,34 +86,80 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
         let time = now
         let topics = configuration.topics
         var inputs: [Consumed<Role.Input>] = []
+        var sources: [KafkaConsumerMessage] = []  // the record behind each input, for refusals
         inputs.reserveCapacity(batch.count)
+        sources.reserveCapacity(batch.count)
         var outgoing: [KafkaOutgoingMessage] = []
+        var refused: [String: Int] = [:]
         for message in batch {
             do throws(EventDecodingError) {
                 let input = try Role.decode(topic: message.topic, value: message.value, topics: topics)
                 inputs.append(Consumed(input, topic: message.topic, partition: message.partition, offset: message.offset))
+                sources.append(message)
             } catch {
                 outgoing.append(BatchOutput.deadLetter(
                     for: message, reason: error.reason, topic: topics.deadLetter, ts: time.wallClock))
+                refused[message.topic, default: 0] += 1
             }
         }
-        let deadLettered = outgoing.count
         let publications = try core.withLock { core in try core.handle(inputs, at: time) }
-        outgoing.reserveCapacity(deadLettered + publications.count)
+        outgoing.reserveCapacity(outgoing.count + publications.count)
+        var published = 0, unpublishable = 0
         for publication in publications {
-            outgoing.append(publication.message(topics: topics))
-            if case .model(let event) = publication, let evidence = event.evidence { Self.log(event, evidence, logger) }
+            guard let (topic, key) = publication.destination(topics: topics) else {
+                if case .refusal(let index, let reason) = publication {
+                    precondition(sources.indices.contains(index), "A role refused input \(index) of a batch of \(sources.count).")
+                    outgoing.append(BatchOutput.deadLetter(
+                        for: sources[index], reason: reason, topic: topics.deadLetter, ts: time.wallClock))
+                    refused[sources[index].topic, default: 0] += 1
+                }
+                continue
+            }
+            do throws(EventEncodingError) {
+                outgoing.append(KafkaOutgoingMessage(topic: topic, key: key, value: try publication.encoded()))
+                published += 1
+                if case .model(let event) = publication, let evidence = event.evidence { Self.log(event, evidence, logger) }
+            } catch {
+                unpublishable += 1
+                let output = KafkaOutgoingMessage(topic: topic, key: key, value: publication.lossyEncoded)
+                logger.error("An output that cannot be encoded goes to the dead-letter topic", metadata: [
+                    "kafka.topic": "\(topic)", "flywheel.error": "\(error.reason)",
+                ])
+                outgoing.append(BatchOutput.deadLetter(
+                    forOutput: output, answering: Self.origin(of: output, in: sources, batch: batch),
+                    reason: "the output for \(topic) could not be encoded: \(error.reason)", topic: topics.deadLetter,
+                    ts: time.wallClock))
+            }
         }
-        try await BatchOutput.deliverAll(
-            outgoing, through: producer, attempts: configuration.deliveryAttempts, logger: logger)
+        let setAside = try await BatchOutput.deliverAll(
+            outgoing, through: producer, attempts: configuration.deliveryAttempts, logger: logger
+        ) { output, code in
+            BatchOutput.deadLetter(
+                forOutput: output, answering: Self.origin(of: output, in: sources, batch: batch),
+                reason: "the output for \(output.topic) (\(output.value.count) bytes) was refused by Kafka: \(code); "
+                    + "its first \(DeadLetterEvent.outputBytesKept) bytes are kept",
+                topic: topics.deadLetter, ts: time.wallClock)
+        }
         try core.withLock { core in try core.batchDelivered(at: time) }
         consumer.storeOffsets(for: batch)
         counters.withLock {
             $0.consumed += batch.count
-            $0.deadLettered += deadLettered
-            $0.published += publications.count
+            for message in batch { $0.consumedByTopic[message.topic, default: 0] += 1 }
+            for (topic, count) in refused {
+                $0.deadLettered += count
+                $0.deadLetteredByTopic[topic, default: 0] += count
+            }
+            $0.published += published - setAside
+            $0.unpublishable += unpublishable + setAside
             $0.batches += 1
         }
+    }
+
+    /// The input an output answered: the record with the output's key, or the batch's last record.
+    private static func origin(
+        of output: KafkaOutgoingMessage, in sources: [KafkaConsumerMessage], batch: [KafkaConsumerMessage]
+    ) -> KafkaConsumerMessage {
+        sources.last { $0.key == output.key } ?? batch[batch.count - 1]
     }
 
     /// A decision or a restart is news for whoever reads the log; a plain new version is not.
