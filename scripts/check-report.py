@@ -23,6 +23,7 @@ class Checker(HTMLParser):
         self.in_h2 = False
         self.section_kind = ""
         self.evidence_charts = 0
+        self.retirement_charts = 0
         self.cell = -1
         self.row_cells: list[str] = []
         self.table_is_features = False
@@ -46,6 +47,8 @@ class Checker(HTMLParser):
         if tag == "svg" and self.stack and self.stack[-1] == "section":
             if "model" in self.section_kind and self.sections:
                 self.sections[-1]["svgs"] += 1
+            elif "retired" in self.section_kind:
+                self.retirement_charts += 1
             elif "evidence" in self.section_kind:
                 self.evidence_charts += 1
         if tag == "h2":
@@ -106,6 +109,7 @@ def main() -> None:
         "models": {s["title"].split(" — ")[0].strip(): s["svgs"] for s in checker.sections},
         "featureRows": checker.feature_rows,
         "evidenceCharts": checker.evidence_charts,
+        "retirementCharts": checker.retirement_charts,
         "external": checker.external,
         "bytes": len(text.encode("utf-8")),
     }))

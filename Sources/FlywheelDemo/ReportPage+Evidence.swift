@@ -3,29 +3,45 @@ import Foundation
 // MARK: - ReportPage + Evidence
 
 extension ReportPage {
-    /// One small chart per promotion or rollback of the sequential rule: how the confidence bounds of the mean advantage closed in
+    /// One small chart per decision of the sequential rule (retirements folded away in a `<details>`): how the confidence bounds of the mean advantage closed in
     /// on it (left; the dashed line is the margin) and how the e-value grew to its threshold (right, log scale), up
     /// to the label that decided.
     static func evidenceSection(_ report: HistoryReport) -> String {
-        let charts = report.decisions.filter { $0.kind != "retirement" }.compactMap { decision -> String? in
-            guard let evidence = try? JSONSerialization.jsonObject(with: Data(decision.evidence.utf8)) as? [String: Any],
-                let text = evidence["trajectory"] as? String
-            else { return nil }
-            let points = text.split(separator: " ").compactMap { entry -> [Double]? in
-                let values = entry.split(separator: ":").compactMap { Double($0) }
-                return values.count == 4 ? values : nil
-            }
-            guard points.count >= 2 else { return nil }
-            let margin = evidence["margin"] as? Double ?? 0
-            let threshold = evidence["threshold"] as? Double ?? 20
-            let title = "\(decision.kind) — \(decision.kind == "retirement" ? "\(decision.loser) retired, \(decision.winner) stays" : "\(decision.winner) replaces \(decision.loser)")"
-            return "<section class=\"evidence\"><h3>\(escape(title)) · \(escape(date(decision.ts)))</h3>\n"
-                + evidenceChart(points, margin: margin, threshold: threshold) + "</section>\n"
+        let changes = report.decisions.filter { $0.kind != "retirement" }.compactMap { evidenceFigure($0, kind: "evidence") }
+        let retirements = report.decisions.filter { $0.kind == "retirement" }.compactMap {
+            evidenceFigure($0, kind: "evidence retired")
         }
-        guard !charts.isEmpty else { return "" }
-        return "<h2>How the evidence grew</h2>\n<p class=\"meta\">Per decision of the sequential test: the confidence "
+        guard !changes.isEmpty || !retirements.isEmpty else { return "" }
+        var html = "<h2>How the evidence grew</h2>\n<p class=\"meta\">Per decision of the sequential test: the confidence "
             + "sequence of the mean paired advantage (left; dashed: the margin) and the e-value against its threshold "
-            + "(right; log scale), over the labels compared (docs/promotion.md).</p>\n" + charts.joined()
+            + "(right; log scale), over the labels compared (docs/promotion.md).</p>\n" + changes.joined()
+        if !retirements.isEmpty {
+            html += "<details><summary>Retirements (\(retirements.count)): the futility e-value against 1/α</summary>\n"
+                + retirements.joined() + "</details>\n"
+        }
+        return html
+    }
+
+    /// One decision's figure, or nil when its evidence has no trajectory (the window rule's).
+    private static func evidenceFigure(_ decision: HistoryReport.Decision, kind: String) -> String? {
+        guard let evidence = try? JSONSerialization.jsonObject(with: Data(decision.evidence.utf8)) as? [String: Any],
+            let text = evidence["trajectory"] as? String
+        else { return nil }
+        // labels:lower:upper:log e-value[:log futility e-value]; a retirement is decided by the futility wealth.
+        let retirement = decision.kind == "retirement"
+        let points = text.split(separator: " ").compactMap { entry -> [Double]? in
+            let values = entry.split(separator: ":").compactMap { Double($0) }
+            guard values.count >= 4 else { return nil }
+            return retirement ? (values.count >= 5 ? Array(values[0..<3]) + [values[4]] : nil) : Array(values[0..<4])
+        }
+        guard points.count >= 2 else { return nil }
+        let margin = evidence["margin"] as? Double ?? 0
+        let threshold = evidence["threshold"] as? Double ?? 20
+        let title = retirement
+            ? "retirement — \(decision.winner) retired, \(decision.loser) stays champion"
+            : "\(decision.kind) — \(decision.winner) replaces \(decision.loser)"
+        return "<section class=\"\(kind)\"><h3>\(escape(title)) · \(escape(date(decision.ts)))</h3>\n"
+            + evidenceChart(points, margin: margin, threshold: threshold) + "</section>\n"
     }
 
     /// The evidence in a line a person reads: the test's verdict, the advantage with its bounds, the labels compared,

@@ -58,6 +58,7 @@ struct DemoRunTests {
         #expect(Set(check.featureRows.keys) == ["x0", "x1", "x2", "(prediction)", "(label)"])
         #expect(check.featureRows.values.allSatisfy { $0 >= 5 }, "test, PSI, JS, Hellinger, Wasserstein rows")
         #expect(check.evidenceCharts == decidedAt.count, "how the evidence grew, for every promotion and rollback")
+        #expect(check.retirementCharts == retirements, "and for every retirement")
         // It grows with the number of windows (a report every 5,000 requests), so a 1M-request run's is ~10× this.
         #expect(check.bytes * 10 < 2_000_000, "\(check.bytes) bytes")
         let json = try JSONSerialization.jsonObject(
@@ -71,6 +72,7 @@ struct DemoRunTests {
         var models: [String: Int]
         var featureRows: [String: Int]
         var evidenceCharts: Int
+        var retirementCharts: Int
         var external: [String]
         var bytes: Int
     }

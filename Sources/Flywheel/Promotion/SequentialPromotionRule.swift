@@ -90,7 +90,8 @@ public struct SequentialPromotionRule: PromotionPolicy {
         mutating func checkpoint() {
             guard test.count % checkpointEvery == 0 else { return }
             trajectory.append(Checkpoint(
-                labels: test.count, lower: bounds.lower, upper: bounds.upper, logEValue: test.logWealth))
+                labels: test.count, lower: bounds.lower, upper: bounds.upper, logEValue: test.logWealth,
+                logFutilityEValue: test.logFutilityWealth))
             if trajectory.count > Self.trajectoryLimit {
                 trajectory = trajectory.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
                 checkpointEvery *= 2
@@ -98,11 +99,13 @@ public struct SequentialPromotionRule: PromotionPolicy {
         }
     }
 
-    /// The state of a test at one point: labels compared, the confidence bounds, log of the e-value.
+    /// The state of a test at one point: labels compared, the confidence bounds, log of the e-value and of the
+    /// futility e-value.
     struct Checkpoint: Sendable, Hashable {
         var labels: Int
         var lower: Double, upper: Double
         var logEValue: Double
+        var logFutilityEValue: Double
     }
 
     /// The settings.
@@ -256,10 +259,13 @@ public struct SequentialPromotionRule: PromotionPolicy {
         ]
         if !isClassifier { decision.details["lossBound"] = .number(scale) }
         let points = pair.trajectory + [
-            Checkpoint(labels: pair.test.count, lower: pair.bounds.lower, upper: pair.bounds.upper, logEValue: pair.test.logWealth)
+            Checkpoint(
+                labels: pair.test.count, lower: pair.bounds.lower, upper: pair.bounds.upper,
+                logEValue: pair.test.logWealth, logFutilityEValue: pair.test.logFutilityWealth)
         ]
+        // labels:lower:upper:log e-value:log futility e-value, oldest first (docs/promotion.md, "Evidence").
         decision.details["trajectory"] = .text(points.map {
-            String(format: "%d:%.4f:%.4f:%.3f", $0.labels, $0.lower, $0.upper, $0.logEValue)
+            String(format: "%d:%.4f:%.4f:%.3f:%.3f", $0.labels, $0.lower, $0.upper, $0.logEValue, $0.logFutilityEValue)
         }.joined(separator: " "))
         return decision
     }
