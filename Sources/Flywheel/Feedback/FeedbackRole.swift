@@ -10,9 +10,10 @@ import OnlineLearning
 /// ``FlywheelEvents/JoinedExample`` and each drift report. With a ``ModelRegistry/StateStore`` it starts from the
 /// state saved there and saves it every ``Configuration/saveEvery`` joined examples and when it stops.
 ///
-/// - Important: state saved in its own file is written after the batch's outputs are delivered and before its
-///   offsets are stored, but not in one transaction with them: a crash between two saves loses the joins since the
-///   last save (exactly-once effects are issue 14's).
+/// - Important: with a store, the consumer's offsets are stored only after a save that reflects them
+///   (``OffsetRelease``), so the committed offsets never pass the saved state: a crash between two saves loses no
+///   label — what came after the save is read again and joined again (examples joined since the save may be
+///   published twice; downstream deduplication by request id is still to come).
 public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: StreamRole {
     /// The window, metrics and drift settings.
     public struct Configuration: Sendable {
@@ -28,7 +29,9 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         public var featureSchema: FeatureSchema?
         /// Which requests form the frozen feature reference (after a warm-up) and the test's level.
         public var featureDrift = DriftMonitor.loopFeatureConfiguration
-        /// Joined examples between saves of the state (with a state store). Default: `driftReportEvery`.
+        /// Records (predictions and labels) handled between saves of the state, with a state store. Their offsets
+        /// are stored only with a save, so a crash loses no label: what came after the last save is read again.
+        /// Default: `driftReportEvery`.
         public var saveEvery: Int?
         /// The task's number of classes, so a label outside them is refused (dead-lettered) instead of scored as some
         /// class; nil for regression (any finite label). Default: 2 (binary).
@@ -46,6 +49,8 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     public private(set) var drift: DriftMonitor
     /// Drift reports published so far.
     public private(set) var reportsPublished = 0
+    /// Records handled so far, and when the state was last saved (with a store).
+    public private(set) var recordsHandled = 0, recordsSaved = 0
     private let store: StateStore?
     private let saveEvery: Int
     private let labelClasses: Int?
@@ -87,6 +92,8 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     /// Joins the batch, scores and watches every example joined, then drops what waited too long.
     public mutating func handle(_ batch: [Consumed<Incoming>], at time: BatchTime<Instant>) -> [Publication] {
         var publications: [Publication] = []
+        recordsHandled += batch.count
+        sinceSaved += batch.count
         for (index, consumed) in batch.enumerated() {
             let example: JoinedExample?
             switch consumed.input {
@@ -113,15 +120,17 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
                 reportsPublished += 1
             }
             publications.append(.example(example))
-            sinceSaved += 1
         }
         join.expire(at: time.instant)
         return publications
     }
 
-    /// Saves the state every ``Configuration/saveEvery`` joined examples.
-    public mutating func batchDelivered(at time: BatchTime<Instant>) throws {
-        if store != nil, sinceSaved >= saveEvery { try save(at: time) }
+    /// Saves the state every ``Configuration/saveEvery`` records, and releases the offsets only then.
+    public mutating func batchDelivered(at time: BatchTime<Instant>) throws -> OffsetRelease {
+        guard store != nil else { return .release }
+        guard sinceSaved >= saveEvery else { return .hold }
+        try save(at: time)
+        return .release
     }
 
     /// Saves the state.
@@ -134,6 +143,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         guard let store else { return }
         try store.save(Self.snapshotName, data: try JSONEncoder().encode(snapshot), ts: time.wallClock)
         sinceSaved = 0
+        recordsSaved = recordsHandled
     }
 }
 

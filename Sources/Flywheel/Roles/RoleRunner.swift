@@ -10,7 +10,8 @@ import Synchronization
 /// every record (a record that does not decode goes to the dead-letter topic with the reason), hands the decoded
 /// batch to the core under one lock with the time from the injected clocks, delivers everything the core publishes
 /// and the dead letters — resending what failed, up to ``Configuration/deliveryAttempts`` — lets the core persist
-/// (``StreamRole/batchDelivered(at:)``), and only then stores the batch's offsets. So no input is committed before its
+/// (``StreamRole/batchDelivered(at:)``), and only then stores the batch's offsets — or holds them, when the core has
+/// not yet saved the state that reflects them, until it has. So no input is committed before its
 /// effects are delivered (at least once), and a role's own code is its core.
 ///
 /// - Important: the consumer and producer are services of their own; run them in the same `ServiceGroup`, before
@@ -45,6 +46,8 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     private let logger: Logger
     private let core: Mutex<Role>
     private let counters = Mutex(Statistics())
+    /// The last record of each partition whose offset the core has not released yet.
+    private let held = Mutex<[KafkaTopicPartition: KafkaConsumerMessage]>([:])
 
     /// Makes a runner around `core`.
     /// - Parameters:
@@ -79,6 +82,7 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
         }
         let time = now
         try core.withLock { try $0.stopping(at: time) }
+        consumer.storeOffsets(for: held.withLock { held in defer { held = [:] }; return Array(held.values) })
     }
 
     /// Handles one batch: decode, dead-letter, handle, deliver, persist, store offsets.
@@ -140,8 +144,15 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
                     + "its first \(DeadLetterEvent.outputBytesKept) bytes are kept",
                 topic: topics.deadLetter, ts: time.wallClock)
         }
-        try core.withLock { core in try core.batchDelivered(at: time) }
-        consumer.storeOffsets(for: batch)
+        switch try core.withLock({ core in try core.batchDelivered(at: time) }) {
+        case .release:
+            let earlier = held.withLock { held in defer { held = [:] }; return Array(held.values) }
+            consumer.storeOffsets(for: earlier + batch)
+        case .hold:
+            held.withLock { held in
+                for message in batch { held[KafkaTopicPartition(topic: message.topic, partition: message.partition)] = message }
+            }
+        }
         counters.withLock {
             $0.consumed += batch.count
             for message in batch { $0.consumedByTopic[message.topic, default: 0] += 1 }

@@ -30,19 +30,34 @@ public protocol StreamRole: Sendable {
     mutating func handle(_ batch: [Consumed<Input>], at time: BatchTime<Instant>) throws -> [Publication]
 
     /// Called once a batch's publications are delivered and before its offsets are stored: where a role persists
-    /// what it must keep across restarts. Default: nothing.
-    mutating func batchDelivered(at time: BatchTime<Instant>) throws
+    /// what it must keep across restarts.
+    /// - Returns: whether the offsets of every batch handled so far may be stored now (the role keeps nothing, or
+    ///   what it keeps now reflects them), or must be held until a later call releases them — so the consumer
+    ///   group's committed offsets never pass the state the role has saved, and a crash re-reads what the lost
+    ///   state had seen instead of losing it. Default: `.release`.
+    mutating func batchDelivered(at time: BatchTime<Instant>) throws -> OffsetRelease
 
-    /// Called when the runner stops after its last batch (graceful shutdown). Default: nothing.
+    /// Called when the runner stops after its last batch (graceful shutdown); the runner then stores every offset
+    /// it held. Default: nothing.
     mutating func stopping(at time: BatchTime<Instant>) throws
 }
 
 extension StreamRole {
-    /// Nothing to persist.
-    public mutating func batchDelivered(at time: BatchTime<Instant>) throws {}
+    /// Nothing to persist: offsets are stored batch by batch.
+    public mutating func batchDelivered(at time: BatchTime<Instant>) throws -> OffsetRelease { .release }
 
     /// Nothing to do at the end.
     public mutating func stopping(at time: BatchTime<Instant>) throws {}
+}
+
+// MARK: - OffsetRelease
+
+/// Whether the runner may store the offsets of the batches handled so far (``StreamRole/batchDelivered(at:)``).
+public enum OffsetRelease: Sendable, Hashable {
+    /// Store them: the role's saved state (if any) reflects every batch handled so far.
+    case release
+    /// Hold them until a later batch releases them (the role has not saved the state that reflects them yet).
+    case hold
 }
 
 // MARK: - Consumed
