@@ -2,7 +2,6 @@ import ArgumentParser
 import Flywheel
 import FlywheelEvents
 import Foundation
-import OnlineLearning
 
 // MARK: - PromotionBenchmark
 
@@ -50,10 +49,6 @@ struct PromotionBenchmark: ParsableCommand {
     @Option(help: "Half-life, in labels, of the estimates the sequential rule sizes its bets from.")
     var halfLife = SequentialPromotionRule.Configuration().halfLife
 
-    /// The sequential rule's betting.
-    @Option(help: "How the sequential rule sizes its bets: agrapa, ons or mixture.")
-    var betting = "agrapa"
-
     /// A recorded examples file to replay.
     @Option(help: ArgumentHelp("Replay this JSON Lines file of joined examples through each rule.", valueName: "path"))
     var replay: String?
@@ -71,7 +66,6 @@ struct PromotionBenchmark: ParsableCommand {
         var configuration = SequentialPromotionRule.Configuration()
         configuration.alpha = alpha
         configuration.halfLife = halfLife
-        configuration.betting = PairedBettingTest.Betting(rawValue: betting) ?? .agrapa
         return configuration
     }
 

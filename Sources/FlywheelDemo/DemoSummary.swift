@@ -37,9 +37,7 @@ public struct DemoSummary {
         lines.append("  predictions published  \(g(served.served))   (one per request, after delivery)")
         lines.append("  labels joined          \(g(join.joined))   (never labelled: \(join.unlabeledPredictions), orphaned labels: \(join.orphanedLabels), duplicates: \(join.duplicates))")
         if let account = loop.joiner?.labelAccount(labelsTopic: loop.topics.labels) {
-            lines.append("  labels accounted       \(g(account.received)) received = \(g(account.joined)) joined + \(g(account.orphaned)) "
-                + "orphaned + \(g(account.duplicate)) duplicate + \(g(account.deadLettered)) dead-lettered + \(g(account.waiting)) waiting"
-                + (account.unaccounted == 0 ? "" : " (\(g(account.unaccounted)) UNACCOUNTED)"))
+            lines.append("  labels accounted       " + account.formatted(g))
         }
         lines.append("  model versions         \(g(trainer.versionsPublished)) published")
         lines.append("")

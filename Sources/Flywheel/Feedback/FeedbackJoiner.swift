@@ -79,8 +79,12 @@ public struct LabelAccount: Sendable, Hashable, CustomStringConvertible {
     public var unaccounted: Int { received - joined - orphaned - duplicate - deadLettered - waiting }
 
     /// `100 received = 97 joined + 1 orphaned + 1 duplicate + 1 dead-lettered + 0 waiting`.
-    public var description: String {
-        "\(received) received = \(joined) joined + \(orphaned) orphaned + \(duplicate) duplicate + \(deadLettered) "
-            + "dead-lettered + \(waiting) waiting" + (unaccounted == 0 ? "" : " (\(unaccounted) UNACCOUNTED)")
+    public var description: String { formatted(String.init) }
+
+    /// The account with each count written by `number` (e.g. with thousands separators).
+    public func formatted(_ number: (Int) -> String) -> String {
+        "\(number(received)) received = \(number(joined)) joined + \(number(orphaned)) orphaned + \(number(duplicate)) "
+            + "duplicate + \(number(deadLettered)) dead-lettered + \(number(waiting)) waiting"
+            + (unaccounted == 0 ? "" : " (\(number(unaccounted)) UNACCOUNTED)")
     }
 }

@@ -14,7 +14,7 @@ extension ModelSet {
         if event.kind != .version, let replaced = event.replaces {
             return promoting(event.model, replacing: replaced)
         }
-        guard let bytes = event.weightBytes else { throw ModelEventError("version \(event.model) carries no readable weights") }
+        let bytes = event.weightBytes ?? []  // a version without readable weights has a `problem`, refused above
         let loaded: (pipeline: FeaturePipeline, learner: OnlineLearner)
         do {
             loaded = try ModelBlob.decodeLearner(bytes, expectedSchema: champion.pipeline.schema)

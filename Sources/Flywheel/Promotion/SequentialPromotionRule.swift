@@ -37,8 +37,6 @@ public struct SequentialPromotionRule: PromotionPolicy {
         public var margin = 0.0
         /// Half-life, in labels, of the estimates the test's bets are sized from. Default: 2,000.
         public var halfLife = 2000.0
-        /// How the test sizes its bets. Default: `.agrapa`.
-        public var betting = PairedBettingTest.Betting.agrapa
         /// Labels after which a challenger's test that has lost wealth (e-value below 1) starts over, spending more of
         /// α. Default: 25,000.
         public var horizon = 25_000
@@ -195,7 +193,6 @@ public struct SequentialPromotionRule: PromotionPolicy {
         var test = PairedBettingTest.Configuration()
         test.margin = configuration.margin
         test.halfLife = configuration.halfLife
-        test.betting = configuration.betting
         return Pair(
             test: PairedBettingTest(configuration: test), bounds: EmpiricalBernsteinSequence(alpha: configuration.alpha),
             epoch: epoch, started: labels)

@@ -29,26 +29,24 @@ public enum Publication: Sendable, Hashable {
         }
     }
 
-    /// The event as JSON.
-    /// - Throws: ``FlywheelEvents/EventEncodingError`` when it holds a number JSON cannot carry.
-    func encoded() throws(EventEncodingError) -> [UInt8] {
+    /// The event itself (nil for a refusal).
+    private var event: (any Encodable)? {
         switch self {
-        case .prediction(let event): try EventDecoding.encodeChecked(event)
-        case .example(let event): try EventDecoding.encodeChecked(event)
-        case .model(let event): try EventDecoding.encodeChecked(event)
-        case .drift(let report): try EventDecoding.encodeChecked(report)
-        case .refusal: []
+        case .prediction(let event): event
+        case .example(let event): event
+        case .model(let event): event
+        case .drift(let report): report
+        case .refusal: nil
         }
     }
 
-    /// The event as JSON even when it cannot be encoded properly (non-finite numbers as strings), for a dead letter.
-    var lossyEncoded: [UInt8] {
-        switch self {
-        case .prediction(let event): EventDecoding.encodeLossy(event)
-        case .example(let event): EventDecoding.encodeLossy(event)
-        case .model(let event): EventDecoding.encodeLossy(event)
-        case .drift(let report): EventDecoding.encodeLossy(report)
-        case .refusal: []
-        }
+    /// The event as JSON.
+    /// - Throws: ``FlywheelEvents/EventEncodingError`` when it holds a number JSON cannot carry.
+    func encoded() throws(EventEncodingError) -> [UInt8] {
+        guard let event else { return [] }
+        return try EventDecoding.encodeChecked(event)
     }
+
+    /// The event as JSON even when it cannot be encoded properly (non-finite numbers as strings), for a dead letter.
+    var lossyEncoded: [UInt8] { event.map { EventDecoding.encodeLossy($0) } ?? [] }
 }
