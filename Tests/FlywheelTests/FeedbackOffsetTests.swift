@@ -6,12 +6,12 @@ import ModelRegistry
 import ServiceLifecycle
 import Testing
 
-/// With a state store, the feedback role's consumer offsets are stored only with a save of the state that reflects
-/// them: until then they are held, so the group's committed offsets never pass what a restarted role can restore,
-/// and a crash re-reads labels instead of losing them (issue 14's 391 lost labels).
-@Suite("Feedback offsets wait for the saved state")
+/// The feedback role commits, for each partition, its oldest record still waiting for the other half of its
+/// request, so the committed offsets never pass a waiting prediction or label: after a crash (issue 14's 391 lost
+/// labels) or a rebalance, whoever reads the partition next reads every waiting record again.
+@Suite("Feedback offsets stop at the oldest waiting record")
 struct FeedbackOffsetTests {
-    @Test func offsetsAreCommittedOnlyWithASave() async throws {
+    @Test func committedOffsetsAreTheOldestWaitingRecords() async throws {
         let logger = InferenceEngineTests.logger
         let broker = try EmbeddedBroker(logger: logger)
         let suffix = UInt32.random(in: 0...UInt32.max)
@@ -55,24 +55,37 @@ struct FeedbackOffsetTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in [seeder, producer, consumer] as [any Service] { group.addTask { try await service.run() } }
             group.addTask { try await joiner.run() }
-            // 100 predictions and 40 labels: 140 records, fewer than a save needs.
+            // 100 predictions and 40 labels: predictions 40…99 wait, so the predictions commit stops at 40.
             #expect(try await seeder.deliver(messages(0..<100, labels: false) + messages(0..<40, labels: true)).allSatisfy(\.isDelivered))
             try await waitFor { joiner.counters.joined >= 40 }
             try await Task.sleep(for: .milliseconds(400))  // several auto-commit intervals
             #expect(joiner.counters.joined == 40)
-            #expect(try await committed().allSatisfy { $0 < 0 }, "nothing saved yet, so nothing committed")
+            #expect(try await committed() == [40, 40], "the oldest waiting prediction, and every label")
             #expect(joiner.withCore { $0.recordsSaved } == 0)
 
-            // 20 more labels: 160 records, a save, and with it every offset so far.
-            #expect(try await seeder.deliver(messages(40..<60, labels: true)).allSatisfy(\.isDelivered))
-            try await waitFor { joiner.counters.joined >= 60 }
-            try await waitFor { joiner.withCore { $0.recordsSaved } == 160 }
+            // Labels 70…79 first: they join, but 40…69 still wait, so the predictions commit stays at 40.
+            #expect(try await seeder.deliver(messages(70..<80, labels: true)).allSatisfy(\.isDelivered))
+            try await waitFor { joiner.counters.joined >= 50 }
             try await Task.sleep(for: .milliseconds(400))
-            #expect(try await committed() == [100, 60], "committed with the save that reflects them")
+            #expect(try await committed() == [40, 50])
+
+            // A label for a request not predicted yet waits, and holds the labels commit at its offset (50).
+            var early = messages(200..<201, labels: true)
+            #expect(try await seeder.deliver(early + messages(40..<60, labels: true)).allSatisfy(\.isDelivered))
+            try await waitFor { joiner.counters.joined >= 70 }
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await committed() == [60, 50], "predictions 60…69 wait; label 200 waits at offset 50")
+            // Its prediction arrives: nothing waits before 60 on either side any more.
+            early = messages(200..<201, labels: false)
+            #expect(try await seeder.deliver(early).allSatisfy(\.isDelivered))
+            try await waitFor { joiner.counters.joined >= 71 }
+            try await waitFor { joiner.withCore { $0.recordsSaved } > 0 }  // 171 records: one save of the metrics
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await committed() == [60, 71])
             group.cancelAll()
             try? await group.waitForAll()
         }
         let saved = try StateStore(path: path).load("feedback")
-        #expect(saved != nil, "the state the committed offsets rely on is in the store")
+        #expect(saved != nil, "the metrics were saved")
     }
 }

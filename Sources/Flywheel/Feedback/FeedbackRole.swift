@@ -7,13 +7,15 @@ import OnlineLearning
 
 /// The feedback role's core: joins predictions with their labels (``JoinState``), scores every model on each joined
 /// request (``ModelScoreboard``), watches for drift (``DriftMonitor``), and publishes each
-/// ``FlywheelEvents/JoinedExample`` and each drift report. With a ``ModelRegistry/StateStore`` it starts from the
-/// state saved there and saves it every ``Configuration/saveEvery`` joined examples and when it stops.
+/// ``FlywheelEvents/JoinedExample`` and each drift report.
 ///
-/// - Important: with a store, the consumer's offsets are stored only after a save that reflects them
-///   (``OffsetRelease``), so the committed offsets never pass the saved state: a crash between two saves loses no
-///   label — what came after the save is read again and joined again (examples joined since the save may be
-///   published twice; downstream deduplication by request id is still to come).
+/// - Important: the join's state lives in Kafka. The positions the role commits are, for each input partition, its
+///   oldest record still waiting for its other half (``JoinWatermarks``), so after `kill -9` — or when the partition
+///   moves to another member of the group — every waiting prediction and label is read again and the join is
+///   rebuilt; no label is lost. Requests joined after those positions may be joined and published a second time;
+///   the trainer and the promoter apply each request id once. With a ``ModelRegistry/StateStore`` the metrics and
+///   drift detectors (not effects, and per process) are saved every ``Configuration/saveEvery`` records and when the
+///   role stops, and restored at start.
 public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: StreamRole {
     /// The window, metrics and drift settings.
     public struct Configuration: Sendable {
@@ -29,9 +31,8 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         public var featureSchema: FeatureSchema?
         /// Which requests form the frozen feature reference (after a warm-up) and the test's level.
         public var featureDrift = DriftMonitor.loopFeatureConfiguration
-        /// Records (predictions and labels) handled between saves of the state, with a state store. Their offsets
-        /// are stored only with a save, so a crash loses no label: what came after the last save is read again.
-        /// Default: `driftReportEvery`.
+        /// Records (predictions and labels) handled between saves of the metrics and drift detectors, with a state
+        /// store. Default: `driftReportEvery`.
         public var saveEvery: Int?
         /// The task's number of classes, so a label outside them is refused (dead-lettered) instead of scored as some
         /// class; nil for regression (any finite label). Default: 2 (binary).
@@ -55,12 +56,13 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     private let saveEvery: Int
     private let labelClasses: Int?
     private var sinceSaved = 0
+    private var watermarks = JoinWatermarks()
 
     /// The name the state is saved under in the store.
     static var snapshotName: String { "feedback" }
 
-    /// Makes the core; with a `store`, it starts from the state saved there at `now` (waiting entries wait a full
-    /// window again from then).
+    /// Makes the core; with a `store`, its metrics and drift detectors start from those saved there. The join
+    /// starts empty: its waiting records are read again from Kafka (the committed positions are the oldest waiting).
     /// - Throws: ``ModelRegistry/RegistryError`` when the store cannot be read; a saved state that no longer decodes
     ///   (an older format) is skipped and the role starts afresh.
     public init(configuration: Configuration, store: StateStore? = nil, at now: Instant) throws(RegistryError) {
@@ -76,7 +78,6 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         if let data = try store?.load(Self.snapshotName),
             let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
         {
-            join = JoinState(window: configuration.window, restoring: saved.join, at: now)
             scoreboard = saved.scoreboard
             drift = saved.drift
         }
@@ -99,12 +100,19 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             switch consumed.input {
             case .prediction(let prediction):
                 example = join.receive(prediction, at: time.instant)
+                watermarks.handled(
+                    topic: consumed.topic, partition: consumed.partition, offset: consumed.offset,
+                    waiting: join.isWaiting(predictionFor: prediction.requestId) ? (prediction.requestId, .prediction) : nil)
             case .label(let label):
                 if let classes = labelClasses, !(label.label >= 0 && label.label < Double(classes) && label.label.rounded() == label.label) {
                     publications.append(.refusal(input: index, reason: "LabelEvent field 'label' is not one of the task's \(classes) class ids"))
+                    watermarks.handled(topic: consumed.topic, partition: consumed.partition, offset: consumed.offset, waiting: nil)
                     continue
                 }
                 example = join.receive(label, at: time.instant)
+                watermarks.handled(
+                    topic: consumed.topic, partition: consumed.partition, offset: consumed.offset,
+                    waiting: join.isWaiting(labelFor: label.id) ? (label.id, .label) : nil)
             }
             guard let example else { continue }
             scoreboard.record(example)
@@ -125,19 +133,26 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         return publications
     }
 
-    /// Saves the state every ``Configuration/saveEvery`` records, and releases the offsets only then.
+    /// Commits, for each input partition, the oldest record still waiting (or the next one); saves the metrics and
+    /// drift detectors every ``Configuration/saveEvery`` records.
     public mutating func batchDelivered(at time: BatchTime<Instant>) throws -> OffsetRelease {
-        guard store != nil else { return .release }
-        guard sinceSaved >= saveEvery else { return .hold }
-        try save(at: time)
-        return .release
+        if store != nil, sinceSaved >= saveEvery { try save(at: time) }
+        return .positions(committablePositions())
+    }
+
+    /// The positions to commit now (what ``batchDelivered(at:)`` returns, without a save).
+    public mutating func committablePositions() -> [InputPosition] {
+        let join = self.join
+        return watermarks.positions { id, side in
+            side == .prediction ? join.isWaiting(predictionFor: id) : join.isWaiting(labelFor: id)
+        }
     }
 
     /// Saves the state.
     public mutating func stopping(at time: BatchTime<Instant>) throws { try save(at: time) }
 
     /// The state, as saved.
-    var snapshot: FeedbackSnapshot { FeedbackSnapshot(join: join.snapshot, scoreboard: scoreboard, drift: drift) }
+    var snapshot: FeedbackSnapshot { FeedbackSnapshot(scoreboard: scoreboard, drift: drift) }
 
     private mutating func save(at time: BatchTime<Instant>) throws {
         guard let store else { return }
@@ -159,9 +174,8 @@ public enum Incoming: Sendable {
 
 // MARK: - FeedbackSnapshot
 
-/// Everything the feedback role keeps across restarts.
+/// What the feedback role keeps in its state store across restarts (the join is rebuilt from Kafka).
 struct FeedbackSnapshot: Codable, Sendable {
-    var join: JoinSnapshot
     var scoreboard: ModelScoreboard
     var drift: DriftMonitor
 }

@@ -52,37 +52,11 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         self.window = window
     }
 
-    /// The state to save.
-    public var snapshot: JoinSnapshot {
-        JoinSnapshot(
-            joined: counters.joined, unlabeledPredictions: counters.unlabeledPredictions,
-            orphanedLabels: counters.orphanedLabels, duplicates: counters.duplicates, duplicateLabels: counters.duplicateLabels,
-            predictions: predictions.values.map(\.event).sorted { $0.requestId < $1.requestId },
-            labels: labels.values.map(\.event).sorted { $0.id < $1.id }, joinedIDs: joined.keys.sorted())
-    }
+    /// Whether the prediction for request `id` is waiting for its label.
+    public func isWaiting(predictionFor id: String) -> Bool { predictions[id] != nil }
 
-    /// A join restored from a snapshot at `now`: every entry waits a full window from now.
-    public init(window: Duration, restoring snapshot: JoinSnapshot, at now: Instant) {
-        self.init(window: window)
-        counters.joined = snapshot.joined
-        counters.unlabeledPredictions = snapshot.unlabeledPredictions
-        counters.orphanedLabels = snapshot.orphanedLabels
-        counters.duplicates = snapshot.duplicates
-        counters.duplicateLabels = snapshot.duplicateLabels ?? 0
-        let expires = now.advanced(by: window)
-        for prediction in snapshot.predictions {
-            predictions[prediction.requestId] = (prediction, expires)
-            deadlines.append((prediction.requestId, .prediction, expires))
-        }
-        for label in snapshot.labels {
-            labels[label.id] = (label, expires)
-            deadlines.append((label.id, .label, expires))
-        }
-        for id in snapshot.joinedIDs {
-            joined[id] = expires
-            deadlines.append((id, .joined, expires))
-        }
-    }
+    /// Whether the label of request `id` is waiting for its prediction.
+    public func isWaiting(labelFor id: String) -> Bool { labels[id] != nil }
 
     /// How many predictions and labels are waiting.
     public var pending: (predictions: Int, labels: Int) { (predictions.count, labels.count) }
@@ -149,28 +123,4 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         deadlines.append((prediction.requestId, .joined, now.advanced(by: window)))
         return JoinedExample(prediction, label: label)
     }
-}
-
-// MARK: - JoinSnapshot
-
-/// What a restarted joiner needs: the counters, what is waiting, and the ids joined recently (for deduplication).
-/// Deadlines are not kept — time on another process's clock means nothing here — so a restored entry waits a full
-/// window again from the restore.
-public struct JoinSnapshot: Sendable, Codable {
-    /// Examples emitted.
-    public var joined: Int
-    /// Predictions whose label never came.
-    public var unlabeledPredictions: Int
-    /// Labels whose prediction never came.
-    public var orphanedLabels: Int
-    /// Duplicates ignored.
-    public var duplicates: Int
-    /// Of those, labels (absent in snapshots saved before it was counted).
-    public var duplicateLabels: Int?
-    /// Predictions waiting for their label.
-    public var predictions: [PredictionEvent]
-    /// Labels waiting for their prediction.
-    public var labels: [LabelEvent]
-    /// Requests joined within the window.
-    public var joinedIDs: [String]
 }

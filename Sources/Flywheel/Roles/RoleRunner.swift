@@ -48,6 +48,7 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     private let counters = Mutex(Statistics())
     /// The last record of each partition whose offset the core has not released yet.
     private let held = Mutex<[KafkaTopicPartition: KafkaConsumerMessage]>([:])
+    private let readiness: (@Sendable () async throws -> Void)?
 
     /// Makes a runner around `core`.
     /// - Parameters:
@@ -55,10 +56,13 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     ///   - consumer: subscribed or assigned to the role's input topics.
     ///   - producer: where publications and dead letters go.
     ///   - clock: the monotonic clock the core's windows use.
+    ///   - readiness: awaited before the first batch is read (an inference role waits until its models have caught
+    ///     up with the models topic); its error ends the service.
     public init(
         core: Role, consumer: KafkaConsumer, producer: KafkaProducer, configuration: Configuration = .init(), clock: C,
-        logger: Logger
+        readiness: (@Sendable () async throws -> Void)? = nil, logger: Logger
     ) {
+        self.readiness = readiness
         self.core = Mutex(core)
         self.consumer = consumer
         self.producer = producer
@@ -77,6 +81,10 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     /// - Throws: ``KafkaTransport/KafkaError`` when output cannot be delivered after the configured attempts, or what
     ///   the core throws.
     public func run() async throws {
+        if let readiness {
+            try await readiness()
+            logger.notice("Role ready", metadata: ["flywheel.role": "\(Role.self)"])
+        }
         for await batch in consumer.messages.cancelOnGracefulShutdown() {
             try await process(batch)
         }
@@ -152,6 +160,11 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
             held.withLock { held in
                 for message in batch { held[KafkaTopicPartition(topic: message.topic, partition: message.partition)] = message }
             }
+        case .positions(let positions):
+            held.withLock { $0 = [:] }
+            consumer.storeOffsets(positions.map {
+                KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.offset)
+            })
         }
         counters.withLock {
             $0.consumed += batch.count

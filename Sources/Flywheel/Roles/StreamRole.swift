@@ -58,6 +58,29 @@ public enum OffsetRelease: Sendable, Hashable {
     case release
     /// Hold them until a later batch releases them (the role has not saved the state that reflects them yet).
     case hold
+    /// Store these positions instead: for each partition, the first record the role still needs after a restart
+    /// (a record whose effect is not complete yet — a prediction still waiting for its label). A restarted role, or
+    /// the next owner of the partition, reads from there and rebuilds what it needs from Kafka.
+    case positions([InputPosition])
+}
+
+// MARK: - InputPosition
+
+/// Where a role must start reading one input partition again after a restart.
+public struct InputPosition: Sendable, Hashable, Codable {
+    /// The topic.
+    public var topic: String
+    /// The partition.
+    public var partition: Int32
+    /// The offset of the first record to read again.
+    public var offset: Int64
+
+    /// Makes a position.
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
 }
 
 // MARK: - Consumed

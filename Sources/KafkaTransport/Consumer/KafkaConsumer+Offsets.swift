@@ -12,8 +12,14 @@ extension KafkaConsumer {
             let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
             next[partition] = max(next[partition] ?? 0, message.offset + 1)
         }
-        guard !next.isEmpty else { return }
-        let positions = next.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+        storeOffsets(next.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) })
+    }
+
+    /// Marks positions to commit: for each partition, `offset` is the next record to read after a restart (which may
+    /// lie behind records already consumed, for a role that must read them again). Committed in the background, on
+    /// revocation, and on close; partitions no longer assigned are ignored.
+    public func storeOffsets(_ positions: [KafkaTopicPartitionOffset]) {
+        guard !positions.isEmpty else { return }
         let assigned = groupState.withLock { state in
             let assigned = positions.filter { state.assignment.contains($0.topicPartition) }
             state.stored(assigned)
@@ -45,6 +51,28 @@ extension KafkaConsumer {
     /// - Throws: ``KafkaError/Code-swift.struct/unreachable`` naming the address when no broker answers in time.
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
         try await client.metadataOffThread(timeout: timeout)
+    }
+
+    /// The high watermark (the offset the next record will get) of each partition of `topic` given, from the
+    /// partition leaders (`rd_kafka_query_watermark_offsets`).
+    /// - Throws: ``KafkaError/Code-swift.struct/client`` when a leader does not answer within `timeout`.
+    public func highWatermarks(
+        topic: String, partitions: [Int32], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [Int32: Int64] {
+        let client = self.client
+        return try await BlockingCall.run(name: "flywheel.kafka.watermarks") { () throws(KafkaError) in
+            var result: [Int32: Int64] = [:]
+            for partition in partitions {
+                var low: Int64 = 0, high: Int64 = 0
+                let err = rd_kafka_query_watermark_offsets(
+                    client.handle, topic, partition, &low, &high, Int32(clamping: timeout.milliseconds))
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw KafkaError.from(err, code: .client, context: "reading the watermarks of \(topic)[\(partition)]")
+                }
+                result[partition] = high
+            }
+            return result
+        }
     }
 
     /// The group's committed offsets for `partitions` (`rd_kafka_committed`).
