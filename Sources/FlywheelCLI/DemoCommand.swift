@@ -80,9 +80,11 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--registry \(registry) already exists; the demo starts a fresh registry. Remove it or pick another path.")
         }
-        if let registry, FileManager.default.fileExists(atPath: Self.feedbackState(for: registry)) {
-            throw ValidationError(
-                "\(Self.feedbackState(for: registry)) already exists; the demo starts a fresh feedback state next to --registry. Remove it or pick another path.")
+        for role in ["feedback", "trainer"] {
+            if let registry, FileManager.default.fileExists(atPath: Self.stateFile(role, for: registry)) {
+                throw ValidationError(
+                    "\(Self.stateFile(role, for: registry)) already exists; the demo starts a fresh \(role) state next to --registry. Remove it or pick another path.")
+            }
         }
     }
 
@@ -99,7 +101,7 @@ struct DemoCommand: AsyncParsableCommand {
         if let limit { examples = Array(examples.prefix(limit)) }
         let registryPath = registry ?? "flywheel-demo.sqlite"
         if registry == nil {
-            for path in [registryPath, Self.feedbackState(for: registryPath)] {
+            for path in [registryPath, Self.stateFile("feedback", for: registryPath), Self.stateFile("trainer", for: registryPath)] {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
         }
@@ -113,9 +115,9 @@ struct DemoCommand: AsyncParsableCommand {
         withExtendedLifetime(broker) { DemoWatcher.say(summary) }
     }
 
-    /// The feedback role's state file next to a registry: `X.sqlite` → `X-feedback.sqlite`.
-    static func feedbackState(for registry: String) -> String {
-        (registry.hasSuffix(".sqlite") ? String(registry.dropLast(".sqlite".count)) : registry) + "-feedback.sqlite"
+    /// A role's state file next to a registry: `X.sqlite` → `X-feedback.sqlite`, `X-trainer.sqlite`.
+    static func stateFile(_ role: String, for registry: String) -> String {
+        (registry.hasSuffix(".sqlite") ? String(registry.dropLast(".sqlite".count)) : registry) + "-\(role).sqlite"
     }
 
     /// Runs every role and the replayer in one service group until the stream is done (or a signal), and returns the
@@ -126,7 +128,8 @@ struct DemoCommand: AsyncParsableCommand {
     ) async throws -> String {
         var settings = LoopSettings.embedded(bootstrapServers: broker.bootstrapServers)
         settings.registryPath = registryPath
-        settings.feedbackStatePath = Self.feedbackState(for: registryPath)
+        settings.feedbackStatePath = Self.stateFile("feedback", for: registryPath)
+        settings.trainerStatePath = Self.stateFile("trainer", for: registryPath)
         loop.apply(to: &settings)
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }

@@ -56,8 +56,12 @@ struct ServeCommand: AsyncParsableCommand {
     var registry = "flywheel-registry.sqlite"
 
     /// The feedback role's state.
-    @Option(help: ArgumentHelp("The feedback role's state file (waiting predictions and labels, metrics, drift monitor).", valueName: "path"))
+    @Option(help: ArgumentHelp("The feedback role's state file (metrics and drift detectors; waiting predictions and labels are read again from Kafka).", valueName: "path"))
     var feedbackState = "flywheel-feedback.sqlite"
+
+    /// The trainer role's state.
+    @Option(help: ArgumentHelp("The trainer role's state file (models, the input positions they reflect, recent request ids); a second trainer on the same file stands by.", valueName: "path"))
+    var trainerState = "flywheel-trainer.sqlite"
 
     /// Consumer group prefix.
     @Option(help: "Consumer groups are <prefix>-inference, <prefix>-feedback, <prefix>-trainer, <prefix>-promoter.")
@@ -102,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.roles = roles
         settings.registryPath = registry
         settings.feedbackStatePath = feedbackState
+        settings.trainerStatePath = trainerState
         settings.groupPrefix = groupPrefix
         loop.apply(to: &settings)
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)

@@ -19,19 +19,48 @@ public final class StateStore: Sendable {
         migrator.registerMigration("1-snapshots") { db in
             try db.execute(sql: "CREATE TABLE snapshots (name TEXT PRIMARY KEY, ts REAL NOT NULL, data BLOB NOT NULL)")
         }
+        migrator.registerMigration("2-recent-ids") { db in
+            try db.execute(sql: """
+                CREATE TABLE recent_ids (name TEXT NOT NULL, sequence INTEGER NOT NULL, id INTEGER NOT NULL,
+                                         PRIMARY KEY (name, sequence))
+                """)
+        }
         database = try RegistrySchema.open(path, migrator: migrator, what: "the state store")
     }
 
-    /// Replaces the snapshot `name`.
-    public func save(_ name: String, data: Data, ts: Double) throws(RegistryError) {
+    /// Replaces the snapshot `name` and, in the same transaction, adds `recentAdded` to its recent ids (any 64-bit
+    /// numbers: fingerprints of request ids) and deletes
+    /// those numbered below `recentKeptFrom` — so the snapshot, the input positions it holds and the ids it has
+    /// applied change together or not at all.
+    public func save(
+        _ name: String, data: Data, ts: Double, recentAdded: [(sequence: Int64, id: Int64)] = [],
+        recentKeptFrom: Int64? = nil
+    ) throws(RegistryError) {
         do {
             try database.write { db in
                 try db.execute(
                     sql: "INSERT INTO snapshots (name, ts, data) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET ts = excluded.ts, data = excluded.data",
                     arguments: [name, ts, data])
+                let insert = try db.makeStatement(sql: "INSERT OR REPLACE INTO recent_ids (name, sequence, id) VALUES (?, ?, ?)")
+                for (sequence, id) in recentAdded { try insert.execute(arguments: [name, sequence, id]) }
+                if let recentKeptFrom {
+                    try db.execute(sql: "DELETE FROM recent_ids WHERE name = ? AND sequence < ?", arguments: [name, recentKeptFrom])
+                }
             }
         } catch {
             throw RegistryError("writing snapshot '\(name)' to \(path) failed: \(error)")
+        }
+    }
+
+    /// The recent ids saved with snapshot `name`, oldest first.
+    public func recentIDs(_ name: String) throws(RegistryError) -> [(sequence: Int64, id: Int64)] {
+        do {
+            return try database.read { db in
+                try Row.fetchAll(db, sql: "SELECT sequence, id FROM recent_ids WHERE name = ? ORDER BY sequence", arguments: [name])
+                    .map { (sequence: $0["sequence"], id: $0["id"]) }
+            }
+        } catch {
+            throw RegistryError("reading the recent ids of '\(name)' from \(path) failed: \(error)")
         }
     }
 

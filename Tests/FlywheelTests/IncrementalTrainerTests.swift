@@ -29,7 +29,7 @@ struct IncrementalTrainerTests {
         try await consumer.assign((0..<2).map { .init(topic: examples, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
         let reader = try KafkaConsumer(configuration: .init(client: client, groupID: "reader-\(suffix)"), logger: logger)
         try await reader.assign((0..<2).map { .init(topic: configuration.topics.models, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
-        let service = IncrementalTrainer(consumer: consumer, producer: producer, trainer: trainer, configuration: configuration, logger: logger)
+        let service = try IncrementalTrainer(consumer: consumer, producer: producer, trainer: trainer, configuration: configuration, logger: logger)
 
         let input = (0..<1000).map { index in
             let example = ModelTrainerTests.example(index)

@@ -43,6 +43,7 @@ enum LoopHarness {
         settings.registryPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("registry-\(suffix).sqlite").path
         settings.feedbackStatePath = nil
+        settings.trainerStatePath = nil
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }
         return (broker, settings)
     }

@@ -27,6 +27,8 @@ public final class FlywheelLoop: Sendable {
     public let recorder: RegistryRecorder?
     /// The registry (trainer role).
     public let registry: ModelRegistry?
+    /// The trainer's lock, held while this process is the active trainer.
+    let trainerLock: TrainerLock?
     /// The shared producer.
     public let producer: KafkaProducer
     /// The topics the roles use.
@@ -110,18 +112,23 @@ public final class FlywheelLoop: Sendable {
         }
 
         if settings.roles.contains(.trainer) {
+            // One trainer at a time: a second one on the same state stands by here until the first one ends.
+            var lock: TrainerLock?
+            if let statePath = settings.trainerStatePath { lock = try await TrainerLock(path: statePath + ".lock", logger: logger) }
             let registry = try ModelRegistry(path: settings.registryPath)
             try registry.setInitialChampion(initial.champion.reference, ts: settings.wallClock.secondsSince1970)
-            let trainer = IncrementalTrainer(
+            let trainer = try IncrementalTrainer(
                 consumer: try groupConsumer("trainer", topics: [topics.examples, topics.drift]), producer: producer,
                 trainer: ModelTrainer(
                     models: try Self.restore([initial.champion] + initial.shadows, from: registry, logger: logger),
                     publishEvery: settings.publishEvery, restartsOnChampionDrift: settings.restartsOnChampionDrift),
-                configuration: roleConfiguration, logger: logger)
+                configuration: roleConfiguration, stateStore: try settings.trainerStatePath.map { try StateStore(path: $0) },
+                recentCapacity: settings.recentRequests, logger: logger)
             let promoter = Promoter(
                 consumer: try groupConsumer("promoter", topics: [topics.examples]), producer: producer,
-                rule: settings.makePromotionPolicy(),
+                rule: settings.makePromotionPolicy(), recentCapacity: settings.recentRequests,
                 configuration: roleConfiguration, logger: logger)
+            trainerLock = lock
             let recorderConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-registry"), logger: logger)
             var positions: [KafkaTopicPartitionOffset] = []
@@ -140,6 +147,7 @@ public final class FlywheelLoop: Sendable {
             self.recorder = recorder
             self.registry = registry
         } else {
+            trainerLock = nil
             trainer = nil
             promoter = nil
             recorder = nil

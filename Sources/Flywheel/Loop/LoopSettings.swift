@@ -39,9 +39,17 @@ public struct LoopSettings: Sendable {
     public var roles: Set<LoopRole> = Set(LoopRole.allCases)
     /// The SQLite registry (trainer role). Default: `flywheel-registry.sqlite` in the working directory.
     public var registryPath = "flywheel-registry.sqlite"
-    /// The feedback role's own state file (waiting predictions and labels, metrics, drift monitor), kept across
-    /// restarts; nil keeps it in memory only. Default: `flywheel-feedback.sqlite`.
+    /// The feedback role's own state file (metrics and drift detectors; the join itself is rebuilt from Kafka), kept
+    /// across restarts; nil keeps it in memory only. Default: `flywheel-feedback.sqlite`.
     public var feedbackStatePath: String? = "flywheel-feedback.sqlite"
+    /// The trainer's state file (models, the input positions they reflect, recent request ids), saved with every
+    /// published version so a restarted trainer learns each example once; a second trainer on the same file stands
+    /// by (``TrainerLock``). nil: no state file — a restarted trainer resumes from the registry's latest versions.
+    /// Default: `flywheel-trainer.sqlite`.
+    public var trainerStatePath: String? = "flywheel-trainer.sqlite"
+    /// Request ids the trainer and the promoter remember, to apply an example published twice once. Default:
+    /// ``LoopDefaults/recentRequests``.
+    public var recentRequests = LoopDefaults.recentRequests
     /// Examples between published versions of each model. Default: 250.
     public var publishEvery = 250
     /// Which promotion rule decides. Default: `.sequential`.

@@ -14,11 +14,11 @@ extension RoleRunner where Role == PromoterRole, C == ContinuousClock {
     /// - Parameter actor: who decides, as the audit log shows it. Default: `promoter@<host>`.
     public convenience init(
         consumer: KafkaConsumer, producer: KafkaProducer, rule: any PromotionPolicy,
-        actor: String = "promoter@\(ProcessInfo.processInfo.hostName)", configuration: Configuration = .init(),
-        logger: Logger
+        actor: String = "promoter@\(ProcessInfo.processInfo.hostName)", recentCapacity: Int = LoopDefaults.recentRequests,
+        configuration: Configuration = .init(), logger: Logger
     ) {
         self.init(
-            core: PromoterRole(rule: rule, actor: actor), consumer: consumer, producer: producer,
+            core: PromoterRole(rule: rule, actor: actor, recentCapacity: recentCapacity), consumer: consumer, producer: producer,
             configuration: configuration, clock: ContinuousClock(), logger: logger)
     }
 
@@ -27,4 +27,7 @@ extension RoleRunner where Role == PromoterRole, C == ContinuousClock {
 
     /// Joined examples read so far.
     public var examplesSeen: Int { withCore { $0.examplesSeen } }
+
+    /// Examples skipped because their request id was seen already.
+    public var duplicatesSkipped: Int { withCore { $0.duplicatesSkipped } }
 }

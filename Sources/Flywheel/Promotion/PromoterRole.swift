@@ -5,6 +5,10 @@ import FlywheelEvents
 /// The promoter role's core: feeds each joined example to its ``PromotionPolicy`` and publishes each decision on the
 /// models topic — a promotion or rollback keyed by the new champion's id, a retirement keyed by the retired
 /// challenger's — with its evidence, who decided and the request whose label completed it.
+///
+/// Each request id counts once as evidence: an example published twice (the feedback role may join a request again
+/// after a restart) is skipped while its id is among the last ``RecentRequests/capacity`` seen. The rule's evidence
+/// is not saved: a restarted promoter gathers it afresh (a decision then takes longer, never comes sooner).
 public struct PromoterRole: StreamRole {
     /// One decision and the request whose label completed its evidence.
     public struct Record: Sendable, Hashable {
@@ -22,11 +26,15 @@ public struct PromoterRole: StreamRole {
     public private(set) var decisions: [Record] = []
     /// Joined examples read so far.
     public private(set) var examplesSeen = 0
+    /// Examples skipped because their request id was seen already.
+    public private(set) var duplicatesSkipped = 0
+    private var recent: RecentRequests
 
-    /// Decides with `rule`, signing as `actor`.
-    public init(rule: any PromotionPolicy, actor: String) {
+    /// Decides with `rule`, signing as `actor`, skipping request ids among the last `recentCapacity` seen.
+    public init(rule: any PromotionPolicy, actor: String, recentCapacity: Int = LoopDefaults.recentRequests) {
         self.rule = rule
         self.actor = actor
+        recent = RecentRequests(capacity: recentCapacity)
     }
 
     /// A joined example; the examples topic is the only input.
@@ -41,6 +49,10 @@ public struct PromoterRole: StreamRole {
         examplesSeen += batch.count
         return batch.compactMap { consumed in
             let example = consumed.input
+            guard recent.insert(example.requestId) else {
+                duplicatesSkipped += 1
+                return nil
+            }
             guard let decision = rule.record(example) else { return nil }
             decisions.append(Record(decision: decision, requestId: example.requestId))
             var evidence = decision.evidence

@@ -1,5 +1,6 @@
 import KafkaTransport
 import Logging
+import ModelRegistry
 
 // MARK: - IncrementalTrainer
 
@@ -9,14 +10,28 @@ import Logging
 public typealias IncrementalTrainer = RoleRunner<TrainerRole, ContinuousClock>
 
 extension RoleRunner where Role == TrainerRole, C == ContinuousClock {
-    /// Makes a trainer service around a ``ModelTrainer``.
+    /// Makes a trainer service around a ``ModelTrainer``; with a `stateStore` it starts from the state saved there
+    /// and saves it as ``TrainerRole`` says.
+    /// - Throws: ``ModelRegistry/RegistryError`` when the state store cannot be read.
     public convenience init(
         consumer: KafkaConsumer, producer: KafkaProducer, trainer: ModelTrainer, configuration: Configuration = .init(),
-        logger: Logger
-    ) {
-        self.init(
-            core: TrainerRole(trainer: trainer), consumer: consumer, producer: producer, configuration: configuration,
-            clock: ContinuousClock(), logger: logger)
+        stateStore: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests, logger: Logger
+    ) throws(RegistryError) {
+        let core = try TrainerRole(trainer: trainer, store: stateStore, recentCapacity: recentCapacity)
+        if stateStore != nil, core.examplesLearned > 0 {
+            logger.notice("Trainer state restored", metadata: [
+                "flywheel.examples.learned": "\(core.examplesLearned)",
+                "flywheel.models": "\(core.trainer.models.map { "\($0.reference)" }.joined(separator: ", "))",
+            ])
+        }
+        self.init(core: core, consumer: consumer, producer: producer, configuration: configuration, clock: ContinuousClock(), logger: logger)
+    }
+
+    /// Examples skipped as duplicates (request id learned already), and records skipped after a restart because the
+    /// saved state already reflects them.
+    public var skipped: (duplicates: Int, replayed: Int) {
+        let counts = withCore { [$0.duplicatesSkipped, $0.replayedSkipped] }
+        return (counts[0], counts[1])
     }
 
     /// The models as trained so far.

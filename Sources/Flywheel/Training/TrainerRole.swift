@@ -1,22 +1,71 @@
 import FlywheelEvents
+import Foundation
+import ModelRegistry
+import OnlineLearning
 
 // MARK: - TrainerRole
 
 /// The trainer role's core: every joined example trains every model (``ModelTrainer``), and new versions are
 /// published on the models topic; a drift report that shows the champion getting worse restarts the shadow named for
 /// it, published at once.
+///
+/// Each request id is learned once: an example published twice (the feedback role may join a request again after a
+/// restart) is skipped while its id is among the last ``RecentRequests/capacity`` learned. With a
+/// ``ModelRegistry/StateStore``, the models, the input positions they reflect and those ids are saved in one
+/// transaction whenever a version is published (and when the role stops), and the consumer's offsets are held until
+/// then: a restarted trainer starts from the saved models and skips every record the save already reflects, so after
+/// `kill -9` no example is learned twice and none is lost.
 public struct TrainerRole: StreamRole {
     /// The models and their training.
     public private(set) var trainer: ModelTrainer
-    /// Joined examples learned so far.
+    /// Joined examples learned so far (across restarts, with a state store).
     public private(set) var examplesLearned = 0
     /// Model versions published so far (restarts included).
     public private(set) var versionsPublished = 0
     /// Shadows restarted after drift alarms on the champion.
     public private(set) var restartsAfterDrift = 0
+    /// Examples not learned because their request id was learned already.
+    public private(set) var duplicatesSkipped = 0
+    /// Records read again after a restart that the saved state already reflects, skipped.
+    public private(set) var replayedSkipped = 0
+    private var recent: RecentRequests
+    private var applied: [InputPosition: Int64] = [:]
+    private let store: StateStore?
+    private var unsaved = false
 
-    /// Trains with `trainer`.
-    public init(trainer: ModelTrainer) { self.trainer = trainer }
+    /// The name the state is saved under in the store.
+    static var snapshotName: String { "trainer" }
+
+    /// Trains with `trainer`; with a `store` it starts from the state saved there instead (models whose saved
+    /// weights do not load for their schema start as given).
+    /// - Parameter recentCapacity: how many recent request ids are kept to skip duplicates.
+    /// - Throws: ``ModelRegistry/RegistryError`` when the store cannot be read.
+    public init(trainer: ModelTrainer, store: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests) throws(RegistryError) {
+        self.trainer = trainer
+        self.store = store
+        recent = RecentRequests(capacity: recentCapacity)
+        guard let store, let data = try store.load(Self.snapshotName),
+            let saved = try? JSONDecoder().decode(TrainerSnapshot.self, from: data)
+        else { return }
+        let models = trainer.models.map { model in
+            guard let stored = saved.models.first(where: { $0.reference.id == model.reference.id }),
+                let bytes = Data(base64Encoded: stored.weights),
+                let (pipeline, learner) = try? ModelBlob.decodeLearner(Array(bytes), expectedSchema: model.pipeline.schema)
+            else { return model }
+            return ServedModel(reference: stored.reference, pipeline: pipeline, learner: learner)
+        }
+        self.trainer = ModelTrainer(
+            models: models, publishEvery: trainer.publishEvery, restartsOnChampionDrift: trainer.restartsOnChampionDrift)
+        examplesLearned = saved.examplesLearned
+        versionsPublished = saved.versionsPublished
+        restartsAfterDrift = saved.restartsAfterDrift
+        duplicatesSkipped = saved.duplicatesSkipped
+        savedVersions = saved.versionsPublished
+        for position in saved.positions {
+            applied[InputPosition(topic: position.topic, partition: position.partition, offset: 0)] = position.offset
+        }
+        recent = RecentRequests(capacity: recentCapacity, restoring: try store.recentIDs(Self.snapshotName))
+    }
 
     /// What the trainer reads: joined examples, and drift reports.
     public enum Input: Sendable {
@@ -33,12 +82,20 @@ public struct TrainerRole: StreamRole {
             : .example(try EventDecoding.decode(JoinedExample.self, from: value))
     }
 
-    /// Learns each example and acts on each report, in order.
+    /// Learns each example and acts on each report, in order; skips what the saved state already reflects and
+    /// request ids already learned.
     public mutating func handle(
         _ batch: [Consumed<Input>], at time: BatchTime<ContinuousClock.Instant>
     ) -> [Publication] {
         var publications: [Publication] = []
         for consumed in batch {
+            let key = InputPosition(topic: consumed.topic, partition: consumed.partition, offset: 0)
+            if let next = applied[key], consumed.offset < next {
+                replayedSkipped += 1
+                continue
+            }
+            applied[key] = consumed.offset + 1
+            unsaved = true
             switch consumed.input {
             case .drift(let report):
                 if let event = trainer.handle(report, ts: time.wallClock) {
@@ -46,6 +103,10 @@ public struct TrainerRole: StreamRole {
                     restartsAfterDrift += 1
                 }
             case .example(let example):
+                guard recent.insert(example.requestId) else {
+                    duplicatesSkipped += 1
+                    continue
+                }
                 examplesLearned += 1
                 publications += trainer.learn(example, ts: time.wallClock).map(Publication.model)
             }
@@ -53,4 +114,56 @@ public struct TrainerRole: StreamRole {
         versionsPublished += publications.count
         return publications
     }
+
+    /// With a store: saves the state when this batch published a version (so what the models topic shows and what a
+    /// restart resumes from agree), and holds the offsets until a save.
+    public mutating func batchDelivered(at time: BatchTime<ContinuousClock.Instant>) throws -> OffsetRelease {
+        guard store != nil else { return .release }
+        guard unsaved, versionsPublished > savedVersions else { return unsaved ? .hold : .release }
+        try save(at: time)
+        return .release
+    }
+
+    /// Saves the state.
+    public mutating func stopping(at time: BatchTime<ContinuousClock.Instant>) throws {
+        if unsaved { try save(at: time) }
+    }
+
+    private var savedVersions = 0
+
+    private mutating func save(at time: BatchTime<ContinuousClock.Instant>) throws {
+        guard let store else { return }
+        let snapshot = TrainerSnapshot(
+            models: trainer.models.map {
+                .init(reference: $0.reference, weights: Data(ModelBlob.encode(pipeline: $0.pipeline, learner: $0.learner)).base64EncodedString())
+            },
+            positions: applied.map { InputPosition(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+                .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) },
+            examplesLearned: examplesLearned, versionsPublished: versionsPublished,
+            restartsAfterDrift: restartsAfterDrift, duplicatesSkipped: duplicatesSkipped)
+        try store.save(
+            Self.snapshotName, data: try JSONEncoder().encode(snapshot), ts: time.wallClock,
+            recentAdded: recent.unsaved, recentKeptFrom: recent.oldestSequence)
+        recent.markSaved()
+        unsaved = false
+        savedVersions = versionsPublished
+    }
+}
+
+// MARK: - TrainerSnapshot
+
+/// What the trainer keeps in its state store: every model's weights, the next record of each input partition, and
+/// its counters (the recent request ids are stored beside it, in the same transaction).
+struct TrainerSnapshot: Codable, Sendable {
+    struct Model: Codable, Sendable {
+        var reference: ModelReference
+        var weights: String
+    }
+
+    var models: [Model]
+    var positions: [InputPosition]
+    var examplesLearned: Int
+    var versionsPublished: Int
+    var restartsAfterDrift: Int
+    var duplicatesSkipped: Int
 }

@@ -1,0 +1,66 @@
+import Flywheel
+import FlywheelEvents
+import Foundation
+import ModelRegistry
+import OnlineLearning
+import Testing
+
+/// The trainer learns each request once across a crash: its models, the input positions they reflect and the recent
+/// request ids are saved in one transaction with each published version, and a restarted trainer skips what that
+/// save reflects and every request id learned already. Checked against a trainer that never crashed.
+@Suite("Trainer state: each example learned once")
+struct TrainerStateTests {
+    static func models() throws -> [ServedModel] {
+        let champion = try ModelTrainerTests.champion()
+        return [ModelTrainer.fineTuned(from: champion, id: "tuned"), try ModelTrainer.fresh(like: champion, id: "fresh")]
+    }
+
+    static let time = BatchTime(instant: ContinuousClock.now, wallClock: 1_000)
+
+    /// Examples `range` as consumed from partition `partition` of "examples", starting at `offset`.
+    static func batch(_ indices: [Int], partition: Int32 = 0, offset: Int64) -> [Consumed<TrainerRole.Input>] {
+        indices.enumerated().map { position, index in
+            Consumed(.example(ModelTrainerTests.example(index)), topic: "examples", partition: partition, offset: offset + Int64(position))
+        }
+    }
+
+    @Test func aRestartedTrainerLearnsEachExampleOnce() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // The reference: 0…599 learned once each, in order, without a crash.
+        var reference = try TrainerRole(trainer: ModelTrainer(models: try Self.models(), publishEvery: 250))
+        _ = reference.handle(Self.batch(Array(0..<600), offset: 0), at: Self.time)
+
+        // The crashed one: 0…299 (a version at 250, so a save), then 300…399 learned but not saved before kill -9.
+        var first = try TrainerRole(trainer: ModelTrainer(models: try Self.models(), publishEvery: 250), store: try StateStore(path: path))
+        #expect(first.handle(Self.batch(Array(0..<300), offset: 0), at: Self.time).count == 2, "a version of each model")
+        #expect(try first.batchDelivered(at: Self.time) == .release, "saved with the version")
+        _ = first.handle(Self.batch(Array(300..<400), offset: 300), at: Self.time)
+        #expect(try first.batchDelivered(at: Self.time) == .hold, "no version, no save: offsets wait")
+
+        // Restarted from the store: Kafka re-delivers from the committed offset 250 (an older commit) — and the
+        // feedback role published requests 100…149 a second time, at offsets 600…649.
+        var second = try TrainerRole(trainer: ModelTrainer(models: try Self.models(), publishEvery: 250), store: try StateStore(path: path))
+        #expect(second.examplesLearned == 300)
+        _ = second.handle(Self.batch(Array(250..<600), offset: 250), at: Self.time)
+        _ = second.handle(Self.batch(Array(100..<150), offset: 600), at: Self.time)
+        #expect(second.replayedSkipped == 50, "offsets 250…299 are in the saved state")
+        #expect(second.duplicatesSkipped == 50, "requests 100…149 were learned already")
+        #expect(second.examplesLearned == 600)
+        #expect(second.trainer.models.map(\.learner) == reference.trainer.models.map(\.learner),
+                "the same weights as a trainer that learned 0…599 once")
+        #expect(second.trainer.models.map(\.reference) == reference.trainer.models.map(\.reference))
+    }
+
+    @Test func recentRequestsForgetTheOldestAndRestoreFromTheirSave() {
+        var recent = RecentRequests(capacity: 3)
+        var inserted: [Bool] = []
+        for id in ["a", "b", "c", "d", "d"] { inserted.append(recent.insert(id)) }
+        #expect(inserted == [true, true, true, true, false])
+        #expect(!recent.contains("a") && recent.contains("b"))
+        #expect(recent.count == 3 && recent.oldestSequence == 1)
+        let restored = RecentRequests(capacity: 3, restoring: recent.unsaved)
+        #expect(!restored.contains("a") && restored.contains("b") && restored.contains("d"))
+        #expect(RecentRequests.fingerprint("a") == -5_808_556_873_153_909_620, "FNV-1a 64 of \"a\" (0xaf63dc4c8601ec8c)")
+    }
+}
