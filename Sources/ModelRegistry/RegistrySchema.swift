@@ -109,6 +109,35 @@ enum RegistrySchema {
                         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
                     """)
         }
+        migrator.registerMigration("4-audit-log-decision-once") { db in
+            // A decision is its kind and the two versions it names: the same decision published again (a promoter
+            // restarted before its offsets were committed decides it again, at another time) is logged once. The
+            // log is copied into a table with that uniqueness, keeping the first of any repeats, in order.
+            try db.execute(
+                sql: """
+                    DROP TRIGGER audit_log_no_update;
+                    DROP TRIGGER audit_log_no_delete;
+                    CREATE TABLE audit_log_4 (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL CHECK (kind IN ('promotion', 'rollback', 'retirement')),
+                        ts REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        model_id TEXT NOT NULL,
+                        model_version INTEGER NOT NULL,
+                        replaces_id TEXT NOT NULL,
+                        replaces_version INTEGER NOT NULL,
+                        evidence TEXT NOT NULL,
+                        UNIQUE (kind, model_id, model_version, replaces_id, replaces_version)
+                    );
+                    INSERT OR IGNORE INTO audit_log_4 SELECT * FROM audit_log ORDER BY sequence;
+                    DROP TABLE audit_log;
+                    ALTER TABLE audit_log_4 RENAME TO audit_log;
+                    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -14,8 +14,10 @@ enum RegistryWrites {
         return db.changesCount > 0
     }
 
-    /// Appends a decision to the audit log and, for a promotion or rollback, moves the champion alias to its winner,
-    /// unless the same decision is logged already; returns whether it was new.
+    /// Appends a decision to the audit log — unless the same decision (kind and both versions, whatever its time) is
+    /// logged already — and, for a promotion or rollback of the current champion, moves the champion alias to its
+    /// winner (a decision replacing a model that is no longer champion is logged but moves nothing, as in the serving
+    /// processes); returns whether it was new.
     static func insert(_ decision: Decision, in db: Database) throws -> Bool {
         try db.execute(
             sql: """
@@ -29,6 +31,9 @@ enum RegistryWrites {
             ])
         guard db.changesCount > 0 else { return false }
         guard decision.kind != .retirement else { return true }
+        let champion = try String.fetchOne(
+            db, sql: "SELECT model_id FROM aliases WHERE name = ?", arguments: [ModelRegistry.championAlias])
+        guard champion == nil || champion == decision.replaces.id else { return true }
         try db.execute(
             sql: """
                 INSERT INTO aliases (name, model_id, model_version, updated_ts) VALUES (?, ?, ?, ?)

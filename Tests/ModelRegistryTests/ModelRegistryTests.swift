@@ -54,11 +54,21 @@ struct ModelRegistryTests {
         #expect(try !registry.record(Self.version("a", 1, bytes: [7])), "same version twice")
         #expect(try registry.record(rollback))
         #expect(try !registry.record(rollback), "same decision twice")
+        var again = rollback
+        again.ts = 9
+        again.actor = "p-restarted"
+        #expect(try !registry.record(again), "the same decision made again later, by a restarted promoter, is logged once")
+        // A promotion that replaces a model which is not the champion any more is logged but moves no alias.
+        let stale = Decision(
+            kind: .promotion, ts: 10, actor: "p", model: .init(id: "c", version: 4), replaces: .init(id: "b", version: 3),
+            evidence: #"{"samples":20}"#)
+        #expect(try registry.record(stale))
+        #expect(try registry.alias(ModelRegistry.championAlias) == .init(id: "a", version: 1))
         // An older position never moves the stored one back.
         try registry.record(Self.version("a", 2), position: .init(topic: "m", partition: 1, nextOffset: 3))
         #expect(try registry.versionCount() == 2)
         #expect(try registry.versions(of: "a")[0].weights == [1, 2, 3], "the first copy is kept")
-        #expect(try registry.auditLog().count == 1)
+        #expect(try registry.auditLog().count == 2)
         #expect(try registry.positions(topic: "m").map(\.nextOffset) == [4])
     }
 
