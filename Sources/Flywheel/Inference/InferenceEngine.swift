@@ -12,11 +12,11 @@ extension RoleRunner where Role == InferenceRole, C == ContinuousClock {
     /// Makes an engine serving `models`.
     public convenience init(
         consumer: KafkaConsumer, producer: KafkaProducer, models: LiveModels, configuration: Configuration = .init(),
-        logger: Logger
+        readiness: (@Sendable () async throws -> Void)? = nil, logger: Logger
     ) {
         self.init(
             core: InferenceRole(models: models), consumer: consumer, producer: producer, configuration: configuration,
-            clock: ContinuousClock(), logger: logger)
+            clock: ContinuousClock(), readiness: readiness, logger: logger)
     }
 
     /// The models the engine serves.

@@ -72,19 +72,23 @@ public final class FlywheelLoop: Sendable {
 
         if settings.roles.contains(.inference) {
             let live = LiveModels(initial)
-            let engine = InferenceEngine(
-                consumer: try groupConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
-                configuration: roleConfiguration, logger: logger)
-            // Model events from the beginning, so a restarted engine catches up with every version and decision.
+            // Model events from the beginning, so a restarted engine catches up with every version and decision —
+            // and serves only once it has (its requests wait in Kafka meanwhile).
             let updatesConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-inference-models-\(UUID().uuidString)"),
                 logger: logger)
-            let partitions = try await Self.partitionCount(of: topics.models, using: updatesConsumer)
-            try await updatesConsumer.assign((0..<Int32(partitions)).map {
+            let partitions = (0..<Int32(try await Self.partitionCount(of: topics.models, using: updatesConsumer))).map { $0 }
+            let updates = ModelUpdates(
+                consumer: updatesConsumer, models: live,
+                catchingUpTo: try await updatesConsumer.watermarks(topic: topics.models, partitions: partitions), logger: logger)
+            try await updatesConsumer.assign(partitions.map {
                 KafkaTopicPartitionOffset(topic: topics.models, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
             })
             consumers.append(updatesConsumer)
-            roleServices += [engine, ModelUpdates(consumer: updatesConsumer, models: live, logger: logger)]
+            let engine = InferenceEngine(
+                consumer: try groupConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
+                configuration: roleConfiguration, readiness: { try await updates.caughtUp() }, logger: logger)
+            roleServices += [engine, updates]
             self.engine = engine
             self.liveModels = live
         } else {

@@ -9,7 +9,9 @@ public enum Publication: Sendable, Hashable {
     case prediction(PredictionEvent)
     /// A joined example, on the examples topic, keyed by request id.
     case example(JoinedExample)
-    /// A model event (version, promotion, rollback), on the models topic, keyed by model id.
+    /// A model event (version, promotion, rollback, retirement), on the models topic, all under one key
+    /// (``modelsKey``): one partition holds them in the order published, so every serving process applies the same
+    /// versions and decisions in the same order.
     case model(ModelEvent)
     /// A drift report, on the drift topic, keyed by model id.
     case drift(DriftReport)
@@ -18,12 +20,15 @@ public enum Publication: Sendable, Hashable {
     /// with the reason.
     case refusal(input: Int, reason: String)
 
+    /// The key of every model event.
+    public static let modelsKey = "flywheel.models"
+
     /// Where the event goes and under which key (nil for a refusal).
     func destination(topics: LoopTopics) -> (topic: String, key: String)? {
         switch self {
         case .prediction(let event): (topics.predictions, event.requestId)
         case .example(let event): (topics.examples, event.requestId)
-        case .model(let event): (topics.models, event.model.id)
+        case .model: (topics.models, Self.modelsKey)
         case .drift(let report): (topics.drift, report.model.id)
         case .refusal: nil
         }

@@ -53,15 +53,15 @@ extension KafkaConsumer {
         try await client.metadataOffThread(timeout: timeout)
     }
 
-    /// The high watermark (the offset the next record will get) of each partition of `topic` given, from the
-    /// partition leaders (`rd_kafka_query_watermark_offsets`).
+    /// The low and high watermarks (the first offset still kept, and the offset the next record will get) of each
+    /// partition of `topic` given, from the partition leaders (`rd_kafka_query_watermark_offsets`).
     /// - Throws: ``KafkaError/Code-swift.struct/client`` when a leader does not answer within `timeout`.
-    public func highWatermarks(
+    public func watermarks(
         topic: String, partitions: [Int32], timeout: Duration = .seconds(10)
-    ) async throws(KafkaError) -> [Int32: Int64] {
+    ) async throws(KafkaError) -> [Int32: KafkaWatermarks] {
         let client = self.client
         return try await BlockingCall.run(name: "flywheel.kafka.watermarks") { () throws(KafkaError) in
-            var result: [Int32: Int64] = [:]
+            var result: [Int32: KafkaWatermarks] = [:]
             for partition in partitions {
                 var low: Int64 = 0, high: Int64 = 0
                 let err = rd_kafka_query_watermark_offsets(
@@ -69,7 +69,7 @@ extension KafkaConsumer {
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     throw KafkaError.from(err, code: .client, context: "reading the watermarks of \(topic)[\(partition)]")
                 }
-                result[partition] = high
+                result[partition] = KafkaWatermarks(low: low, high: high)
             }
             return result
         }
@@ -96,5 +96,21 @@ extension KafkaConsumer {
             }
             return result
         }
+    }
+}
+
+// MARK: - KafkaWatermarks
+
+/// A partition's watermarks.
+public struct KafkaWatermarks: Sendable, Hashable {
+    /// The first offset the partition still keeps.
+    public var low: Int64
+    /// The offset the next record will get (one past the last).
+    public var high: Int64
+
+    /// Makes watermarks.
+    public init(low: Int64, high: Int64) {
+        self.low = low
+        self.high = high
     }
 }

@@ -1,0 +1,76 @@
+import FeatureValues
+import Flywheel
+import FlywheelEvents
+import Foundation
+import KafkaTransport
+import OnlineLearning
+import ServiceLifecycle
+import Testing
+
+/// A started (or restarted) inference process replays the models topic before it serves: its very first prediction
+/// comes from the champion the topic's decisions name, not from the untrained initial one.
+@Suite("Inference serves only once caught up with the models topic")
+struct InferenceReadinessTests {
+    @Test func theFirstPredictionComesFromTheCurrentChampion() async throws {
+        let (broker, base) = try LoopHarness.cluster()
+        var settings = base
+        settings.roles = [.inference]
+        let initial = try InitialModels.make(schema: LoopHarness.seaSchema)
+        let shadow = initial.shadows[0]
+        let blob = Data(ModelBlob.encode(pipeline: shadow.pipeline, learner: shadow.learner)).base64EncodedString()
+        // 600 versions of a shadow (a history to replay), then its promotion.
+        var events = (2...601).map { version in
+            ModelEvent(kind: .version, ts: Double(version), model: ModelReference(id: shadow.reference.id, version: version), weights: blob)
+        }
+        let promoted = ModelReference(id: shadow.reference.id, version: 601)
+        events.append(ModelEvent(
+            kind: .promotion, ts: 700, model: promoted, replaces: initial.champion.reference,
+            evidence: ["samples": .number(1000), "rule": .text("test")]))
+        let requests = (0..<200).map { index in
+            KafkaOutgoingMessage(
+                topic: settings.topics.requests, key: "q\(index)",
+                value: EventDecoding.encode(RequestEvent(
+                    id: "q\(index)", ts: Double(index),
+                    features: ["x0": .number(Double(index % 10)), "x1": .number(5), "x2": .number(1)])))
+        }
+        let producer = try KafkaProducer(configuration: .init(client: settings.client), logger: LoopHarness.logger)
+        let tally = PredictionTally()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await producer.run() }
+            #expect(try await producer.deliver(events.map {
+                KafkaOutgoingMessage(topic: settings.topics.models, key: Publication.modelsKey, value: EventDecoding.encode($0))
+            }).allSatisfy(\.isDelivered))
+            // ModelUpdates alone: when caughtUp() returns, the promotion at the end of the topic is applied.
+            let live = LiveModels(initial)
+            let consumer = try KafkaConsumer(
+                configuration: .init(client: settings.client, groupID: "\(settings.groupPrefix)-probe"), logger: LoopHarness.logger)
+            let partitions: [Int32] = [0, 1, 2, 3]
+            let updates = ModelUpdates(
+                consumer: consumer, models: live,
+                catchingUpTo: try await consumer.watermarks(topic: settings.topics.models, partitions: partitions),
+                logger: LoopHarness.logger)
+            #expect(!updates.isCaughtUp)
+            try await consumer.assign(partitions.map {
+                .init(topic: settings.topics.models, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
+            })
+            group.addTask { try await consumer.run() }
+            group.addTask { try await updates.run() }
+            try await updates.caughtUp()
+            #expect(live.snapshot.champion.reference == promoted, "caught up means the last decision is applied")
+
+            // The requests are waiting before the process starts, so it could answer them at once.
+            #expect(try await producer.deliver(requests).allSatisfy(\.isDelivered))
+            let loop = try await FlywheelLoop(settings: settings, initial: initial, logger: LoopHarness.logger)
+            let reader = try await LoopHarness.predictionReader(settings)
+            for service in loop.services + [reader] as [any Service] { group.addTask { try await service.run() } }
+            group.addTask { for await batch in reader.messages { tally.add(batch) } }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            while tally.distinct < requests.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
+        #expect(tally.distinct == requests.count)
+        #expect(Set(tally.champions.values) == [promoted.id], "every prediction, the first included, names the promoted champion")
+        _ = broker
+    }
+}
