@@ -89,3 +89,23 @@ struct FeedbackOffsetTests {
         #expect(saved != nil, "the metrics were saved")
     }
 }
+
+/// Predictions and labels meet in the same partition number only when both topics have the same partition count;
+/// the feedback role refuses to start otherwise, naming both topics.
+@Suite("Feedback refuses predictions and labels partitioned differently")
+struct CopartitioningTests {
+    @Test func differentPartitionCountsStopStartUpWithBothNames() async throws {
+        let (broker, base) = try LoopHarness.cluster(partitions: 4)
+        var settings = base
+        settings.roles = [.feedback]
+        settings.topics.labels += "-two"
+        try broker.createTopic(settings.topics.labels, partitions: 2)
+        await #expect {
+            _ = try await FlywheelLoop(settings: settings, initial: try InitialModels.make(schema: LoopHarness.seaSchema), logger: LoopHarness.logger)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(settings.topics.predictions) && text.contains(settings.topics.labels)
+                && text.contains("4 partitions") && text.contains("has 2")
+        }
+    }
+}

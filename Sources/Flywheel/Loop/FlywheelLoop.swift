@@ -105,8 +105,10 @@ public final class FlywheelLoop: Sendable {
             feedback.driftReportInterval = settings.driftReportInterval
             feedback.featureDrift = settings.featureDrift
             feedback.labelClasses = initial.champion.learner.isClassifier ? 2 : nil
+            let consumer = try groupConsumer("feedback", topics: [topics.predictions, topics.labels])
+            try await Self.checkCopartitioned(topics.predictions, topics.labels, using: consumer)
             let joiner = try FeedbackJoiner(
-                consumer: try groupConsumer("feedback", topics: [topics.predictions, topics.labels]), producer: producer,
+                consumer: consumer, producer: producer,
                 configuration: roleConfiguration, feedback: feedback, clock: ContinuousClock(),
                 stateStore: try settings.feedbackStatePath.map { try StateStore(path: $0) }, logger: logger)
             roleServices.append(joiner)
@@ -176,6 +178,21 @@ public final class FlywheelLoop: Sendable {
                 logger.warning("Stored \(stored.model) does not load (\(error)); training it from the start")
                 return model
             }
+        }
+    }
+
+    /// Refuses to start the join when `predictions` and `labels` have different partition counts: a request's
+    /// prediction and label are partitioned by request id, so they meet in the same partition number — and at the
+    /// same member of the group — only when both topics have the same count.
+    /// - Throws: ``KafkaTransport/KafkaError`` naming both topics and their counts.
+    static func checkCopartitioned(_ predictions: String, _ labels: String, using consumer: KafkaConsumer) async throws {
+        let counts = (try await partitionCount(of: predictions, using: consumer), try await partitionCount(of: labels, using: consumer))
+        guard counts.0 == counts.1 else {
+            throw KafkaError(
+                code: .topicAdmin,
+                reason: "topic '\(predictions)' has \(counts.0) partitions but '\(labels)' has \(counts.1); the feedback role "
+                    + "joins a request's prediction and label in the same partition, so give both topics the same count",
+                isRetriable: false)
         }
     }
 
