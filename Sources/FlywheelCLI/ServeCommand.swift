@@ -181,14 +181,16 @@ struct ServeStatus: Service {
         var parts: [String] = []
         if let engine = loop.engine {
             let champion = loop.liveModels.map { "\($0.snapshot.champion.reference.id) v\($0.snapshot.champion.reference.version)" } ?? "?"
-            parts.append("served \(engine.requestsServed) (dead-lettered \(engine.statistics.deadLettered)), champion \(champion)")
+            parts.append("served \(engine.requestsServed) (dead-lettered \(engine.statistics.deadLettered)) from \(engine.assignedPartitions) partitions, champion \(champion)")
         }
         if let joiner = loop.joiner {
             let counters = joiner.counters
-            parts.append("joined \(counters.joined) (unlabeled \(counters.unlabeledPredictions)); labels \(joiner.labelAccount(labelsTopic: loop.topics.labels))")
+            parts.append("joined \(counters.joined) (unlabeled \(counters.unlabeledPredictions)) from \(joiner.assignedPartitions) partitions; labels \(joiner.labelAccount(labelsTopic: loop.topics.labels))")
         }
         if let trainer = loop.trainer {
-            parts.append("learned \(trainer.learning.examplesLearned), versions \(trainer.learning.versionsPublished), decisions \(loop.promoter?.decisions.count ?? 0)")
+            let skipped = trainer.skipped
+            parts.append("learned \(trainer.learning.examplesLearned) (skipped \(skipped.duplicates) duplicate, \(skipped.replayed) already saved) from \(trainer.assignedPartitions) partitions, "
+                + "versions \(trainer.learning.versionsPublished), decisions \(loop.promoter?.decisions.count ?? 0)")
         }
         return parts.joined(separator: " · ")
     }

@@ -3,6 +3,7 @@ import FlywheelEvents
 import Foundation
 import ModelRegistry
 import OnlineLearning
+import Synchronization
 import Testing
 
 /// The trainer learns each request once across a crash: its models, the input positions they reflect and the recent
@@ -62,5 +63,27 @@ struct TrainerStateTests {
         let restored = RecentRequests(capacity: 3, restoring: recent.unsaved)
         #expect(!restored.contains("a") && restored.contains("b") && restored.contains("d"))
         #expect(RecentRequests.fingerprint("a") == -5_808_556_873_153_909_620, "FNV-1a 64 of \"a\" (0xaf63dc4c8601ec8c)")
+    }
+}
+
+/// One trainer at a time: a second `TrainerLock` on the same file waits until the first is released.
+@Suite("Trainer lock: a second trainer stands by")
+struct TrainerLockTests {
+    @Test func aSecondTrainerWaitsUntilTheFirstEnds() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).lock").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var first: TrainerLock? = try await TrainerLock(path: path, logger: LoopHarness.logger)
+        let taken = Mutex(false)
+        let second = Task {
+            let lock = try await TrainerLock(path: path, poll: .milliseconds(20), logger: LoopHarness.logger)
+            taken.withLock { $0 = true }
+            return lock
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(!taken.withLock { $0 }, "the second trainer stands by while the first holds the lock")
+        #expect(first?.path == path)
+        first = nil  // the first trainer ends
+        let lock = try await second.value
+        #expect(taken.withLock { $0 } && lock.path == path, "and takes over once it has ended")
     }
 }

@@ -43,6 +43,10 @@ public final class FlywheelLoop: Sendable {
         let topics = settings.topics
         self.topics = topics
         producer = try KafkaProducer(configuration: .init(client: settings.client), logger: logger)
+        // The cluster first (waiting while it is unreachable, up to settings.startupTimeout), before any consumer
+        // joins a group: a process that gave up after joining would hold its group's rebalance up.
+        let metadata = try await Self.clusterMetadata(settings: settings, logger: logger)
+        func partitionCount(of topic: String) throws -> Int { try Self.partitionCount(of: topic, in: metadata) }
         var roleServices: [any Service] = []
         var consumers: [any Service] = []
 
@@ -77,7 +81,7 @@ public final class FlywheelLoop: Sendable {
             let updatesConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-inference-models-\(UUID().uuidString)"),
                 logger: logger)
-            let partitions = (0..<Int32(try await Self.partitionCount(of: topics.models, using: updatesConsumer))).map { $0 }
+            let partitions = (0..<Int32(try partitionCount(of: topics.models))).map { $0 }
             let updates = ModelUpdates(
                 consumer: updatesConsumer, models: live,
                 catchingUpTo: try await updatesConsumer.watermarks(topic: topics.models, partitions: partitions), logger: logger)
@@ -105,8 +109,8 @@ public final class FlywheelLoop: Sendable {
             feedback.driftReportInterval = settings.driftReportInterval
             feedback.featureDrift = settings.featureDrift
             feedback.labelClasses = initial.champion.learner.isClassifier ? 2 : nil
+            try Self.checkCopartitioned(topics.predictions, topics.labels, in: metadata)
             let consumer = try groupConsumer("feedback", topics: [topics.predictions, topics.labels])
-            try await Self.checkCopartitioned(topics.predictions, topics.labels, using: consumer)
             let joiner = try FeedbackJoiner(
                 consumer: consumer, producer: producer,
                 configuration: roleConfiguration, feedback: feedback, clock: ContinuousClock(),
@@ -139,7 +143,7 @@ public final class FlywheelLoop: Sendable {
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-registry"), logger: logger)
             var positions: [KafkaTopicPartitionOffset] = []
             for topic in [topics.models, topics.drift] {
-                let partitions = try await Self.partitionCount(of: topic, using: recorderConsumer)
+                let partitions = try partitionCount(of: topic)
                 positions += try RegistryRecorder.startPositions(registry: registry, partitions: partitions, topic: topic)
             }
             try await recorderConsumer.assign(positions)
@@ -185,8 +189,8 @@ public final class FlywheelLoop: Sendable {
     /// prediction and label are partitioned by request id, so they meet in the same partition number — and at the
     /// same member of the group — only when both topics have the same count.
     /// - Throws: ``KafkaTransport/KafkaError`` naming both topics and their counts.
-    static func checkCopartitioned(_ predictions: String, _ labels: String, using consumer: KafkaConsumer) async throws {
-        let counts = (try await partitionCount(of: predictions, using: consumer), try await partitionCount(of: labels, using: consumer))
+    static func checkCopartitioned(_ predictions: String, _ labels: String, in metadata: KafkaClusterMetadata) throws {
+        let counts = (try partitionCount(of: predictions, in: metadata), try partitionCount(of: labels, in: metadata))
         guard counts.0 == counts.1 else {
             throw KafkaError(
                 code: .topicAdmin,
@@ -196,9 +200,32 @@ public final class FlywheelLoop: Sendable {
         }
     }
 
+    /// The cluster's metadata, asked for again while no broker answers (a broker restarting or stalled) until
+    /// `settings.startupTimeout` has passed.
+    /// - Throws: ``KafkaTransport/KafkaError`` (unreachable) after that, or for a bad client setting.
+    static func clusterMetadata(settings: LoopSettings, logger: Logger) async throws -> KafkaClusterMetadata {
+        var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: "\(settings.groupPrefix)-probe")
+        configuration.client.properties.merge(settings.consumerProperties) { $1 }
+        let probe = try KafkaConsumer(configuration: configuration, logger: logger)
+        let deadline = ContinuousClock.now.advanced(by: settings.startupTimeout)
+        while true {
+            let failure: KafkaError
+            do {
+                return try await probe.metadata(timeout: .seconds(5))
+            } catch {
+                failure = error
+            }
+            guard failure.code == .unreachable, ContinuousClock.now < deadline else { throw failure }
+            logger.notice("Waiting for Kafka", metadata: [
+                "kafka.bootstrap.servers": "\(settings.client.bootstrapServers.joined(separator: ","))",
+                "flywheel.error": "\(failure.reason)",
+            ])
+            try await Task.sleep(for: .seconds(1))
+        }
+    }
+
     /// The partition count of `topic`, from the cluster's metadata.
-    static func partitionCount(of topic: String, using consumer: KafkaConsumer) async throws -> Int {
-        let metadata = try await consumer.metadata()
+    static func partitionCount(of topic: String, in metadata: KafkaClusterMetadata) throws -> Int {
         guard let found = metadata.topics[topic], found.error == nil, found.partitionCount > 0 else {
             throw KafkaError(
                 code: .topicAdmin,

@@ -47,6 +47,9 @@ public struct LoopSettings: Sendable {
     /// by (``TrainerLock``). nil: no state file — a restarted trainer resumes from the registry's latest versions.
     /// Default: `flywheel-trainer.sqlite`.
     public var trainerStatePath: String? = "flywheel-trainer.sqlite"
+    /// How long start-up waits for an unreachable cluster (a broker restarting or stalled) before it gives up.
+    /// Default: 60 s.
+    public var startupTimeout: Duration = .seconds(60)
     /// Request ids the trainer and the promoter remember, to apply an example published twice once. Default:
     /// ``LoopDefaults/recentRequests``.
     public var recentRequests = LoopDefaults.recentRequests

@@ -74,6 +74,9 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     /// What the runner has done so far.
     public var statistics: Statistics { counters.withLock { $0 } }
 
+    /// How many input partitions the consumer is assigned now (0 while it waits for its group to rebalance).
+    public var assignedPartitions: Int { consumer.assignment.count }
+
     /// Reads the core's state under its lock (for counters, metrics and tests).
     public func withCore<T: Sendable>(_ body: (Role) -> T) -> T { core.withLock { body($0) } }
 
