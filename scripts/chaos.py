@@ -125,16 +125,21 @@ COUNTERS = {
 ASSIGNED = re.compile(r"from (\d+) partitions")
 
 
-def recovery_seconds(role, kill_time, next_kill_time):
+def recovery_seconds(role, kill_time, next_kill_time, stall):
     """Seconds from a restart until the restarted process reports input partitions assigned to it (it is back in its
-    consumer group, reading), or None when it was killed again first, within the budget."""
+    consumer group, reading), not counting the broker stall (an outage is not the role's doing), or None when it was
+    killed again first, within the budget."""
+    def without_stall(end):
+        overlap = 0.0 if stall is None else max(0.0, min(end, stall[1]) - max(kill_time, stall[0]))
+        return end - kill_time - overlap
+
     for t, text in role.status_lines(since=kill_time):
         if next_kill_time is not None and t >= next_kill_time:
             # Killed again before it went on: the next restart is timed instead — unless it was already late.
-            return None if next_kill_time - kill_time <= BUDGET_S else next_kill_time - kill_time
+            return None if without_stall(next_kill_time) <= BUDGET_S else without_stall(next_kill_time)
         match = ASSIGNED.search(text)
         if match and int(match.group(1)) > 0:
-            return t - kill_time
+            return without_stall(t)
     return float("inf")
 
 
@@ -275,6 +280,7 @@ def main():
             + (f"; broker stall of {args.stall:g} s at {stall_at:.0f}s" if stall_at else ""))
         events = [(t, "kill", role) for t, role in kills] + ([(stall_at, "stall", None)] if stall_at else [])
         killed = []  # (role, kill time)
+        stall = None  # (start, end) of the broker stall
         for at, kind, role in sorted(events, key=lambda e: e[0]):
             time.sleep(max(0.0, start + at - time.monotonic()))
             if kind == "kill":
@@ -282,6 +288,7 @@ def main():
                 role.kill_and_restart()
                 say(f"{time.monotonic() - start:5.1f}s kill -9 {role.slot} (pid {role.process.pid} now)")
             else:
+                stall = (time.monotonic(), time.monotonic() + args.stall)
                 broker.send_signal(signal.SIGSTOP)
                 say(f"{time.monotonic() - start:5.1f}s broker stalled (SIGSTOP) for {args.stall:g} s")
                 time.sleep(args.stall)
@@ -317,7 +324,7 @@ def main():
         exits = {role.slot: role.stop() for role in roles}
         say(f"{time.monotonic() - start:5.1f}s roles stopped (SIGTERM): "
             + ", ".join(f"{slot} exit {code}" for slot, code in exits.items()))
-        return check(args, bootstrap, work, roles, sent, killed, stop_at.get("stream_end"), exits)
+        return check(args, bootstrap, work, roles, sent, killed, stall, exits)
     finally:
         for role in roles:
             if role.process and role.process.poll() is None:
@@ -340,7 +347,7 @@ def last_count(role, kind):
     return None
 
 
-def check(args, bootstrap, work, roles, sent, killed, stream_end, exits):
+def check(args, bootstrap, work, roles, sent, killed, stall, exits):
     requests = read_topic(bootstrap, TOPICS["requests"])
     predictions = read_topic(bootstrap, TOPICS["predictions"])
     labels = read_topic(bootstrap, TOPICS["labels"])
@@ -410,7 +417,7 @@ def check(args, bootstrap, work, roles, sent, killed, stream_end, exits):
     recoveries = []
     for index, (role, at) in enumerate(killed):
         later = [t for r, t in killed[index + 1:] if r is role]
-        seconds = recovery_seconds(role, at, later[0] if later else None)
+        seconds = recovery_seconds(role, at, later[0] if later else None, stall)
         if seconds is not None:
             recoveries.append((role.slot, seconds))
     slow = [(slot, s) for slot, s in recoveries if s > budget]
@@ -425,7 +432,7 @@ def check(args, bootstrap, work, roles, sent, killed, stream_end, exits):
         f"inference ends with {', '.join(f'{slot} {v[0]} v{v[1]}' if v else f'{slot} ?' for slot, v in final.items())}")
     if recoveries:
         say("back to work after each kill -9 (s): " + ", ".join(f"{slot} {s:.1f}" for slot, s in recoveries)
-            + f"; budget {budget:g} s (session timeout + 30 s)")
+            + f"; budget {budget:g} s (session timeout + 30 s; the broker stall not counted)")
     for problem in registry_problems:
         say(f"registry: {problem}")
     for slot, s in slow:

@@ -3,8 +3,9 @@ import FlywheelEvents
 // MARK: - PromoterRole
 
 /// The promoter role's core: feeds each joined example to its ``PromotionPolicy`` and publishes each decision on the
-/// models topic — a promotion or rollback keyed by the new champion's id, a retirement keyed by the retired
-/// challenger's — with its evidence, who decided and the request whose label completed it.
+/// models topic — a promotion or rollback naming the new champion, a retirement naming the retired challenger, all
+/// in the topic's one order (``Publication/modelsKey``) — with its evidence, who decided and the request whose label
+/// completed it.
 ///
 /// Each request id counts once as evidence: an example published twice (the feedback role may join a request again
 /// after a restart) is skipped while its id is among the last ``RecentRequests/capacity`` seen. The rule's evidence

@@ -5,7 +5,7 @@ import ModelRegistry
 // MARK: - IncrementalTrainer
 
 /// Trains the models (the champion's line and the shadows) on the joined-examples topic and publishes their new
-/// versions on the models topic (keyed by model id): a ``TrainerRole`` run by a ``RoleRunner``. Subscribe its consumer
+/// versions on the models topic (all under ``Publication/modelsKey``): a ``TrainerRole`` run by a ``RoleRunner``. Subscribe its consumer
 /// to the drift topic too, to restart a shadow on a champion alarm. Malformed examples go to the dead-letter topic.
 public typealias IncrementalTrainer = RoleRunner<TrainerRole, ContinuousClock>
 
