@@ -10,7 +10,7 @@ stream is in, it waits for the loop to settle, stops every role with SIGTERM, re
 checks, from outside:
 
   - every well-formed request has a prediction (malformed ones are in the dead-letter topic);
-  - every label is accounted for: joined (an example with its request id), or dead-lettered;
+  - every label is accounted for: joined (exactly one example with its request id), or dead-lettered;
   - no example is applied twice: the trainer's count of examples learned (kept with its saved state across
     restarts) equals the number of distinct request ids on the examples topic;
   - both inference processes end with the same champion, the one the models topic's decisions name in order,
@@ -425,8 +425,8 @@ def check(args, bootstrap, work, roles, sent, killed, stall, exits):
     say(f"requests {len(request_ids)} ({len(dead_requests)} malformed, dead-lettered); "
         f"{len(predictions)} predictions, {answered_twice} requests answered twice (at least once is the contract)")
     say(f"labels {len(set(label_ids))}: {len(set(label_ids) & set(example_ids))} joined, "
-        f"{len(dead_labels)} dead-lettered (outside the classes); {joined_twice} requests joined twice "
-        f"(re-read after a kill), applied once")
+        f"{len(dead_labels)} dead-lettered (outside the classes); {joined_twice} requests with more than one example "
+        f"on {TOPICS['examples']}")
     say(f"trainer learned {learned} examples of {len(example_ids)} distinct request ids (not applied {not_applied}); "
         f"models topic: {len(versions)} versions, {len(decisions)} decisions; champion {champion}; "
         f"inference ends with {', '.join(f'{slot} {v[0]} v{v[1]}' if v else f'{slot} ?' for slot, v in final.items())}")
@@ -440,7 +440,9 @@ def check(args, bootstrap, work, roles, sent, killed, stall, exits):
     bad_exits = {slot: code for slot, code in exits.items() if code != 0}
     if bad_exits:
         say(f"roles that did not stop cleanly: {bad_exits}")
-    ok = (without_prediction == 0 and unaccounted == 0 and applied_twice == 0 and not_applied == 0 and agree
+    if joined_twice:
+        say(f"{joined_twice} requests were joined more than once (each label should be joined exactly once)")
+    ok = (without_prediction == 0 and unaccounted == 0 and joined_twice == 0 and applied_twice == 0 and not_applied == 0 and agree
           and not registry_problems and not slow and not bad_exits)
     say(f"requests {len(request_ids)}, without prediction {without_prediction}, labels unaccounted {unaccounted}, "
         f"examples applied twice {applied_twice}, champions agree {'yes' if agree else 'no'}, "

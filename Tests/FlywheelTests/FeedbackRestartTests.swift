@@ -5,6 +5,7 @@ import Foundation
 import KafkaTransport
 import OnlineLearning
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The feedback role goes on after a restart: predictions still waiting for labels when it stopped are read again
@@ -81,4 +82,63 @@ struct FeedbackRestartTests {
         }
         _ = broker
     }
+}
+
+/// Requests joined after the committed positions are read again by the next owner of the partition; the examples
+/// topic tells it they are joined already, so their examples are not published a second time.
+@Suite("Feedback restart: no example published twice")
+struct FeedbackRepublishTests {
+    @Test func requestsJoinedAfterTheCommittedPositionsAreNotJoinedAgain() async throws {
+        let (broker, base) = try LoopHarness.cluster(partitions: 1)
+        var settings = base
+        settings.roles = [.feedback]
+        settings.consumerProperties["session.timeout.ms"] = "6000"
+        let topics = settings.topics
+        func messages(_ indices: [Int], labels: Bool) -> [KafkaOutgoingMessage] {
+            indices.map { index in
+                var message = labels ? FeedbackRestartTests.label(index) : FeedbackRestartTests.prediction(index)
+                message.topic = labels ? topics.labels : topics.predictions
+                return message
+            }
+        }
+        let producer = try KafkaProducer(configuration: .init(client: settings.client), logger: LoopHarness.logger)
+        let reader = try KafkaConsumer(
+            configuration: .init(client: settings.client, groupID: "\(settings.groupPrefix)-examples-reader"), logger: LoopHarness.logger)
+        try await reader.assign([.init(topic: topics.examples, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
+        let examples = PublishedKeys()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await producer.run() }
+            group.addTask { try await reader.run() }
+            group.addTask {
+                for await batch in reader.messages {
+                    examples.keys.withLock { $0 += batch.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } } }
+                }
+            }
+            // Predictions 0…99 and 100…109; labels 0…59, a label for request 200 (never predicted: it waits, and
+            // holds the labels position at its offset, 60), then labels 100…109. Joined: 0…59 and 100…109; the
+            // positions committed are 60 (prediction 60 waits) and 60 (label 200 waits): 100…109 lie after both.
+            let first = messages(Array(0..<110), labels: false) + messages(Array(0..<60) + [200] + Array(100..<110), labels: true)
+            #expect(try await producer.deliver(first).allSatisfy(\.isDelivered))
+            let before = try await FeedbackRestartTests.runFeedback(settings) { $0.counters.joined >= 70 }
+            #expect(before.joined == 70)
+
+            // Restarted: predictions 60…109 and labels 200, 100…109 are read again; 100…109 are known as joined.
+            #expect(try await producer.deliver(messages(Array(60..<100), labels: true)).allSatisfy(\.isDelivered))
+            let after = try await FeedbackRestartTests.runFeedback(settings) { $0.counters.joined >= 40 }
+            #expect(after.joined == 40, "only the 40 requests whose labels came while it was down")
+            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+            while examples.keys.withLock({ $0.count }) < 110, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .milliseconds(300))
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
+        let published = examples.keys.withLock { $0 }
+        #expect(published.count == 110 && Set(published).count == 110, "every request's example once: \(published.count) published")
+        _ = broker
+    }
+}
+
+/// The keys of the records a test reader has seen.
+final class PublishedKeys: Sendable {
+    let keys = Mutex<[String]>([])
 }

@@ -17,16 +17,15 @@ extension RoleRunner where Role == FeedbackRole<C.Instant> {
     public convenience init(
         consumer: KafkaConsumer, producer: KafkaProducer, configuration: Configuration = .init(),
         feedback: FeedbackRole<C.Instant>.Configuration = .init(), clock: C, stateStore: StateStore? = nil,
-        logger: Logger
+        restorer: PartitionRestorer<FeedbackRole<C.Instant>>? = nil, logger: Logger
     ) throws(RegistryError) {
         let core = try FeedbackRole<C.Instant>(configuration: feedback, store: stateStore, at: clock.now)
-        if stateStore != nil, core.join.counters.joined > 0 || core.join.pending != (0, 0) {
-            logger.notice("Feedback state restored", metadata: [
-                "flywheel.pending.predictions": "\(core.join.pending.predictions)",
-                "flywheel.pending.labels": "\(core.join.pending.labels)", "flywheel.joined": "\(core.join.counters.joined)",
-            ])
+        if stateStore != nil, core.scoreboard.served.overall.count > 0 {
+            logger.notice("Feedback metrics restored", metadata: ["flywheel.scored": "\(core.scoreboard.served.overall.count)"])
         }
-        self.init(core: core, consumer: consumer, producer: producer, configuration: configuration, clock: clock, logger: logger)
+        self.init(
+            core: core, consumer: consumer, producer: producer, configuration: configuration, clock: clock,
+            restorer: restorer, logger: logger)
     }
 
     /// The join's counters.
@@ -53,6 +52,9 @@ extension RoleRunner where Role == FeedbackRole<C.Instant> {
             orphaned: counters.orphanedLabels, duplicate: counters.duplicateLabels,
             deadLettered: statistics.deadLetteredByTopic[labelsTopic] ?? 0, waiting: waiting)
     }
+
+    /// Requests learned as joined from the examples topic when partitions were assigned to this process.
+    public var restoredJoins: Int { withCore { $0.restoredJoins } }
 
     /// Drift reports delivered so far.
     public var driftReportsPublished: Int { withCore { $0.reportsPublished } }
@@ -86,5 +88,43 @@ public struct LabelAccount: Sendable, Hashable, CustomStringConvertible {
         "\(number(received)) received = \(number(joined)) joined + \(number(orphaned)) orphaned + \(number(duplicate)) "
             + "duplicate + \(number(deadLettered)) dead-lettered + \(number(waiting)) waiting"
             + (unaccounted == 0 ? "" : " (\(number(unaccounted)) UNACCOUNTED)")
+    }
+}
+
+// MARK: - Restoring joins
+
+extension FeedbackRole {
+    /// The restorer that reads, when predictions or labels partitions are assigned to this process, which requests
+    /// already have an example (``JoinedRequests``). Every request this process may join again lies after the
+    /// committed position it starts reading at, and its example was published while the previous owner handled
+    /// records after that position; so reading back, in the examples partition of the same number, twice as many
+    /// examples as there are records to read again (plus `margin`) finds them — unless one input topic lagged the
+    /// other by more than that at the previous owner, when an example may go out twice (the trainer and the
+    /// promoter still apply it once).
+    /// - Parameters:
+    ///   - examplesPartitions: the examples topic's partition count; when it equals the inputs' (`inputPartitions`),
+    ///     a request's example is in the partition of the same number and only those are read, else all of them.
+    public static func joinedExamplesRestorer(
+        examplesTopic: String, examplesPartitions: Int, inputPartitions: Int, consumer: KafkaConsumerConfiguration,
+        margin: Int64 = 10_000, logger: Logger
+    ) -> PartitionRestorer<Self> {
+        PartitionRestorer { partitions in
+            let probe = try KafkaConsumer(configuration: consumer, logger: logger)
+            var reread: Int64 = 0
+            for topic in Set(partitions.map(\.topic)) {
+                let given = partitions.filter { $0.topic == topic }
+                let marks = try await probe.watermarks(topic: topic, partitions: given.map(\.partition))
+                reread += given.reduce(0) { $0 + max(0, (marks[$1.partition]?.high ?? $1.firstOffset) - $1.firstOffset) }
+            }
+            let numbers = Set(partitions.map(\.partition)).sorted()
+            let read = examplesPartitions == inputPartitions ? numbers : (0..<Int32(examplesPartitions)).map { $0 }
+            let ids = try await JoinedRequests.requestIDs(
+                topic: examplesTopic, partitions: read, last: 2 * reread + margin, consumer: consumer, logger: logger)
+            logger.info("Partitions assigned; their requests already joined are read from the examples topic", metadata: [
+                "flywheel.partitions": "\(partitions.map { "\($0.topic)[\($0.partition)]@\($0.firstOffset)" })",
+                "flywheel.joined.restored": "\(ids.count)",
+            ])
+            return { core, time in core.rememberJoined(ids, at: time) }
+        }
     }
 }

@@ -83,6 +83,16 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         }
     }
 
+    /// Notes requests whose examples are on the examples topic already (``JoinedRequests``), so reading their
+    /// predictions or labels again joins nothing.
+    public mutating func rememberJoined(_ ids: Set<String>, at time: BatchTime<Instant>) {
+        for id in ids { join.markJoined(id, at: time.instant) }
+        restoredJoins += ids.count
+    }
+
+    /// Requests learned as joined from the examples topic when partitions were assigned here.
+    public private(set) var restoredJoins = 0
+
     /// A prediction or a label, told apart by topic.
     public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> Incoming {
         topic == topics.labels

@@ -52,6 +52,16 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         self.window = window
     }
 
+    /// Notes that request `id` was joined elsewhere (its example is on the examples topic already): a prediction
+    /// or label of it read again is a duplicate, not joined a second time, for a window from `now`; if one of its
+    /// halves is waiting here, it no longer waits.
+    public mutating func markJoined(_ id: String, at now: Instant) {
+        predictions[id] = nil
+        labels[id] = nil
+        joined[id] = now.advanced(by: window)
+        deadlines.append((id, .joined, now.advanced(by: window)))
+    }
+
     /// Whether the prediction for request `id` is waiting for its label.
     public func isWaiting(predictionFor id: String) -> Bool { predictions[id] != nil }
 

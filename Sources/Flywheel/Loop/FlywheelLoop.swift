@@ -111,10 +111,15 @@ public final class FlywheelLoop: Sendable {
             feedback.labelClasses = initial.champion.learner.isClassifier ? 2 : nil
             try Self.checkCopartitioned(topics.predictions, topics.labels, in: metadata)
             let consumer = try groupConsumer("feedback", topics: [topics.predictions, topics.labels])
+            let restorer = FeedbackRole<ContinuousClock.Instant>.joinedExamplesRestorer(
+                examplesTopic: topics.examples, examplesPartitions: try partitionCount(of: topics.examples),
+                inputPartitions: try partitionCount(of: topics.predictions),
+                consumer: consumerConfiguration(group: "\(settings.groupPrefix)-feedback-restore"), logger: logger)
             let joiner = try FeedbackJoiner(
                 consumer: consumer, producer: producer,
                 configuration: roleConfiguration, feedback: feedback, clock: ContinuousClock(),
-                stateStore: try settings.feedbackStatePath.map { try StateStore(path: $0) }, logger: logger)
+                stateStore: try settings.feedbackStatePath.map { try StateStore(path: $0) }, restorer: restorer,
+                logger: logger)
             roleServices.append(joiner)
             self.joiner = joiner
         } else {

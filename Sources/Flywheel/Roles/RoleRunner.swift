@@ -49,6 +49,9 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     /// The last record of each partition whose offset the core has not released yet.
     private let held = Mutex<[KafkaTopicPartition: KafkaConsumerMessage]>([:])
     private let readiness: (@Sendable () async throws -> Void)?
+    private let restorer: PartitionRestorer<Role>?
+    /// Input partitions this process has read since they were assigned to it (for the restorer).
+    private let known = Mutex<Set<KafkaTopicPartition>>([])
 
     /// Makes a runner around `core`.
     /// - Parameters:
@@ -58,11 +61,13 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     ///   - clock: the monotonic clock the core's windows use.
     ///   - readiness: awaited before the first batch is read (an inference role waits until its models have caught
     ///     up with the models topic); its error ends the service.
+    ///   - restorer: run before the first batch with records of partitions newly assigned to this process.
     public init(
         core: Role, consumer: KafkaConsumer, producer: KafkaProducer, configuration: Configuration = .init(), clock: C,
-        readiness: (@Sendable () async throws -> Void)? = nil, logger: Logger
+        readiness: (@Sendable () async throws -> Void)? = nil, restorer: PartitionRestorer<Role>? = nil, logger: Logger
     ) {
         self.readiness = readiness
+        self.restorer = restorer
         self.core = Mutex(core)
         self.consumer = consumer
         self.producer = producer
@@ -96,8 +101,9 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
         consumer.storeOffsets(for: held.withLock { held in defer { held = [:] }; return Array(held.values) })
     }
 
-    /// Handles one batch: decode, dead-letter, handle, deliver, persist, store offsets.
+    /// Handles one batch: restore new partitions, decode, dead-letter, handle, deliver, persist, store offsets.
     func process(_ batch: [KafkaConsumerMessage]) async throws {
+        try await restoreNewPartitions(in: batch)
         let time = now
         let topics = configuration.topics
         var inputs: [Consumed<Role.Input>] = []
@@ -180,6 +186,29 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
             $0.unpublishable += unpublishable + setAside
             $0.batches += 1
         }
+    }
+
+    /// Runs the restorer for partitions of `batch` not read since they were assigned here (partitions revoked in
+    /// the meantime are forgotten, so one that comes back is restored again).
+    private func restoreNewPartitions(in batch: [KafkaConsumerMessage]) async throws {
+        guard let restorer else { return }
+        let assigned = consumer.assignment
+        let fresh = known.withLock { known -> [NewPartition] in
+            known.formIntersection(assigned)
+            var fresh: [NewPartition] = []
+            for message in batch {
+                let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
+                guard known.insert(partition).inserted else { continue }
+                fresh.append(NewPartition(
+                    topic: message.topic, partition: message.partition, firstOffset: message.offset,
+                    firstTimestampMilliseconds: message.timestampMilliseconds))
+            }
+            return fresh
+        }
+        guard !fresh.isEmpty else { return }
+        let change = try await restorer.restore(fresh)
+        let time = now
+        core.withLock { change(&$0, time) }
     }
 
     /// The input an output answered: the record with the output's key, or the batch's last record.
