@@ -84,60 +84,46 @@ enum RegistrySchema {
             // SQLite cannot change a CHECK constraint in place: the log is copied into a table that also allows
             // 'retirement' (a challenger retired by the promotion test), in the same order, and the append-only
             // triggers are made again. Dropping a table runs no DELETE trigger.
-            try db.execute(
-                sql: """
-                    DROP TRIGGER audit_log_no_update;
-                    DROP TRIGGER audit_log_no_delete;
-                    CREATE TABLE audit_log_3 (
-                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                        kind TEXT NOT NULL CHECK (kind IN ('promotion', 'rollback', 'retirement')),
-                        ts REAL NOT NULL,
-                        actor TEXT NOT NULL,
-                        model_id TEXT NOT NULL,
-                        model_version INTEGER NOT NULL,
-                        replaces_id TEXT NOT NULL,
-                        replaces_version INTEGER NOT NULL,
-                        evidence TEXT NOT NULL,
-                        UNIQUE (kind, ts, model_id, model_version, replaces_id, replaces_version)
-                    );
-                    INSERT INTO audit_log_3 SELECT * FROM audit_log ORDER BY sequence;
-                    DROP TABLE audit_log;
-                    ALTER TABLE audit_log_3 RENAME TO audit_log;
-                    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-                    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-                    """)
+            try db.execute(sql: rebuildAuditLog(
+                as: "audit_log_3", unique: "kind, ts, model_id, model_version, replaces_id, replaces_version", insert: "INSERT"))
         }
         migrator.registerMigration("4-audit-log-decision-once") { db in
             // A decision is its kind and the two versions it names: the same decision published again (a promoter
             // restarted before its offsets were committed decides it again, at another time) is logged once. The
             // log is copied into a table with that uniqueness, keeping the first of any repeats, in order.
-            try db.execute(
-                sql: """
-                    DROP TRIGGER audit_log_no_update;
-                    DROP TRIGGER audit_log_no_delete;
-                    CREATE TABLE audit_log_4 (
-                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                        kind TEXT NOT NULL CHECK (kind IN ('promotion', 'rollback', 'retirement')),
-                        ts REAL NOT NULL,
-                        actor TEXT NOT NULL,
-                        model_id TEXT NOT NULL,
-                        model_version INTEGER NOT NULL,
-                        replaces_id TEXT NOT NULL,
-                        replaces_version INTEGER NOT NULL,
-                        evidence TEXT NOT NULL,
-                        UNIQUE (kind, model_id, model_version, replaces_id, replaces_version)
-                    );
-                    INSERT OR IGNORE INTO audit_log_4 SELECT * FROM audit_log ORDER BY sequence;
-                    DROP TABLE audit_log;
-                    ALTER TABLE audit_log_4 RENAME TO audit_log;
-                    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-                    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-                    """)
+            try db.execute(sql: rebuildAuditLog(
+                as: "audit_log_4", unique: "kind, model_id, model_version, replaces_id, replaces_version",
+                insert: "INSERT OR IGNORE"))
         }
         return migrator
+    }
+
+    /// The statements that copy the audit log, in order, into a new table `name` (any kind of decision, unique by
+    /// the `unique` columns; `insert` is `INSERT` or `INSERT OR IGNORE` to keep the first of repeats), put it in the
+    /// old one's place and make its append-only triggers again.
+    private static func rebuildAuditLog(as name: String, unique: String, insert: String) -> String {
+        """
+        DROP TRIGGER audit_log_no_update;
+        DROP TRIGGER audit_log_no_delete;
+        CREATE TABLE \(name) (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('promotion', 'rollback', 'retirement')),
+            ts REAL NOT NULL,
+            actor TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            model_version INTEGER NOT NULL,
+            replaces_id TEXT NOT NULL,
+            replaces_version INTEGER NOT NULL,
+            evidence TEXT NOT NULL,
+            UNIQUE (\(unique))
+        );
+        \(insert) INTO \(name) SELECT * FROM audit_log ORDER BY sequence;
+        DROP TABLE audit_log;
+        ALTER TABLE \(name) RENAME TO audit_log;
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        """
     }
 }

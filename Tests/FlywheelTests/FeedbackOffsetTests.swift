@@ -37,11 +37,7 @@ struct FeedbackOffsetTests {
             consumer: consumer, producer: producer, configuration: configuration, feedback: feedback,
             clock: ContinuousClock(), stateStore: try StateStore(path: path), logger: logger)
         func messages(_ range: Range<Int>, labels: Bool) -> [KafkaOutgoingMessage] {
-            range.map { index in
-                var message = labels ? FeedbackRestartTests.label(index) : FeedbackRestartTests.prediction(index)
-                message.topic = labels ? topics.labels : topics.predictions
-                return message
-            }
+            FeedbackRestartTests.messages(Array(range), labels: labels, topics: topics)
         }
         func committed() async throws -> [Int64] {
             let offsets = try await consumer.committedOffsets(for: partitions)

@@ -24,6 +24,15 @@ struct FeedbackRestartTests {
         KafkaOutgoingMessage(topic: "", key: "r:\(index)", value: EventDecoding.encode(LabelEvent(id: "r:\(index)", ts: Double(index) + 1, label: Double(index % 2))))
     }
 
+    /// Predictions (or labels) for requests `indices`, on the loop's topics.
+    static func messages(_ indices: [Int], labels: Bool, topics: LoopTopics) -> [KafkaOutgoingMessage] {
+        indices.map { index in
+            var message = labels ? label(index) : prediction(index)
+            message.topic = labels ? topics.labels : topics.predictions
+            return message
+        }
+    }
+
     /// Runs a feedback-only loop until `done`, then stops it (its role saves its state on the way out).
     static func runFeedback(_ settings: LoopSettings, until done: @escaping @Sendable (FeedbackJoiner<ContinuousClock>) -> Bool) async throws -> (joined: Int, unlabeled: Int, orphaned: Int, scored: Int) {
         let loop = try await FlywheelLoop(settings: settings, initial: try InitialModels.make(schema: LoopHarness.seaSchema), logger: LoopHarness.logger)
@@ -95,11 +104,7 @@ struct FeedbackRepublishTests {
         settings.consumerProperties["session.timeout.ms"] = "6000"
         let topics = settings.topics
         func messages(_ indices: [Int], labels: Bool) -> [KafkaOutgoingMessage] {
-            indices.map { index in
-                var message = labels ? FeedbackRestartTests.label(index) : FeedbackRestartTests.prediction(index)
-                message.topic = labels ? topics.labels : topics.predictions
-                return message
-            }
+            FeedbackRestartTests.messages(indices, labels: labels, topics: topics)
         }
         let producer = try KafkaProducer(configuration: .init(client: settings.client), logger: LoopHarness.logger)
         let reader = try KafkaConsumer(
