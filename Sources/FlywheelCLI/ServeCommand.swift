@@ -63,6 +63,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The trainer role's state file (models, the input positions they reflect, recent request ids); a second trainer on the same file stands by.", valueName: "path"))
     var trainerState = "flywheel-trainer.sqlite"
 
+    /// The inference role's registry snapshot.
+    @Option(help: ArgumentHelp("Inference: start from this registry's newest versions and champion (read only; e.g. the trainer's registry on a shared disk) and read only the model events after it, instead of the whole models topic.", valueName: "path"))
+    var modelsSnapshot: String?
+
     /// Consumer group prefix.
     @Option(help: "Consumer groups are <prefix>-inference, <prefix>-feedback, <prefix>-trainer, <prefix>-promoter.")
     var groupPrefix = "flywheel"
@@ -107,6 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.registryPath = registry
         settings.feedbackStatePath = feedbackState
         settings.trainerStatePath = trainerState
+        settings.modelsSnapshotPath = modelsSnapshot
         settings.groupPrefix = groupPrefix
         loop.apply(to: &settings)
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)

@@ -105,6 +105,31 @@ public final class ModelRegistry: Sendable {
         }
     }
 
+    /// What a serving process needs to start without replaying the models topic, read in one transaction so its
+    /// parts agree: the newest version of every model, the champion alias, and the position in `topic` the registry
+    /// has recorded up to.
+    public func snapshot(topic: String) throws(RegistryError) -> RegistrySnapshot {
+        try read { db in
+            let latest = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT v.model_id, v.model_version, v.ts, v.weights, v.evidence FROM versions v
+                    JOIN (SELECT model_id, MAX(model_version) AS newest FROM versions GROUP BY model_id) m
+                      ON v.model_id = m.model_id AND v.model_version = m.newest
+                    ORDER BY v.model_id
+                    """
+            ).map { StoredVersion(row: $0) }
+            let champion = try Row.fetchOne(
+                db, sql: "SELECT model_id, model_version FROM aliases WHERE name = ?", arguments: [Self.championAlias]
+            ).map { VersionID(id: $0["model_id"], version: $0["model_version"]) }
+            let positions = try Row.fetchAll(
+                db, sql: "SELECT topic, partition, next_offset FROM offsets WHERE topic = ? ORDER BY partition",
+                arguments: [topic]
+            ).map { TopicPosition(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"]) }
+            return RegistrySnapshot(latest: latest, champion: champion, positions: positions)
+        }
+    }
+
     /// How many versions are stored, over all models.
     public func versionCount() throws(RegistryError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM versions") ?? 0 }

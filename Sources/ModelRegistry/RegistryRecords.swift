@@ -186,3 +186,15 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
     /// `RegistryError: <reason>`.
     public var description: String { "RegistryError: \(reason)" }
 }
+
+// MARK: - RegistrySnapshot
+
+/// The registry's view of the models at one point of the models topic (``ModelRegistry/snapshot(topic:)``).
+public struct RegistrySnapshot: Sendable {
+    /// The newest stored version of every model.
+    public var latest: [StoredVersion]
+    /// The champion alias, if set.
+    public var champion: VersionID?
+    /// The next offset to read in each partition of the models topic after what the snapshot reflects.
+    public var positions: [TopicPosition]
+}

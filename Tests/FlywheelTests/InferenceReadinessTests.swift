@@ -3,6 +3,7 @@ import Flywheel
 import FlywheelEvents
 import Foundation
 import KafkaTransport
+import ModelRegistry
 import OnlineLearning
 import ServiceLifecycle
 import Testing
@@ -71,6 +72,55 @@ struct InferenceReadinessTests {
         }
         #expect(tally.distinct == requests.count)
         #expect(Set(tally.champions.values) == [promoted.id], "every prediction, the first included, names the promoted champion")
+        _ = broker
+    }
+
+    @Test func aRegistrySnapshotSparesTheReplay() async throws {
+        let (broker, base) = try LoopHarness.cluster()
+        var settings = base
+        settings.roles = [.inference]
+        settings.modelsSnapshotPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("snapshot-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: settings.modelsSnapshotPath!) }
+        let initial = try InitialModels.make(schema: LoopHarness.seaSchema)
+        let shadow = initial.shadows[0]
+        let blob = Data(ModelBlob.encode(pipeline: shadow.pipeline, learner: shadow.learner)).base64EncodedString()
+        // 300 versions of a shadow and its promotion (offsets 0…300), recorded by the registry up to offset 301;
+        // then one more version (offset 301) the registry has not seen.
+        var events = (2...301).map { version in
+            ModelEvent(kind: .version, ts: Double(version), model: ModelReference(id: shadow.reference.id, version: version), weights: blob)
+        }
+        let promoted = ModelReference(id: shadow.reference.id, version: 301)
+        events.append(ModelEvent(
+            kind: .promotion, ts: 400, model: promoted, replaces: initial.champion.reference,
+            evidence: ["samples": .number(1000), "rule": .text("test")]))
+        let registry = try ModelRegistry(path: settings.modelsSnapshotPath!)
+        try registry.setInitialChampion(initial.champion.reference, ts: 0)
+        for (offset, event) in events.enumerated() {
+            _ = try registry.record(event, actor: "test", position: .init(topic: settings.topics.models, partition: 0, nextOffset: Int64(offset + 1)))
+        }
+        let later = ModelEvent(kind: .version, ts: 500, model: ModelReference(id: shadow.reference.id, version: 302), weights: blob)
+        events.append(later)
+        let producer = try KafkaProducer(configuration: .init(client: settings.client), logger: LoopHarness.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await producer.run() }
+            // All into partition 0, where the registry's positions point.
+            #expect(try await producer.deliver(events.map {
+                KafkaOutgoingMessage(topic: settings.topics.models, partition: 0, key: Array(Publication.modelsKey.utf8), value: EventDecoding.encode($0))
+            }).allSatisfy(\.isDelivered))
+            let loop = try await FlywheelLoop(settings: settings, initial: initial, logger: LoopHarness.logger)
+            let live = try #require(loop.liveModels)
+            #expect(live.snapshot.champion.reference == promoted, "the champion comes from the snapshot, before any event is read")
+            for service in loop.services { group.addTask { try await service.run() } }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while live.snapshot.champion.reference.version < 302, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(live.snapshot.champion.reference == ModelReference(id: shadow.reference.id, version: 302))
+            #expect(loop.modelUpdates?.eventsRead == 1, "only the event after the snapshot was read")
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
         _ = broker
     }
 }

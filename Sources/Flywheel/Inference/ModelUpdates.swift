@@ -35,6 +35,10 @@ public final class ModelUpdates: Service, Sendable {
         remaining = Mutex(targets.filter { $0.value.high > $0.value.low }.mapValues(\.high))
     }
 
+    /// Model events read so far (applied or refused).
+    public var eventsRead: Int { read.withLock { $0 } }
+    private let read = Mutex(0)
+
     /// Whether every model event the topic held at start is applied.
     public var isCaughtUp: Bool { remaining.withLock { $0.isEmpty } }
 
@@ -74,6 +78,7 @@ public final class ModelUpdates: Service, Sendable {
                     }
                 }
             }
+            read.withLock { $0 += batch.count }
             consumer.storeOffsets(for: batch)
         }
     }

@@ -17,6 +17,8 @@ public final class FlywheelLoop: Sendable {
     public let engine: InferenceEngine?
     /// The models the engine serves (inference role).
     public let liveModels: LiveModels?
+    /// What keeps them current from the models topic (inference role).
+    public let modelUpdates: ModelUpdates?
     /// The feedback joiner (feedback role).
     public let joiner: FeedbackJoiner<ContinuousClock>?
     /// The trainer (trainer role).
@@ -75,9 +77,11 @@ public final class FlywheelLoop: Sendable {
         roleConfiguration.wallClock = settings.wallClock
 
         if settings.roles.contains(.inference) {
-            let live = LiveModels(initial)
-            // Model events from the beginning, so a restarted engine catches up with every version and decision —
-            // and serves only once it has (its requests wait in Kafka meanwhile).
+            // From a registry snapshot if one is given, else from nothing; then the model events after it (all of
+            // them without a snapshot), so a restarted engine catches up with every version and decision — and
+            // serves only once it has (its requests wait in Kafka meanwhile).
+            let (start, positions) = Self.startingModels(initial, settings: settings, logger: logger)
+            let live = LiveModels(start)
             let updatesConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-inference-models-\(UUID().uuidString)"),
                 logger: logger)
@@ -86,7 +90,8 @@ public final class FlywheelLoop: Sendable {
                 consumer: updatesConsumer, models: live,
                 catchingUpTo: try await updatesConsumer.watermarks(topic: topics.models, partitions: partitions), logger: logger)
             try await updatesConsumer.assign(partitions.map {
-                KafkaTopicPartitionOffset(topic: topics.models, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
+                KafkaTopicPartitionOffset(
+                    topic: topics.models, partition: $0, offset: positions[$0] ?? KafkaTopicPartitionOffset.beginning)
             })
             consumers.append(updatesConsumer)
             let engine = InferenceEngine(
@@ -95,9 +100,11 @@ public final class FlywheelLoop: Sendable {
             roleServices += [engine, updates]
             self.engine = engine
             self.liveModels = live
+            self.modelUpdates = updates
         } else {
             engine = nil
             liveModels = nil
+            modelUpdates = nil
         }
 
         if settings.roles.contains(.feedback) {
@@ -187,6 +194,29 @@ public final class FlywheelLoop: Sendable {
                 logger.warning("Stored \(stored.model) does not load (\(error)); training it from the start")
                 return model
             }
+        }
+    }
+
+    /// The models an inference process starts from, and where in each models-topic partition to read on: the
+    /// registry snapshot at `settings.modelsSnapshotPath` applied to `initial`, or `initial` and the beginning when
+    /// there is none or it cannot be read (logged; the process then replays the whole topic).
+    static func startingModels(_ initial: ModelSet, settings: LoopSettings, logger: Logger) -> (ModelSet, [Int32: Int64]) {
+        guard let path = settings.modelsSnapshotPath else { return (initial, [:]) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            logger.notice("No registry at \(path) yet; replaying the models topic from the beginning")
+            return (initial, [:])
+        }
+        do {
+            let snapshot = try ModelRegistry(path: path).snapshot(topic: settings.topics.models)
+            let set = try initial.applying(snapshot)
+            logger.notice("Models restored from the registry snapshot", metadata: [
+                "flywheel.registry": "\(path)", "flywheel.champion": "\(set.champion.reference)",
+                "flywheel.models.positions": "\(snapshot.positions.map { "\($0.partition):\($0.nextOffset)" })",
+            ])
+            return (set, Dictionary(uniqueKeysWithValues: snapshot.positions.map { ($0.partition, $0.nextOffset) }))
+        } catch {
+            logger.warning("The registry snapshot at \(path) cannot be used (\(error)); replaying the models topic from the beginning")
+            return (initial, [:])
         }
     }
 

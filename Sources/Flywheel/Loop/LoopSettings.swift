@@ -47,6 +47,11 @@ public struct LoopSettings: Sendable {
     /// by (``TrainerLock``). nil: no state file — a restarted trainer resumes from the registry's latest versions.
     /// Default: `flywheel-trainer.sqlite`.
     public var trainerStatePath: String? = "flywheel-trainer.sqlite"
+    /// A registry an inference process starts from (read only: the newest version of every model, the champion,
+    /// and the models-topic position they reflect), reading only the model events after it instead of the whole
+    /// topic — e.g. the trainer's registry on a shared disk. nil (default): replay the models topic from the
+    /// beginning.
+    public var modelsSnapshotPath: String?
     /// How long start-up waits for an unreachable cluster (a broker restarting or stalled) before it gives up.
     /// Default: 60 s.
     public var startupTimeout: Duration = .seconds(60)

@@ -86,3 +86,22 @@ extension ModelReference {
     /// The model reference a registry name stands for.
     init(_ id: VersionID) { self.init(id: id.id, version: id.version) }
 }
+
+extension ModelSet {
+    /// The set as a registry snapshot has it: every model at its newest stored version (applied as a `version`
+    /// event, so a model the set does not hold joins the shadows), then the champion alias's model as champion —
+    /// the same result as applying, in order, every model event the snapshot's positions cover.
+    /// - Throws: ``ModelEventError`` when a stored version does not load for the set's schema.
+    public func applying(_ snapshot: RegistrySnapshot) throws(ModelEventError) -> ModelSet {
+        var set = self
+        for stored in snapshot.latest {
+            set = try set.applying(ModelEvent(
+                kind: .version, ts: stored.ts, model: ModelReference(id: stored.model.id, version: stored.model.version),
+                weights: Data(stored.weights).base64EncodedString()))
+        }
+        if let champion = snapshot.champion, champion.id != set.champion.reference.id {
+            set = set.promoting(ModelReference(id: champion.id, version: champion.version), replacing: set.champion.reference)
+        }
+        return set
+    }
+}
