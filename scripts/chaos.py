@@ -450,7 +450,12 @@ def check(args, bootstrap, work, roles, sent, killed, stall, exits):
     return 0 if ok else 1
 
 
+def stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt  # runs main()'s cleanup: every role process and the broker are stopped
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         sys.exit(main())
     except KeyboardInterrupt:
