@@ -12,21 +12,27 @@ import Testing
 /// comes from the champion the topic's decisions name, not from the untrained initial one.
 @Suite("Inference serves only once caught up with the models topic")
 struct InferenceReadinessTests {
+    /// `versions` versions of the first shadow of `initial` (numbered from 2), then its promotion over the champion.
+    static func history(versions: Int, of initial: ModelSet) -> (events: [ModelEvent], promoted: ModelReference) {
+        let shadow = initial.shadows[0]
+        let blob = Data(ModelBlob.encode(pipeline: shadow.pipeline, learner: shadow.learner)).base64EncodedString()
+        var events = (2...(versions + 1)).map { version in
+            ModelEvent(kind: .version, ts: Double(version), model: ModelReference(id: shadow.reference.id, version: version), weights: blob)
+        }
+        let promoted = ModelReference(id: shadow.reference.id, version: versions + 1)
+        events.append(ModelEvent(
+            kind: .promotion, ts: Double(versions + 100), model: promoted, replaces: initial.champion.reference,
+            evidence: ["samples": .number(1000), "rule": .text("test")]))
+        return (events, promoted)
+    }
+
     @Test func theFirstPredictionComesFromTheCurrentChampion() async throws {
         let (broker, base) = try LoopHarness.cluster()
         var settings = base
         settings.roles = [.inference]
         let initial = try InitialModels.make(schema: LoopHarness.seaSchema)
-        let shadow = initial.shadows[0]
-        let blob = Data(ModelBlob.encode(pipeline: shadow.pipeline, learner: shadow.learner)).base64EncodedString()
         // 600 versions of a shadow (a history to replay), then its promotion.
-        var events = (2...601).map { version in
-            ModelEvent(kind: .version, ts: Double(version), model: ModelReference(id: shadow.reference.id, version: version), weights: blob)
-        }
-        let promoted = ModelReference(id: shadow.reference.id, version: 601)
-        events.append(ModelEvent(
-            kind: .promotion, ts: 700, model: promoted, replaces: initial.champion.reference,
-            evidence: ["samples": .number(1000), "rule": .text("test")]))
+        let (events, promoted) = Self.history(versions: 600, of: initial)
         let requests = (0..<200).map { index in
             KafkaOutgoingMessage(
                 topic: settings.topics.requests, key: "q\(index)",
@@ -87,13 +93,7 @@ struct InferenceReadinessTests {
         let blob = Data(ModelBlob.encode(pipeline: shadow.pipeline, learner: shadow.learner)).base64EncodedString()
         // 300 versions of a shadow and its promotion (offsets 0…300), recorded by the registry up to offset 301;
         // then one more version (offset 301) the registry has not seen.
-        var events = (2...301).map { version in
-            ModelEvent(kind: .version, ts: Double(version), model: ModelReference(id: shadow.reference.id, version: version), weights: blob)
-        }
-        let promoted = ModelReference(id: shadow.reference.id, version: 301)
-        events.append(ModelEvent(
-            kind: .promotion, ts: 400, model: promoted, replaces: initial.champion.reference,
-            evidence: ["samples": .number(1000), "rule": .text("test")]))
+        var (events, promoted) = Self.history(versions: 300, of: initial)
         let registry = try ModelRegistry(path: settings.modelsSnapshotPath!)
         try registry.setInitialChampion(initial.champion.reference, ts: 0)
         for (offset, event) in events.enumerated() {
