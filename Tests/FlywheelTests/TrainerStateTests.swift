@@ -1,3 +1,4 @@
+import FeatureValues
 import Flywheel
 import FlywheelEvents
 import Foundation
@@ -51,6 +52,32 @@ struct TrainerStateTests {
         #expect(second.trainer.models.map(\.learner) == reference.trainer.models.map(\.learner),
                 "the same weights as a trainer that learned 0…599 once")
         #expect(second.trainer.models.map(\.reference) == reference.trainer.models.map(\.reference))
+    }
+
+    @Test func aStateFromAnotherClusterStopsStartUp() async throws {
+        let (broker, base) = try LoopHarness.cluster()
+        var settings = base
+        settings.roles = [.trainer]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        settings.trainerStatePath = path
+        // A state that learned offsets 0…299 of partition 0 of this cluster's examples topic — which is empty.
+        let initial = try InitialModels.make(schema: LoopHarness.seaSchema)
+        var role = try TrainerRole(
+            trainer: ModelTrainer(models: [initial.champion] + initial.shadows, publishEvery: 250), store: try StateStore(path: path))
+        _ = role.handle((0..<300).map { index in
+            Consumed(.example(JoinedExample(
+                requestId: "r\(index)", requestTs: 0, labelTs: 1, features: ["x0": .number(1), "x1": .number(2), "x2": .number(3)],
+                label: 1, champion: ModelOutput(model: initial.champion.reference, answer: 1, probabilities: [0.4, 0.6]), shadows: [])),
+                topic: settings.topics.examples, partition: 0, offset: Int64(index))
+        }, at: Self.time)
+        #expect(try role.batchDelivered(at: Self.time) == .release, "saved with the versions")
+        await #expect {
+            _ = try await FlywheelLoop(settings: settings, initial: initial, logger: LoopHarness.logger)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("[0] was learned up to offset 300")
+        }
+        _ = broker
     }
 
     @Test func recentRequestsForgetTheOldestAndRestoreFromTheirSave() {

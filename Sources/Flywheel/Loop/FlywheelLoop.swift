@@ -146,6 +146,9 @@ public final class FlywheelLoop: Sendable {
                     publishEvery: settings.publishEvery, restartsOnChampionDrift: settings.restartsOnChampionDrift),
                 configuration: roleConfiguration, stateStore: try settings.trainerStatePath.map { try StateStore(path: $0) },
                 recentCapacity: settings.recentRequests, logger: logger)
+            if let statePath = settings.trainerStatePath {
+                try await Self.checkTrainerState(trainer.withCore(\.positions), path: statePath, settings: settings, logger: logger)
+            }
             let promoter = Promoter(
                 consumer: try groupConsumer("promoter", topics: [topics.examples]), producer: producer,
                 rule: settings.makePromotionPolicy(), recentCapacity: settings.recentRequests,
@@ -217,6 +220,29 @@ public final class FlywheelLoop: Sendable {
         } catch {
             logger.warning("The registry snapshot at \(path) cannot be used (\(error)); replaying the models topic from the beginning")
             return (initial, [:])
+        }
+    }
+
+    /// Refuses to start a trainer whose saved state records a position past the end of its input partitions: the
+    /// state belongs to another cluster, or the topics were made again, and resuming from it would skip records.
+    /// - Throws: ``TrainerStateError`` naming the file, the partition and both offsets.
+    static func checkTrainerState(
+        _ positions: [InputPosition], path: String, settings: LoopSettings, logger: Logger
+    ) async throws {
+        guard !positions.isEmpty else { return }
+        var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: "\(settings.groupPrefix)-probe")
+        configuration.client.properties.merge(settings.consumerProperties) { $1 }
+        let probe = try KafkaConsumer(configuration: configuration, logger: logger)
+        for topic in Set(positions.map(\.topic)).sorted() {
+            let saved = positions.filter { $0.topic == topic }
+            let marks = try await probe.watermarks(topic: topic, partitions: saved.map(\.partition))
+            for position in saved where position.offset > (marks[position.partition]?.high ?? 0) {
+                throw TrainerStateError(reason:
+                    "the trainer state \(path) says \(topic)[\(position.partition)] was learned up to offset \(position.offset), "
+                    + "but that partition ends at \(marks[position.partition]?.high ?? 0): the state belongs to another cluster or "
+                    + "the topic was made again; remove the file (the trainer then resumes from the registry) or give "
+                    + "--trainer-state another path")
+            }
         }
     }
 

@@ -67,6 +67,13 @@ public struct TrainerRole: StreamRole {
         recent = RecentRequests(capacity: recentCapacity, restoring: try store.recentIDs(Self.snapshotName))
     }
 
+    /// The next record of each input partition the trainer's state reflects (restored from its store, then as it
+    /// learns).
+    public var positions: [InputPosition] {
+        applied.map { InputPosition(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+            .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+    }
+
     /// What the trainer reads: joined examples, and drift reports.
     public enum Input: Sendable {
         /// A joined example to learn.
@@ -137,8 +144,7 @@ public struct TrainerRole: StreamRole {
             models: trainer.models.map {
                 .init(reference: $0.reference, weights: Data(ModelBlob.encode(pipeline: $0.pipeline, learner: $0.learner)).base64EncodedString())
             },
-            positions: applied.map { InputPosition(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
-                .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) },
+            positions: positions,
             examplesLearned: examplesLearned, versionsPublished: versionsPublished,
             restartsAfterDrift: restartsAfterDrift, duplicatesSkipped: duplicatesSkipped)
         try store.save(
