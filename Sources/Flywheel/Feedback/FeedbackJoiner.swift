@@ -109,17 +109,18 @@ extension FeedbackRole {
         margin: Int64 = 10_000, logger: Logger
     ) -> PartitionRestorer<Self> {
         PartitionRestorer { partitions in
-            let probe = try KafkaConsumer(configuration: consumer, logger: logger)
+            // One consumer: first for the inputs' ends, then to read the examples.
+            let reader = try KafkaConsumer(configuration: consumer, logger: logger)
             var reread: Int64 = 0
             for topic in Set(partitions.map(\.topic)) {
                 let given = partitions.filter { $0.topic == topic }
-                let marks = try await probe.watermarks(topic: topic, partitions: given.map(\.partition))
+                let marks = try await reader.watermarks(topic: topic, partitions: given.map(\.partition))
                 reread += given.reduce(0) { $0 + max(0, (marks[$1.partition]?.high ?? $1.firstOffset) - $1.firstOffset) }
             }
             let numbers = Set(partitions.map(\.partition)).sorted()
             let read = examplesPartitions == inputPartitions ? numbers : (0..<Int32(examplesPartitions)).map { $0 }
             let ids = try await JoinedRequests.requestIDs(
-                topic: examplesTopic, partitions: read, last: 2 * reread + margin, consumer: consumer, logger: logger)
+                topic: examplesTopic, partitions: read, last: 2 * reread + margin, using: reader, logger: logger)
             logger.info("Partitions assigned; their requests already joined are read from the examples topic", metadata: [
                 "flywheel.partitions": "\(partitions.map { "\($0.topic)[\($0.partition)]@\($0.firstOffset)" })",
                 "flywheel.joined.restored": "\(ids.count)",

@@ -8,15 +8,17 @@ import Logging
 /// again does not publish those examples a second time.
 public enum JoinedRequests {
     /// The request ids (record keys) of the last `count` examples in each of `partitions` of `topic`, read up to
-    /// the partitions' ends as they are now, with a consumer of its own (assigned, no group).
-    /// - Parameter timeout: how long to read before giving up with what was read (a warning is logged; examples
-    ///   not read may then be published again).
+    /// the partitions' ends as they are now.
+    /// - Parameters:
+    ///   - consumer: a consumer not yet assigned or run (it may have been asked for metadata); this call assigns,
+    ///     runs and stops it, so it cannot be used again.
+    ///   - timeout: how long to read before giving up with what was read (a warning is logged; examples not read
+    ///     may then be published again).
     /// - Throws: ``KafkaTransport/KafkaError`` when the topic cannot be looked up.
     public static func requestIDs(
-        topic: String, partitions: [Int32], last count: Int64, consumer configuration: KafkaConsumerConfiguration,
+        topic: String, partitions: [Int32], last count: Int64, using consumer: KafkaConsumer,
         timeout: Duration = .seconds(60), logger: Logger
     ) async throws -> Set<String> {
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         let watermarks = try await consumer.watermarks(topic: topic, partitions: partitions)
         var ends: [Int32: Int64] = [:]
         var positions: [KafkaTopicPartitionOffset] = []

@@ -47,7 +47,8 @@ public final class FlywheelLoop: Sendable {
         producer = try KafkaProducer(configuration: .init(client: settings.client), logger: logger)
         // The cluster first (waiting while it is unreachable, up to settings.startupTimeout), before any consumer
         // joins a group: a process that gave up after joining would hold its group's rebalance up.
-        let metadata = try await Self.clusterMetadata(settings: settings, logger: logger)
+        let probe = try Self.probeConsumer(settings: settings, logger: logger)
+        let metadata = try await Self.clusterMetadata(settings: settings, using: probe, logger: logger)
         func partitionCount(of topic: String) throws -> Int { try Self.partitionCount(of: topic, in: metadata) }
         var roleServices: [any Service] = []
         var consumers: [any Service] = []
@@ -147,7 +148,7 @@ public final class FlywheelLoop: Sendable {
                 configuration: roleConfiguration, stateStore: try settings.trainerStatePath.map { try StateStore(path: $0) },
                 recentCapacity: settings.recentRequests, logger: logger)
             if let statePath = settings.trainerStatePath {
-                try await Self.checkTrainerState(trainer.withCore(\.positions), path: statePath, settings: settings, logger: logger)
+                try await Self.checkTrainerState(trainer.withCore(\.positions), path: statePath, using: probe)
             }
             let promoter = Promoter(
                 consumer: try groupConsumer("promoter", topics: [topics.examples]), producer: producer,
@@ -226,13 +227,7 @@ public final class FlywheelLoop: Sendable {
     /// Refuses to start a trainer whose saved state records a position past the end of its input partitions: the
     /// state belongs to another cluster, or the topics were made again, and resuming from it would skip records.
     /// - Throws: ``TrainerStateError`` naming the file, the partition and both offsets.
-    static func checkTrainerState(
-        _ positions: [InputPosition], path: String, settings: LoopSettings, logger: Logger
-    ) async throws {
-        guard !positions.isEmpty else { return }
-        var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: "\(settings.groupPrefix)-probe")
-        configuration.client.properties.merge(settings.consumerProperties) { $1 }
-        let probe = try KafkaConsumer(configuration: configuration, logger: logger)
+    static func checkTrainerState(_ positions: [InputPosition], path: String, using probe: KafkaConsumer) async throws {
         for topic in Set(positions.map(\.topic)).sorted() {
             let saved = positions.filter { $0.topic == topic }
             let marks = try await probe.watermarks(topic: topic, partitions: saved.map(\.partition))
@@ -261,13 +256,19 @@ public final class FlywheelLoop: Sendable {
         }
     }
 
+    /// A consumer that only asks the cluster for metadata and watermarks (never subscribed, never run).
+    static func probeConsumer(settings: LoopSettings, logger: Logger) throws -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: "\(settings.groupPrefix)-probe")
+        configuration.client.properties.merge(settings.consumerProperties) { $1 }
+        return try KafkaConsumer(configuration: configuration, logger: logger)
+    }
+
     /// The cluster's metadata, asked for again while no broker answers (a broker restarting or stalled) until
     /// `settings.startupTimeout` has passed.
     /// - Throws: ``KafkaTransport/KafkaError`` (unreachable) after that, or for a bad client setting.
-    static func clusterMetadata(settings: LoopSettings, logger: Logger) async throws -> KafkaClusterMetadata {
-        var configuration = KafkaConsumerConfiguration(client: settings.client, groupID: "\(settings.groupPrefix)-probe")
-        configuration.client.properties.merge(settings.consumerProperties) { $1 }
-        let probe = try KafkaConsumer(configuration: configuration, logger: logger)
+    static func clusterMetadata(
+        settings: LoopSettings, using probe: KafkaConsumer, logger: Logger
+    ) async throws -> KafkaClusterMetadata {
         let deadline = ContinuousClock.now.advanced(by: settings.startupTimeout)
         while true {
             let failure: KafkaError

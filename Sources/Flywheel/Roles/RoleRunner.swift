@@ -196,8 +196,11 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
         let fresh = known.withLock { known -> [NewPartition] in
             known.formIntersection(assigned)
             var fresh: [NewPartition] = []
+            var previous: KafkaTopicPartition?
             for message in batch {
                 let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
+                guard partition != previous else { continue }  // a batch comes in runs of one partition
+                previous = partition
                 guard known.insert(partition).inserted else { continue }
                 fresh.append(NewPartition(
                     topic: message.topic, partition: message.partition, firstOffset: message.offset,
