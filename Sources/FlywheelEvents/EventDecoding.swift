@@ -19,6 +19,59 @@ public enum EventDecoding {
         return event
     }
 
+    /// Decodes one event through its own byte reader (``JSONBytesCodable``), not Foundation: same values and same
+    /// reasons as ``decode(_:from:)-generic``, several times faster.
+    /// - Throws: ``EventDecodingError`` whose reason names the field, never a value.
+    public static func decode<Event: JSONBytesCodable & ValidatedEvent>(
+        _ type: Event.Type, from bytes: [UInt8]
+    ) throws(EventDecodingError) -> Event {
+        let event: Event
+        do {
+            event = try JSONReader.read(bytes) { reader throws(JSONReadError) in try Event(json: reader, at: reader.root) }
+        } catch {
+            throw EventDecodingError(reason: error.reason(for: type))
+        }
+        if let problem = event.problem { throw EventDecodingError(reason: problem) }
+        return event
+    }
+
+    /// Encodes one event through its own byte writer (``JSONBytesCodable``): the bytes Foundation's encoder with
+    /// sorted keys writes.
+    /// - Throws: ``EventEncodingError`` when the event holds a number JSON cannot carry (NaN or infinity).
+    public static func encodeChecked<Event: JSONBytesCodable>(_ event: Event) throws(EventEncodingError) -> [UInt8] {
+        var writer = JSONByteWriter()
+        do {
+            try event.write(json: &writer)
+        } catch {
+            throw EventEncodingError(reason: "\(Event.self) field '\(error.path.joined(separator: "."))' is not a finite number")
+        }
+        return writer.bytes
+    }
+
+    /// Encodes one event known to hold only finite numbers through its own byte writer.
+    /// - Precondition: the event encodes; a non-finite number is a programmer's mistake here and traps.
+    public static func encode<Event: JSONBytesCodable>(_ event: Event) -> [UInt8] {
+        do {
+            return try encodeChecked(event)
+        } catch {
+            preconditionFailure("EventDecoding.encode was given an event it cannot encode: \(error.reason).")
+        }
+    }
+
+    /// Encodes one event through Foundation's `JSONEncoder` (the reference the byte writers are checked against).
+    /// - Throws: ``EventEncodingError`` when the event holds a number JSON cannot carry (NaN or infinity).
+    public static func encodeWithFoundation<Event: Encodable>(_ event: Event) throws(EventEncodingError) -> [UInt8] {
+        try encodeChecked(event)
+    }
+
+    /// Decodes one event through Foundation's `JSONDecoder` (the reference the byte readers are checked against).
+    /// - Throws: ``EventDecodingError`` whose reason names the field, never a value.
+    public static func decodeWithFoundation<Event: Decodable>(
+        _ type: Event.Type, from bytes: [UInt8]
+    ) throws(EventDecodingError) -> Event {
+        try decode(type, from: bytes)
+    }
+
     /// Encodes one event as compact JSON with sorted keys.
     /// - Throws: ``EventEncodingError`` when the event holds a number JSON cannot carry (NaN or infinity).
     public static func encodeChecked<Event: Encodable>(_ event: Event) throws(EventEncodingError) -> [UInt8] {

@@ -48,8 +48,13 @@ public enum Publication: Sendable, Hashable {
     /// The event as JSON.
     /// - Throws: ``FlywheelEvents/EventEncodingError`` when it holds a number JSON cannot carry.
     func encoded() throws(EventEncodingError) -> [UInt8] {
-        guard let event else { return [] }
-        return try EventDecoding.encodeChecked(event)
+        switch self {
+        case .prediction(let event): try EventDecoding.encodeChecked(event)  // the byte writers: the hot path
+        case .example(let event): try EventDecoding.encodeChecked(event)
+        case .model(let event): try EventDecoding.encodeChecked(event)
+        case .drift(let report): try EventDecoding.encodeChecked(report)
+        case .refusal: []
+        }
     }
 
     /// The event as JSON even when it cannot be encoded properly (non-finite numbers as strings), for a dead letter.

@@ -1,0 +1,89 @@
+// MARK: - JSONByteWriter
+
+/// Writes JSON bytes the way Foundation's `JSONEncoder` with `.sortedKeys` does — compact, keys in `String` order,
+/// `/` escaped as `\/`, control characters as `\b \f \n \r \t` or `\u00xx`, numbers as Swift's shortest round-trip
+/// `description` without a trailing `.0` — so the hot path's output is byte for byte what Foundation would write
+/// (checked by the codec tests), at a fraction of the cost.
+public struct JSONByteWriter {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8]
+
+    /// Starts an empty document with room for `capacity` bytes.
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Writes raw ASCII, e.g. punctuation or a pre-quoted key such as `"id":`.
+    @inline(__always) public mutating func raw(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Writes one byte.
+    @inline(__always) public mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    /// Writes a quoted, escaped string.
+    public mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            for (position, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x2F {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<position]))
+                runStart = position + 1
+                switch byte {
+                case 0x22: raw(#"\""#)
+                case 0x5C: raw(#"\\"#)
+                case 0x2F: raw(#"\/"#)
+                case 0x08: raw(#"\b"#)
+                case 0x0C: raw(#"\f"#)
+                case 0x0A: raw(#"\n"#)
+                case 0x0D: raw(#"\r"#)
+                case 0x09: raw(#"\t"#)
+                default:
+                    raw(#"\u00"#)
+                    bytes.append(Self.hexDigits[Int(byte >> 4)])
+                    bytes.append(Self.hexDigits[Int(byte & 0xF)])
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes a finite number.
+    /// - Returns: false, writing nothing, when `value` is NaN or infinite (JSON has no such number).
+    @discardableResult
+    public mutating func number(_ value: Double) -> Bool {
+        guard value.isFinite else { return false }
+        if value == value.rounded(.towardZero), abs(value) < 0x1p53, !(value == 0 && value.sign == .minus) {
+            integer(Int64(value))
+        } else {
+            var text = value.description
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            bytes.append(contentsOf: text.utf8)
+        }
+        return true
+    }
+
+    /// Writes an integer.
+    public mutating func integer(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            while magnitude > 0 {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
