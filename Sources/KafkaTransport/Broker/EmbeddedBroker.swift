@@ -54,6 +54,11 @@ public final class EmbeddedBroker: Service, @unchecked Sendable {
         self.cluster = cluster
         self.brokerCount = brokers
         self.bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+        let ports = Set(bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last.flatMap { UInt16($0) } })
+        let set = ListenerSockets.disableNagle(onPorts: ports)
+        if set != ports.count {
+            logger.warning("TCP_NODELAY set on \(set) of \(ports.count) broker listeners; deliveries may take ~40 ms")
+        }
     }
 
     deinit {
