@@ -134,7 +134,7 @@ struct DemoCommand: AsyncParsableCommand {
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }
         let flywheel = try await FlywheelLoop(
-            settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task), logger: logger)
+            settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task, shadows: loop.shadows), logger: logger)
         guard let engine = flywheel.engine else { preconditionFailure("the demo runs every role") }
         let streamName = URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
         var replay = StreamReplayer.Configuration()

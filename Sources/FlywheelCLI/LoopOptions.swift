@@ -8,6 +8,12 @@ import OnlineLearning
 
 /// The loop settings `demo` and `serve` share.
 struct LoopOptions: ParsableArguments {
+    /// Shadows beside the champion.
+    @Option(help: ArgumentHelp(
+        "Challengers scored beside the champion (0-7). The default three are logreg-finetune, logreg-fresh and mlp; fewer keep mlp first; more add logreg-fast, logreg-slow, mlp-32, mlp-wide (for measuring cost, e.g. flywheel-bench loop).",
+        valueName: "N"))
+    var shadows = 3
+
     /// Examples between published model versions.
     @Option(help: "Publish a new version of each model every this many joined examples.")
     var publishEvery = 250
@@ -66,6 +72,9 @@ struct LoopOptions: ParsableArguments {
 
     /// Checks the values.
     func validate() throws {
+        guard InitialModels.shadowCounts.contains(shadows) else {
+            throw ValidationError("--shadows must be between 0 and 7, not \(shadows).")
+        }
         guard publishEvery > 0 else { throw ValidationError("--publish-every must be at least 1, not \(publishEvery).") }
         guard promotionWindow > 0 else {
             throw ValidationError("--promotion-window must be at least 1, not \(promotionWindow).")

@@ -79,6 +79,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Print a status line every this many seconds (0: never).", valueName: "seconds"))
     var statusEvery = 10
 
+    /// fetch.wait.max.ms for a broker that waits it out.
+    @Option(help: ArgumentHelp(
+        "The inference role's fetch.wait.max.ms in ms; the other roles wait ten times as long (at least 10 ms). For a broker that waits out a fetch instead of answering when data arrives: flywheel broker, whose address you pass here, or the embedded one (which uses 1). Leave it out for Kafka.",
+        valueName: "ms"))
+    var fetchWait: Int?
+
+    /// Stop when the parent process exits.
+    @Flag(name: .long, help: "Stop (gracefully) when the process that started this one exits: for tools that run serve as a child, such as flywheel-bench loop.")
+    var exitWithParent = false
+
     /// The shared loop options.
     @OptionGroup var loop: LoopOptions
 
@@ -87,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let bootstrapServers, bootstrapServers.split(separator: ",").isEmpty {
             throw ValidationError("--bootstrap-servers is empty; give host:port[,host:port…] or leave it out for an embedded broker.")
         }
+        if let fetchWait, fetchWait < 0 { throw ValidationError("--fetch-wait cannot be negative, not \(fetchWait).") }
         guard statusEvery >= 0 else { throw ValidationError("--status-every cannot be negative, not \(statusEvery).") }
     }
 
@@ -106,6 +117,10 @@ struct ServeCommand: AsyncParsableCommand {
             for topic in settings.topics.all { try broker.createTopic(topic, partitions: 4) }
             embedded = broker
         }
+        if let fetchWait {
+            settings.fetchWait = .milliseconds(fetchWait)
+            settings.backgroundFetchWait = .milliseconds(max(10, fetchWait * 10))
+        }
         for property in properties { settings.client.properties[property.key] = property.value }
         settings.roles = roles
         settings.registryPath = registry
@@ -122,7 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve(settings: LoopSettings, schema featureSchema: FeatureSchema, embedded: Bool, logger: Logger) async throws {
         let flywheel = try await FlywheelLoop(
-            settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task), logger: logger)
+            settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task, shadows: loop.shadows), logger: logger)
         let roleNames = LoopRole.allCases.filter(settings.roles.contains).map(\.rawValue).joined(separator: ", ")
         DemoWatcher.say("Flywheel serving \(roleNames) against bootstrap.servers=\(settings.client.bootstrapServers.joined(separator: ","))"
             + (embedded ? " (embedded broker)" : "")
@@ -131,6 +146,10 @@ struct ServeCommand: AsyncParsableCommand {
         var services = flywheel.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         if statusEvery > 0 {
             services.append(.init(service: ServeStatus(loop: flywheel, every: .seconds(statusEvery))))
+        }
+        if exitWithParent {
+            services.append(.init(
+                service: ParentWatch(clock: ContinuousClock(), logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

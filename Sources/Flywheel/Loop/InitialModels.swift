@@ -28,38 +28,57 @@ public enum InitialModels {
         task == .regression ? "linreg-fresh" : "logreg-fresh"
     }
 
-    /// The starting set for `schema`: classifiers for a binary stream, regressors for a regression stream.
+    /// How many shadows ``make(schema:task:shadows:)`` can give.
+    public static let shadowCounts = 0...7
+
+    /// The starting set for `schema`: classifiers for a binary stream, regressors for a regression stream; with
+    /// `shadows` challengers beside the champion. The default three are described above; fewer keep a prefix of
+    /// `mlp`, `*-fresh`, `*-finetune` (so one shadow is the perceptron, the costliest to score); more add, in order,
+    /// `*-fast` (constant rate 0.1), `*-slow` (constant 0.003), `mlp-32` (32 units) and `mlp-wide` (128 units) — for
+    /// measuring what each shadow costs (`flywheel-bench loop`), not a tuned set.
     /// - Throws: ``OnlineLearning/FeatureSchemaError`` when the schema cannot make a pipeline.
-    public static func make(schema: FeatureSchema, task: LearningTask = .binary) throws(FeatureSchemaError) -> ModelSet {
+    public static func make(
+        schema: FeatureSchema, task: LearningTask = .binary, shadows: Int = 3
+    ) throws(FeatureSchemaError) -> ModelSet {
+        precondition(shadowCounts.contains(shadows), "between \(shadowCounts.lowerBound) and \(shadowCounts.upperBound) shadows")
         let pipeline = try FeaturePipeline(schema: schema)
-        if task == .regression {
-            let champion = ServedModel(
-                reference: ModelReference(id: regressionChampionID, version: 1), pipeline: pipeline,
-                learner: .linear(LinearRegression(dimension: pipeline.dimension, learningRate: 0.01, decayPower: 0.25)))
-            return ModelSet(champion: champion, shadows: [
-                ModelTrainer.fineTuned(from: champion, id: "linreg-finetune", learningRate: 0.02),
-                ServedModel(
-                    reference: ModelReference(id: "linreg-fresh", version: 1), pipeline: pipeline,
-                    learner: .linear(LinearRegression(dimension: pipeline.dimension, learningRate: 0.01))),
-                perceptron(.regression, pipeline: pipeline),
-            ])
+        let regression = task == .regression
+        let line = regression ? "linreg" : "logreg"
+        func linear(_ id: String, rate: Double, decay: Double = 0) -> ServedModel {
+            regression
+                ? ServedModel(
+                    reference: ModelReference(id: id, version: 1), pipeline: pipeline,
+                    learner: .linear(LinearRegression(dimension: pipeline.dimension, learningRate: rate, decayPower: decay)))
+                : ServedModel(
+                    reference: ModelReference(id: id, version: 1), pipeline: pipeline,
+                    model: LogisticRegression(dimension: pipeline.dimension, learningRate: rate, decayPower: decay))
         }
-        let champion = ServedModel(
-            reference: ModelReference(id: championID, version: 1), pipeline: pipeline,
-            model: LogisticRegression(dimension: pipeline.dimension, learningRate: 0.3, decayPower: 0.5))
-        return ModelSet(champion: champion, shadows: [
-            ModelTrainer.fineTuned(from: champion, id: "logreg-finetune", learningRate: 0.05),
-            ServedModel(
-                reference: ModelReference(id: "logreg-fresh", version: 1), pipeline: pipeline,
-                model: LogisticRegression(dimension: pipeline.dimension, learningRate: 0.01)),
-            perceptron(.binary, pipeline: pipeline),
-        ])
+        let champion = regression
+            ? linear(regressionChampionID, rate: 0.01, decay: 0.25) : linear(championID, rate: 0.3, decay: 0.5)
+        let perceptronTask: MultilayerPerceptron.Task = regression ? .regression : .binary
+        var available = [
+            ModelTrainer.fineTuned(from: champion, id: "\(line)-finetune", learningRate: regression ? 0.02 : 0.05),
+            linear("\(line)-fresh", rate: 0.01),
+            perceptron(perceptronTask, pipeline: pipeline),
+        ]
+        if shadows < 3 {
+            available = Array(available.reversed().prefix(shadows).reversed())
+        } else {
+            available += [
+                linear("\(line)-fast", rate: 0.1), linear("\(line)-slow", rate: 0.003),
+                perceptron(perceptronTask, pipeline: pipeline, id: "mlp-32", hidden: 32),
+                perceptron(perceptronTask, pipeline: pipeline, id: "mlp-wide", hidden: 128),
+            ].prefix(shadows - 3)
+        }
+        return ModelSet(champion: champion, shadows: available)
     }
 
-    /// The perceptron shadow `mlp`.
-    static func perceptron(_ task: MultilayerPerceptron.Task, pipeline: FeaturePipeline) -> ServedModel {
+    /// A perceptron shadow (`mlp`: 64 units).
+    static func perceptron(
+        _ task: MultilayerPerceptron.Task, pipeline: FeaturePipeline, id: String = "mlp", hidden: Int = 64
+    ) -> ServedModel {
         ServedModel(
-            reference: ModelReference(id: "mlp", version: 1), pipeline: pipeline,
-            learner: .mlp(MultilayerPerceptron(task: task, inputs: pipeline.dimension, hidden: [64])))
+            reference: ModelReference(id: id, version: 1), pipeline: pipeline,
+            learner: .mlp(MultilayerPerceptron(task: task, inputs: pipeline.dimension, hidden: [hidden])))
     }
 }

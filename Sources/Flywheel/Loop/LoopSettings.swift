@@ -93,10 +93,22 @@ public struct LoopSettings: Sendable {
     /// librdkafka properties for the consumers only (e.g. `session.timeout.ms`), applied after the client's.
     public var consumerProperties: [String: String] = [:]
 
-    /// The consumers' `fetch.wait.max.ms`, or `nil` for librdkafka's default (500 ms). A Kafka broker answers a
-    /// waiting fetch as soon as data arrives; the embedded broker waits out the whole time, so with it the loop uses
-    /// 10 ms (see ``embedded(bootstrapServers:)``).
+    /// The inference role's requests consumer's `fetch.wait.max.ms`, or `nil` for librdkafka's default (500 ms).
+    /// A Kafka broker answers a waiting fetch as soon as data arrives; the embedded broker (`flywheel broker`
+    /// included) waits out the whole time, so with it the loop uses 1 ms (see ``embedded(bootstrapServers:)``): a
+    /// request waits at most that long to be fetched.
     public var fetchWait: Duration?
+
+    /// `fetch.wait.max.ms` of every other consumer (feedback, trainer, promoter, registry, model updates), or `nil`
+    /// for librdkafka's default. Nothing waits on them per request, and against the embedded broker each idle fetch
+    /// costs CPU, so they wait longer: 10 ms with the embedded broker (at 1 ms the idle fetches of six consumers
+    /// took ~20% of a core per process at 1,000 requests/s).
+    public var backgroundFetchWait: Duration?
+
+    /// The loop's producer's `linger.ms`: how long an output waits for more to share its batch. Default: 0 — a
+    /// prediction is sent as soon as it is made; under load librdkafka still batches whatever queues while a request
+    /// to the broker is in flight, so throughput does not need a linger (docs/benchmarks.md measures both).
+    public var producerLinger: Duration = .zero
 
     /// The promotion policy these settings choose.
     public func makePromotionPolicy() -> any PromotionPolicy {
@@ -114,7 +126,8 @@ public struct LoopSettings: Sendable {
     /// Settings for librdkafka's embedded broker at `bootstrapServers`: short fetch waits (see ``fetchWait``).
     public static func embedded(bootstrapServers: String) -> LoopSettings {
         var settings = LoopSettings(client: KafkaClientConfiguration(bootstrapServers: [bootstrapServers]))
-        settings.fetchWait = .milliseconds(10)
+        settings.fetchWait = .milliseconds(1)
+        settings.backgroundFetchWait = .milliseconds(10)
         return settings
     }
 }
