@@ -1,0 +1,172 @@
+import ArgumentParser
+import FlywheelEvents
+import Foundation
+import KafkaTransport
+import Logging
+
+// MARK: - LoopBenchmark
+
+/// `flywheel-bench loop`: the whole loop as it is deployed — a `flywheel broker` process, one `flywheel serve`
+/// process per role — fed by an outside client in a process of its own, at fixed rates and as fast as it goes, with
+/// champion + 0, 1, 3, 7 shadows. Beside it, on the same broker and through the same client, a plain echo (a topic
+/// read back) and kcat's raw produce and consume rates, so every figure has its floor in the same run.
+struct LoopBenchmark: AsyncParsableCommand {
+    /// Help text.
+    static let configuration = CommandConfiguration(
+        commandName: "loop",
+        abstract: "The whole loop fed by an outside client: rate, latency, CPU per role and RSS, beside a plain echo and kcat.",
+        discussion: """
+            For each shadow count a fresh `flywheel broker` process and three `flywheel serve` processes (inference, \
+            feedback, trainer) start; the client (`flywheel-bench loop-client`, a process of its own) sends requests \
+            built from the stream's rows, and each label 1,000 requests later, at each offered rate ("max": as fast \
+            as answers come, at most 5,000 unanswered) for --seconds, reading the predictions back. Latency is from \
+            handing a request to the client's producer to reading its prediction (HdrHistogram, the first 10% of each \
+            run left out as warm-up); served/s is answers over the time they took; CPU is each serve process's user + \
+            system seconds per 1,000 requests sent (/proc); RSS after the run. On the first broker the same client \
+            also times a plain echo (requests to a topic and read back: Kafka alone) at the same rates, and kcat \
+            produces and consumes 200,000 request-sized messages. "+p99" is the loop's p99 minus the echo's at the \
+            same offered rate. Build with -c release; run from the repository's top directory.
+            """
+    )
+
+    /// Shadow counts.
+    @Option(help: "Shadow counts to measure, comma-separated (each 0-7).")
+    var shadows = "0,1,3,7"
+
+    /// Offered rates.
+    @Option(help: "Offered rates, comma-separated: requests per second, or max.")
+    var rates = "1000,10000,max"
+
+    /// Seconds per measurement.
+    @Option(help: "Seconds the client sends in each measurement.")
+    var seconds = 10.0
+
+    /// Partitions per topic.
+    @Option(help: "Partitions per topic.")
+    var partitions: Int32 = 4
+
+    /// Requests of the memory soak.
+    @Option(help: "Also send this many requests as fast as they go with 3 shadows, sampling each role's RSS (0: skip).")
+    var soak = 0
+
+    /// The stream.
+    @Option(help: "The labelled stream whose rows the requests carry.")
+    var data = "streams/data/sea_abrupt.csv"
+
+    /// Its schema.
+    @Option(help: "The stream's feature schema.")
+    var schema = "streams/sea_abrupt.schema.json"
+
+    /// The flywheel executable.
+    @Option(help: ArgumentHelp("The flywheel executable. Default: the one beside this benchmark.", valueName: "path"))
+    var flywheel: String?
+
+    /// Path to kcat.
+    @Option(help: "The kcat binary.")
+    var kcat = "/usr/bin/kcat"
+
+    /// The parsed shadow counts.
+    var shadowCounts: [Int] { shadows.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    /// The parsed rates; 0 is "max".
+    var offeredRates: [Int] {
+        rates.split(separator: ",").compactMap {
+            let text = $0.trimmingCharacters(in: .whitespaces)
+            return text == "max" ? 0 : Int(text)
+        }
+    }
+
+    /// Checks the options.
+    func validate() throws {
+        guard !shadowCounts.isEmpty, shadowCounts.allSatisfy({ (0...7).contains($0) }) else {
+            throw ValidationError("--shadows takes counts between 0 and 7, e.g. 0,1,3,7; not \(shadows).")
+        }
+        guard !offeredRates.isEmpty, offeredRates.allSatisfy({ $0 >= 0 }) else {
+            throw ValidationError("--rates takes requests per second or max, e.g. 1000,10000,max; not \(rates).")
+        }
+        guard seconds >= 2 else { throw ValidationError("--seconds must be at least 2, not \(seconds).") }
+        for path in [data, schema] where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("\(path) not found; run from the repository's top directory or pass --data and --schema.")
+        }
+        guard FileManager.default.isExecutableFile(atPath: kcat) else {
+            throw ValidationError("kcat not found at \(kcat); install it with `apt-get install -y kcat` or pass --kcat.")
+        }
+    }
+
+    /// Runs every measurement and prints the table.
+    func run() async throws {
+        let flywheelPath = flywheel ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("flywheel").path
+        let harness = LoopHarnessRun(
+            flywheel: flywheelPath, benchmark: CommandLine.arguments[0], partitions: partitions, data: data, schema: schema,
+            seconds: seconds)
+        print("The loop fed by an outside client: flywheel broker + serve --role inference|feedback|trainer, each a "
+              + "process; \(partitions) partitions; requests from \(data), labels 1,000 requests later; \(seconds) s per run.")
+        var rows: [LoopRow] = []
+        var echo: [Int: ClientResult] = [:]
+        var kcatRates: (produce: Double, consume: Double)?
+        for (position, count) in shadowCounts.enumerated() {
+            let session = try harness.start(shadows: count)
+            defer { session.stop() }
+            try await harness.warmUp(session)
+            for rate in offeredRates {
+                rows.append(try harness.measure(session, rate: rate))
+                FileHandle.standardError.write(Data("  \(rows.last!.line(echo: nil))\n".utf8))
+            }
+            if position == 0 {
+                for rate in offeredRates {
+                    echo[rate] = try harness.client(mode: .echo, bootstrap: session.bootstrap, rate: rate, run: "echo-\(rate)")
+                }
+                kcatRates = try harness.kcat(bootstrap: session.bootstrap, executable: kcat)
+            }
+        }
+        print("")
+        print(LoopRow.header)
+        for row in rows { print(row.line(echo: echo[row.rate])) }
+        print("")
+        for rate in offeredRates {
+            guard let result = echo[rate] else { continue }
+            print("echo (Kafka alone), offered \(LoopRow.rateText(rate)): \(result.rateText) answered/s, "
+                  + "p50 \(result.p50Text) ms, p99 \(result.p99Text) ms, p99.9 \(result.p999Text) ms")
+        }
+        if let kcatRates {
+            print(String(format: "kcat on the same broker: produce %.0f msg/s, consume %.0f msg/s", kcatRates.produce, kcatRates.consume))
+            for row in rows where row.rate == 0 {
+                print(String(
+                    format: "  %d shadows, max: loop %.0f requests/s = %.3f× kcat's produce rate, %.3f× its consume rate",
+                    row.shadows, row.result.rate, row.result.rate / kcatRates.produce, row.result.rate / kcatRates.consume))
+            }
+        }
+        let maxRates = Dictionary(rows.filter { $0.rate == 0 }.map { ($0.shadows, $0.result.rate) }, uniquingKeysWith: { a, _ in a })
+        if let none = maxRates[0], none > 0 {
+            for (count, rate) in maxRates.sorted(by: { $0.key < $1.key }) where count > 0 {
+                print(String(format: "  max rate with %d shadows ÷ with none: %.2f", count, rate / none))
+            }
+        }
+        if soak > 0 { try await runSoak(harness) }
+    }
+
+    /// Sends `soak` requests as fast as they go with 3 shadows and prints each role's RSS over the run.
+    private func runSoak(_ harness: LoopHarnessRun) async throws {
+        let session = try harness.start(shadows: 3)
+        defer { session.stop() }
+        try await harness.warmUp(session)
+        print("\nMemory soak: \(soak) requests as fast as they go, 3 shadows; RSS (MiB) of inference / feedback / trainer:")
+        var samples: [[Double]] = []
+        let result = try harness.client(
+            mode: .loop, bootstrap: session.bootstrap, rate: 0, run: "soak", limit: soak,
+            seconds: 3600, every: 10
+        ) {
+            let sample = session.roles.map(\.residentMiB)
+            samples.append(sample)
+            print(String(format: "  %6.0f s  ", Double(samples.count) * 10) + sample.map { String(format: "%7.1f", $0) }.joined(separator: " "))
+        }
+        print("  sent \(result.sent), answered \(result.answered) at \(result.rateText)/s")
+        if let first = samples.dropFirst().first, let last = samples.last {
+            for (index, role) in session.roles.enumerated() {
+                print("  \(role.role): " + String(format: "%.1f MiB after 20 s of load → %.1f MiB at the end (%+.1f%%)",
+                             first[index], last[index], (last[index] / first[index] - 1) * 100))
+            }
+        }
+    }
+}

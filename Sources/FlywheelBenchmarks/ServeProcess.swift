@@ -1,0 +1,61 @@
+import Foundation
+
+// MARK: - ServeProcess
+
+/// One `flywheel serve --role R` process of a `flywheel-bench loop` measurement, with what the kernel says it used:
+/// CPU seconds (`/proc/<pid>/stat`, user + system, all threads) and resident memory (`/proc/<pid>/status`).
+final class ServeProcess {
+    /// The role it runs (inference, feedback, trainer).
+    let role: String
+    private let process = Process()
+
+    /// Starts `flywheel serve` for `role` against `bootstrap` with `shadows` shadows, its files under `directory`,
+    /// its errors in `directory/<role>.log`. It stops when this benchmark exits (`--exit-with-parent`).
+    init(executable: String, role: String, bootstrap: String, shadows: Int, schema: String, directory: URL) throws {
+        self.role = role
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "serve", "--bootstrap-servers", bootstrap, "--role", role, "--shadows", "\(shadows)", "--schema", schema,
+            "--status-every", "0", "--exit-with-parent", "--log-level", "error", "--group-prefix", "bench",
+            "--registry", directory.appendingPathComponent("registry.sqlite").path,
+            "--feedback-state", directory.appendingPathComponent("feedback.sqlite").path,
+            "--trainer-state", directory.appendingPathComponent("trainer.sqlite").path,
+            // The embedded broker answers a fetch only when fetch.wait.max.ms is over (LoopSettings.fetchWait).
+            "--fetch-wait", "1",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        let log = directory.appendingPathComponent("\(role).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+    }
+
+    /// Whether it is still running.
+    var isRunning: Bool { process.isRunning }
+
+    /// CPU seconds it has used so far.
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name: state is field 3, utime 14 and stime 15 (man 5 proc).
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Resident memory in MiB.
+    var residentMiB: Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes / 1024
+    }
+
+    /// Stops it (SIGTERM: a graceful drain) and waits.
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
