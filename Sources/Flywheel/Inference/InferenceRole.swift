@@ -1,9 +1,10 @@
 import FlywheelEvents
+import OnlineLearning
 
 // MARK: - InferenceRole
 
-/// The inference role's core: scores the champion and every shadow of one consistent ``ModelSet`` snapshot on each
-/// request of a batch and publishes one ``FlywheelEvents/PredictionEvent`` per request — the champion's answer
+/// The inference role's core: scores the champion and every shadow of one consistent ``ModelSet`` snapshot on a
+/// whole batch (one matrix product per model) and publishes one ``FlywheelEvents/PredictionEvent`` per request — the champion's answer
 /// served, the shadows' recorded — naming the model and version behind each answer.
 public struct InferenceRole: StreamRole {
     /// The models to serve (swapped whole by ``ModelUpdates``).
@@ -32,18 +33,24 @@ public struct InferenceRole: StreamRole {
         if championChanges.last?.champion.id != set.champion.reference.id {
             championChanges.append(ChampionChange(champion: set.champion.reference, firstRequestID: first.id))
         }
-        return batch.enumerated().map { index, consumed in
-            let request = consumed.input
-            let champion = set.champion.output(for: request.features)
+        // The whole batch at once: each request's features looked up once, then one matrix product per model.
+        let requests = batch.map(\.input.features)
+        let rows = SchemaRows(requests, schema: set.champion.pipeline.schema)
+        let champions = set.champion.outputs(for: rows, requests: requests)
+        let shadowOutputs = set.shadows.map { $0.outputs(for: rows, requests: requests) }
+        return batch.indices.map { index in
+            let request = batch[index].input
+            let champion = champions[index]
             // A request the champion cannot answer with a number goes to the dead-letter topic: publishing it would
             // fail on every retry (JSON has no NaN), and serving a made-up answer would hide the fault.
             guard champion.isFinite else {
                 return .refusal(input: index, reason: "the champion \(champion.model) gave a non-finite answer for this request")
             }
-            var shadows = set.shadows.map { $0.output(for: request.features) }
-            let before = shadows.count
-            shadows.removeAll { !$0.isFinite }
-            nonFiniteShadowAnswers += before - shadows.count
+            var shadows: [ModelOutput] = []
+            shadows.reserveCapacity(shadowOutputs.count)
+            for outputs in shadowOutputs {
+                if outputs[index].isFinite { shadows.append(outputs[index]) } else { nonFiniteShadowAnswers += 1 }
+            }
             served += 1
             return .prediction(PredictionEvent(
                 requestId: request.id, ts: request.ts, features: request.features, champion: champion, shadows: shadows))

@@ -31,6 +31,16 @@ public struct ServedModel: Sendable, Hashable {
         let (answer, probabilities) = learner.output(pipeline.transform(features).vector)
         return ModelOutput(model: reference, answer: answer, probabilities: probabilities)
     }
+
+    /// Scores a batch at once: one matrix of the rows' vectors and one product per layer on OpenBLAS
+    /// (``OnlineLearning/OnlineLearner/outputs(_:count:)``). `requests` are the rows' features, used when this
+    /// model's schema is not the rows' (a version on another schema is scored request by request).
+    public func outputs(for rows: SchemaRows, requests: [FeatureMap]) -> [ModelOutput] {
+        guard rows.schema == pipeline.schema else { return requests.map { output(for: $0) } }
+        return learner.outputs(pipeline.encode(rows), count: rows.count).map {
+            ModelOutput(model: reference, answer: $0.answer, probabilities: $0.probabilities)
+        }
+    }
 }
 
 // MARK: - ModelSet

@@ -49,14 +49,34 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
     public func transform(_ features: FeatureMap) -> EncodedFeatures {
         var vector = [Float](repeating: 0, count: dimension)
         var issues: [FeatureIssue] = []
+        var present = 0
+        vector.withUnsafeMutableBufferPointer { buffer in
+            fill(buffer, issues: &issues) { index in
+                let found = features[schema.features[index].name]
+                if found != nil { present += 1 }
+                return found ?? .missing
+            }
+        }
+        if features.count > present {  // only then can there be names the schema does not know
+            let known = Set(schema.features.map(\.name))
+            for name in features.keys.sorted() where !known.contains(name) {
+                issues.append(.unknownFeature(name))
+            }
+        }
+        return EncodedFeatures(vector: vector, issues: issues)
+    }
+
+    /// Writes the vector of one request into `vector` (zeroed, ``dimension`` long); `value(i)` is the request's value
+    /// of the schema's `i`-th feature. The one encoding both ``transform(_:)`` and ``encode(_:)`` use.
+    @inline(__always)
+    func fill(
+        _ vector: UnsafeMutableBufferPointer<Float>, issues: inout [FeatureIssue], value: (Int) -> FeatureValue
+    ) {
         let numericCount = statistics.count
         var numericIndex = 0
         var categoricalTokens: [String: String] = [:]
-        var present = 0
-        for feature in schema.features {
-            let found = features[feature.name]
-            if found != nil { present += 1 }
-            let value = found ?? .missing
+        for (index, feature) in schema.features.enumerated() {
+            let value = value(index)
             switch feature.kind {
             case .numeric:
                 switch Self.number(value, name: feature.name, issues: &issues) {
@@ -79,13 +99,6 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
             let token = "\(cross[0])=\(left)&\(cross[1])=\(right)"
             vector[2 * numericCount + FeatureHashing.bucket(token, width: schema.hashWidth)] += 1
         }
-        if features.count > present {  // only then can there be names the schema does not know
-            let known = Set(schema.features.map(\.name))
-            for name in features.keys.sorted() where !known.contains(name) {
-                issues.append(.unknownFeature(name))
-            }
-        }
-        return EncodedFeatures(vector: vector, issues: issues)
     }
 
     /// Updates the running statistics with one request's numeric values (missing and non-finite ones are skipped;
@@ -113,7 +126,7 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
     public static let missingToken = "\u{0}missing"
 
     /// A finite number, or `nil` (recording why) for missing, non-finite or non-numeric values.
-    private static func number(_ value: FeatureValue, name: String, issues: inout [FeatureIssue]) -> Double? {
+    static func number(_ value: FeatureValue, name: String, issues: inout [FeatureIssue]) -> Double? {
         switch value {
         case .number(let number) where number.isFinite:
             return number

@@ -57,6 +57,22 @@ public enum OnlineLearner: Sendable, Hashable {
         }
     }
 
+    /// The answers for `count` vectors stored row after row, scored together through BLAS (single precision, so a
+    /// probability may differ from ``output(_:)``'s in the seventh digit): as ``output(_:)`` gives them — the class
+    /// with its probabilities (ties to the lower class), or the value.
+    public func outputs(_ rows: [Float], count: Int) -> [(answer: Double, probabilities: [Double]?)] {
+        guard count > 0 else { return [] }
+        let batch = outputBatch(rows, count: count)
+        guard isClassifier else { return batch.map { ($0[0], nil) } }
+        return batch.map { probabilities in
+            if probabilities.count == 2 { return (probabilities[1] > 0.5 ? 1 : 0, probabilities) }
+            let best = probabilities.indices.max {
+                probabilities[$0] < probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 > $1)
+            }!
+            return (Double(best), probabilities)
+        }
+    }
+
     /// Learns one example (invalid targets and vectors are refused and counted by the model).
     public mutating func learn(_ x: [Float], target: Double) {
         switch self {
