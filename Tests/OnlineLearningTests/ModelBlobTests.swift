@@ -129,6 +129,34 @@ struct ModelBlobTests {
         #expect(error?.code == .invalidValue)
     }
 
+    /// A serving blob leaves the optimizers' accumulators and the waiting minibatch out: a perceptron with Adam
+    /// shrinks to about a third, every prediction is bit for bit the full blob's, and training goes on from it
+    /// (with the accumulators starting afresh).
+    @Test func servingBlobsScoreTheSameAndAreSmaller() throws {
+        let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 2))
+        var adam = LogisticRegression(dimension: pipeline.dimension, optimizer: .adamDefault)
+        var perceptron = MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64], batchSize: 16)
+        for i in 0..<37 {
+            adam.learn([Float(i % 3), 1, 0, 1], target: Double(i % 2))
+            perceptron.learn([Float(i % 3), 1, 0, 1], target: Double(i % 2))
+        }
+        for learner in [OnlineLearner.logistic(adam), .mlp(perceptron)] {
+            let full = ModelBlob.encode(pipeline: pipeline, learner: learner)
+            let serving = ModelBlob.encode(pipeline: pipeline, learner: learner, forServing: true)
+            // The perceptron's weights dominate its blob; the 4-slot regression's are next to its header and schema.
+            let bound = learner.isPerceptron ? 0.45 : 0.9
+            #expect(Double(serving.count) < bound * Double(full.count), "\(serving.count) of \(full.count) bytes")
+            var restored = try ModelBlob.decodeLearner(serving).learner
+            for i in 0..<50 {
+                let x: [Float] = [Float(i) / 7, Float(i % 2), 1, 0]
+                #expect(restored.output(x).probabilities == learner.output(x).probabilities)
+            }
+            let before = restored.output([1, 1, 0, 1]).probabilities
+            for i in 0..<40 { restored.learn([Float(i % 3), 1, 0, 1], target: Double(i % 2)) }
+            #expect(restored.output([1, 1, 0, 1]).probabilities != before, "a serving blob can still be trained")
+        }
+    }
+
     @Test func nonFiniteWeightsAreRefused() throws {
         let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 1))
         let broken = LogisticRegression(
@@ -143,5 +171,13 @@ struct ModelBlobTests {
     @Test func otherBytesAreNotAModel() {
         let error = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(Array("{\"weights\": []}".utf8)) }
         #expect(error?.code == .notAModel)
+    }
+}
+
+extension OnlineLearner {
+    /// Whether this is a perceptron.
+    fileprivate var isPerceptron: Bool {
+        if case .mlp = self { return true }
+        return false
     }
 }

@@ -80,7 +80,7 @@ public struct ModelTrainer: Sendable {
             decayPower: settings.decayPower)
         models[index].reference.version += 1
         examplesSincePublished[index] = 0
-        let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner)
+        let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner, forServing: true)
         let detector = report.detectors.first { $0.state == .drift }?.name ?? "detector"
         return ModelEvent(
             kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString(),
@@ -107,7 +107,7 @@ public struct ModelTrainer: Sendable {
             if examplesSincePublished[index] >= publishIntervals[index] {
                 examplesSincePublished[index] = 0
                 models[index].reference.version += 1
-                let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner)
+                let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner, forServing: true)
                 events.append(ModelEvent(
                     kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString()))
             }

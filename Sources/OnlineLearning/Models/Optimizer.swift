@@ -73,6 +73,9 @@ public struct OptimizerState<Scalar: BinaryFloatingPoint & Sendable & Codable & 
         second = optimizer.accumulatorCount >= 2 ? Array(repeating: 0, count: count) : []
     }
 
+    /// The rule alone, with no accumulators (what a serving blob keeps).
+    public var rule: OptimizerState { OptimizerState(optimizer, count: 0) }
+
     /// Restores saved accumulators; nil when their counts do not fit the rule and `count`.
     init?(_ optimizer: Optimizer, count: Int, first: [Scalar], second: [Scalar]) {
         guard first.count == (optimizer.accumulatorCount >= 1 ? count : 0),

@@ -1,17 +1,18 @@
 // MARK: - ModelBlob model sections
 
 extension ModelBlob {
-    /// Writes the model section of a payload; returns the kind to put in the header.
-    static func writeModel(_ learner: OnlineLearner, to payload: inout BinaryWriter) -> Kind {
+    /// Writes the model section of a payload; returns the kind to put in the header. `forServing` leaves the
+    /// optimizers' accumulators (and a perceptron's waiting minibatch) out.
+    static func writeModel(_ learner: OnlineLearner, forServing: Bool = false, to payload: inout BinaryWriter) -> Kind {
         switch learner {
         case .logistic(let model):
-            writeLinear(model.linear, examplesSeen: model.examplesSeen, to: &payload)
+            writeLinear(model.linear, examplesSeen: model.examplesSeen, forServing: forServing, to: &payload)
             return .logisticRegression
         case .linear(let model):
-            writeLinear(model.linear, examplesSeen: model.examplesSeen, to: &payload)
+            writeLinear(model.linear, examplesSeen: model.examplesSeen, forServing: forServing, to: &payload)
             return .linearRegression
         case .mlp(let model):
-            writePerceptron(model, to: &payload)
+            writePerceptron(model, forServing: forServing, to: &payload)
             return .multilayerPerceptron
         case .softmax(let model):
             payload.write(UInt32(model.classCount))
@@ -20,7 +21,7 @@ extension ModelBlob {
             payload.write(model.learningRate)
             payload.write(model.interceptLearningRate)
             payload.write(model.l2)
-            writeOptimizer(model.optimizerState, to: &payload)
+            writeOptimizer(forServing ? model.optimizerState.rule : model.optimizerState, to: &payload)
             payload.write(UInt64(model.examplesSeen))
             return .softmaxRegression
         case .ftrl(let model):
@@ -35,14 +36,16 @@ extension ModelBlob {
         }
     }
 
-    private static func writeLinear(_ linear: LinearWeights, examplesSeen: Int, to payload: inout BinaryWriter) {
+    private static func writeLinear(
+        _ linear: LinearWeights, examplesSeen: Int, forServing: Bool, to payload: inout BinaryWriter
+    ) {
         payload.write(linear.weights)
         payload.write(linear.intercept)
         payload.write(linear.learningRate)
         payload.write(linear.interceptLearningRate)
         payload.write(linear.decayPower)
         payload.write(UInt64(examplesSeen))
-        writeOptimizer(linear.optimizerState, to: &payload)
+        writeOptimizer(forServing ? linear.optimizerState.rule : linear.optimizerState, to: &payload)
         payload.write(linear.l1)
         payload.write(linear.l2)
     }
@@ -141,7 +144,8 @@ extension ModelBlob {
 
 extension ModelBlob {
     /// The rule (code `UInt8`: 0 SGD, 1 AdaGrad, 2 Adam), its ε, β₁, β₂ (`Double`s, 0 where unused), then its two
-    /// accumulator arrays (empty where unused) in the model's precision: `Double`s, or `Float`s for the perceptron.
+    /// accumulator arrays (empty where unused, or both empty in a serving blob) in the model's precision: `Double`s,
+    /// or `Float`s for the perceptron.
     static func writeOptimizer<S>(_ state: OptimizerState<S>, to payload: inout BinaryWriter) {
         switch state.optimizer {
         case .sgd:
@@ -187,6 +191,8 @@ extension ModelBlob {
         let second = single
             ? try reader.readFloats("optimizer second moments", limit: maximumDimension).map(Double.init)
             : try reader.readDoubles("optimizer second moments", limit: maximumDimension)
+        // No accumulators at all (a serving blob, ModelBlob.encode(forServing:)): the rule starts afresh.
+        if first.isEmpty, second.isEmpty { return OptimizerState<S>(optimizer, count: count) }
         guard first.allSatisfy({ $0.isFinite }), second.allSatisfy({ $0.isFinite && $0 >= 0 }),
             let state = OptimizerState<S>(optimizer, count: count, first: first.map { S($0) }, second: second.map { S($0) })
         else {

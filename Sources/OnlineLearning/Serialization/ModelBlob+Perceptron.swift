@@ -6,7 +6,7 @@ extension ModelBlob {
     /// layer its weights and biases, and the optimizer accumulators of each; steps, examples seen (`UInt64`); the
     /// examples waiting in the current batch (inputs, targets). Weights, accumulators and the batch are `Float`s, as
     /// the perceptron computes.
-    static func writePerceptron(_ model: MultilayerPerceptron, to payload: inout BinaryWriter) {
+    static func writePerceptron(_ model: MultilayerPerceptron, forServing: Bool = false, to payload: inout BinaryWriter) {
         payload.write(model.task.rawValue)
         payload.write(UInt32(model.layerSizes.count))
         for size in model.layerSizes { payload.write(UInt32(size)) }
@@ -17,13 +17,13 @@ extension ModelBlob {
         for l in model.weights.indices {
             payload.write(model.weights[l])
             payload.write(model.biases[l])
-            writeOptimizer(model.weightOptimizers[l], to: &payload)
-            writeOptimizer(model.biasOptimizers[l], to: &payload)
+            writeOptimizer(forServing ? model.weightOptimizers[l].rule : model.weightOptimizers[l], to: &payload)
+            writeOptimizer(forServing ? model.biasOptimizers[l].rule : model.biasOptimizers[l], to: &payload)
         }
         payload.write(UInt64(model.steps))
         payload.write(UInt64(model.examplesSeen))
-        payload.write(model.batchInputs)
-        payload.write(model.batchTargets)
+        payload.write(forServing ? [] : model.batchInputs)
+        payload.write(forServing ? [] : model.batchTargets)
     }
 
     /// Reads a perceptron for vectors of `dimension` slots, checking every shape and number.

@@ -38,7 +38,11 @@ public enum ModelBlob {
     }
 
     /// Saves a learner of any family and the pipeline that feeds it.
-    public static func encode(pipeline: FeaturePipeline, learner: OnlineLearner) -> [UInt8] {
+    /// - Parameter forServing: leave out what only further training needs — the optimizer's accumulators (AdaGrad's
+    ///   sums, Adam's two moments: two thirds of a perceptron blob) and a perceptron's half-filled minibatch. Such a
+    ///   blob scores exactly as the full one; training from it restarts those accumulators at zero. The trainer
+    ///   publishes serving blobs and keeps full ones in its state file.
+    public static func encode(pipeline: FeaturePipeline, learner: OnlineLearner, forServing: Bool = false) -> [UInt8] {
         var payload = BinaryWriter()
         payload.write(canonicalJSON(pipeline.schema))
         payload.write(UInt32(pipeline.statistics.count))
@@ -47,7 +51,7 @@ public enum ModelBlob {
             payload.write(statistics.mean)
             payload.write(statistics.sumOfSquaredDeviations)
         }
-        let kind = writeModel(learner, to: &payload)
+        let kind = writeModel(learner, forServing: forServing, to: &payload)
 
         var blob = BinaryWriter()
         for byte in magic { blob.write(byte) }
