@@ -32,7 +32,9 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         /// Which requests form the frozen feature reference (after a warm-up) and the test's level.
         public var featureDrift = DriftMonitor.loopFeatureConfiguration
         /// Records (predictions and labels) handled between saves of the metrics and drift detectors, with a state
-        /// store. Default: `driftReportEvery`.
+        /// store. Default: `driftReportEvery`, and at least 50,000 — a save encodes every detector's state (at the
+        /// old default of 5,000 records, 3% of the demo's CPU) and these are metrics: a `kill -9` loses at most this
+        /// many records' worth of them, never an effect.
         public var saveEvery: Int?
         /// The task's number of classes, so a label outside them is refused (dead-lettered) instead of scored as some
         /// class; nil for regression (any finite label). Default: 2 (binary).
@@ -73,7 +75,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             reportInterval: configuration.driftReportInterval.map { $0 / .seconds(1) },
             schema: configuration.featureSchema, features: configuration.featureDrift)
         self.store = store
-        saveEvery = configuration.saveEvery ?? configuration.driftReportEvery
+        saveEvery = configuration.saveEvery ?? max(configuration.driftReportEvery, 50_000)
         labelClasses = configuration.labelClasses
         if let data = try store?.load(Self.snapshotName),
             let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
