@@ -92,7 +92,9 @@ public struct DriftMonitor: Sendable, Codable {
         }
         for (index, output) in example.outputs.enumerated() {
             let isChampion = index == 0
-            var watch = watches[output.model.id] ?? Watch(latest: output.model)
+            // Taken out of the dictionary while it changes: a copy that the dictionary still shared would make every
+            // update copy the detector's buckets (copy-on-write).
+            var watch = watches.removeValue(forKey: output.model.id) ?? Watch(latest: output.model)
             if output.model.version > watch.latest.version { watch.latest = output.model }
             if watch.count == 0 { watch.fromTs = example.labelTs }
             watch.toTs = example.labelTs

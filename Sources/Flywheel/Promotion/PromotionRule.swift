@@ -46,7 +46,8 @@ public struct PromotionRule: PromotionPolicy {
         let championLoss = served.loss(label: example.label)
         var best: (model: ModelReference, window: PairedWindow)?
         for challenger in example.shadows where challenger.model.id != served.model.id {
-            var tally = tallies[challenger.model.id] ?? PairedWindow(capacity: window)
+            // Taken out of the dictionary while it changes (a shared copy would copy the whole window every time).
+            var tally = tallies.removeValue(forKey: challenger.model.id) ?? PairedWindow(capacity: window)
             tally.append(challengerLoss: challenger.loss(label: example.label), championLoss: championLoss)
             tallies[challenger.model.id] = tally
             let advantage = isClassifier ? tally.lossAdvantage : tally.relativeLossAdvantage

@@ -142,9 +142,13 @@ public struct SequentialPromotionRule: PromotionPolicy {
         var best: (decision: PromotionDecision, logWealth: Double)?
         var retirement: PromotionDecision?
         for challenger in challengers {
-            var pair = pairs[challenger.model.id] ?? newPair(epoch: 1)
+            // Taken out of the dictionary while it changes (a shared copy would copy its trajectory on every update).
+            var pair = pairs.removeValue(forKey: challenger.model.id) ?? newPair(epoch: 1)
             if let until = pair.retiredUntil {
-                guard labels >= until else { continue }
+                guard labels >= until else {
+                    pairs[challenger.model.id] = pair
+                    continue
+                }
                 // Back from retirement: the same test (same wealth, same level), with bets sized afresh.
                 pair.retiredUntil = nil
                 pair.test.resetBets()
