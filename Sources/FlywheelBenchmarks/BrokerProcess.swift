@@ -44,6 +44,9 @@ final class BrokerProcess {
         bootstrap = address
     }
 
+    /// CPU seconds the broker process has used so far.
+    var cpuSeconds: Double { ProcessUsage.cpuSeconds(of: process.processIdentifier) }
+
     /// Stops the broker (SIGTERM) and waits for it.
     func stop() {
         if process.isRunning { process.terminate() }

@@ -21,8 +21,8 @@ struct LoopBenchmark: AsyncParsableCommand {
             built from the stream's rows, and each label 1,000 requests later, at each offered rate ("max": as fast \
             as answers come, at most 5,000 unanswered) for --seconds, reading the predictions back. Latency is from \
             handing a request to the client's producer to reading its prediction (HdrHistogram, the first 10% of each \
-            run left out as warm-up); served/s is answers over the time they took; CPU is each serve process's user + \
-            system seconds per 1,000 requests sent (/proc); RSS after the run. On the first broker the same client \
+            run left out as warm-up); served/s is answers over the time they took; CPU is each serve process's (and the \
+            broker's) user + system seconds per 1,000 requests sent (/proc); RSS after the run. On the first broker the same client \
             also times a plain echo (requests to a topic and read back: Kafka alone) at the same rates, and kcat \
             produces and consumes 200,000 request-sized messages. "+p99" is the loop's p99 minus the echo's at the \
             same offered rate. Build with -c release; run from the repository's top directory.
@@ -44,6 +44,10 @@ struct LoopBenchmark: AsyncParsableCommand {
     /// Partitions per topic.
     @Option(help: "Partitions per topic.")
     var partitions: Int32 = 4
+
+    /// fetch.wait.max.ms of inference and the client.
+    @Option(help: "fetch.wait.max.ms in ms of the inference role (serve --fetch-wait) and of the client's consumer.")
+    var fetchWait = 1
 
     /// Requests of the memory soak.
     @Option(help: "Also send this many requests as fast as they go with 3 shadows, sampling each role's RSS (0: skip).")
@@ -99,7 +103,7 @@ struct LoopBenchmark: AsyncParsableCommand {
             .appendingPathComponent("flywheel").path
         let harness = LoopHarnessRun(
             flywheel: flywheelPath, benchmark: CommandLine.arguments[0], partitions: partitions, data: data, schema: schema,
-            seconds: seconds)
+            seconds: seconds, fetchWait: fetchWait)
         print("The loop fed by an outside client: flywheel broker + serve --role inference|feedback|trainer, each a "
               + "process; \(partitions) partitions; requests from \(data), labels 1,000 requests later; \(seconds) s per run.")
         var rows: [LoopRow] = []

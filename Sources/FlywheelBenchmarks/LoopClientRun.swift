@@ -67,6 +67,10 @@ struct LoopClientRun: AsyncParsableCommand {
     @Option(help: "At most this many requests unanswered when --rate is 0.")
     var inFlight = 5000
 
+    /// The consumer's fetch.wait.max.ms.
+    @Option(help: "fetch.wait.max.ms of the client's consumer (the embedded broker waits it out).")
+    var fetchWait = 1
+
     /// Stop after this many requests.
     @Option(help: "Stop sending after this many requests.")
     var limit: Int?
@@ -96,7 +100,7 @@ struct LoopClientRun: AsyncParsableCommand {
             client: .init(bootstrapServers: [bootstrap]), groupID: "bench-client-\(run)")
         consumerConfiguration.isAutoCommitEnabled = false
         consumerConfiguration.readsHeaders = false
-        consumerConfiguration.client.properties["fetch.wait.max.ms"] = "1"
+        consumerConfiguration.client.properties["fetch.wait.max.ms"] = String(fetchWait)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         _ = try await consumer.metadata(timeout: .seconds(10))
         try await consumer.assign((0..<partitions).map {

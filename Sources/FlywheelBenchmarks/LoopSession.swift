@@ -12,7 +12,7 @@ final class LoopSession {
     let roles: [ServeProcess]
     /// The shadow count.
     let shadows: Int
-    private let broker: BrokerProcess
+    let broker: BrokerProcess
     private let directory: URL
 
     init(bootstrap: String, roles: [ServeProcess], shadows: Int, broker: BrokerProcess, directory: URL) {
@@ -51,6 +51,8 @@ struct LoopHarnessRun {
     let schema: String
     /// Seconds per measurement.
     let seconds: Double
+    /// The inference role's and the client's fetch.wait.max.ms.
+    let fetchWait: Int
 
     /// The three roles, one process each.
     static let roleNames = ["inference", "feedback", "trainer"]
@@ -66,7 +68,7 @@ struct LoopHarnessRun {
             let roles = try Self.roleNames.map {
                 try ServeProcess(
                     executable: flywheel, role: $0, bootstrap: broker.bootstrap, shadows: shadows, schema: schema,
-                    directory: directory)
+                    fetchWait: fetchWait, directory: directory)
             }
             return LoopSession(bootstrap: broker.bootstrap, roles: roles, shadows: shadows, broker: broker, directory: directory)
         } catch {
@@ -94,9 +96,9 @@ struct LoopHarnessRun {
 
     /// One measurement: the client at `rate` (0: max), with each role's CPU and RSS.
     func measure(_ session: LoopSession, rate: Int) throws -> LoopRow {
-        let before = session.roles.map(\.cpuSeconds)
+        let before = session.roles.map(\.cpuSeconds) + [session.broker.cpuSeconds]
         let result = try client(mode: .loop, bootstrap: session.bootstrap, rate: rate, run: "s\(session.shadows)-r\(rate)")
-        let after = session.roles.map(\.cpuSeconds)
+        let after = session.roles.map(\.cpuSeconds) + [session.broker.cpuSeconds]
         let perThousand = zip(before, after).map { ($1 - $0) / max(1, Double(result.sent)) * 1000 }
         return LoopRow(
             shadows: session.shadows, rate: rate, result: result, cpuPerThousand: perThousand,
@@ -112,7 +114,7 @@ struct LoopHarnessRun {
         process.executableURL = URL(fileURLWithPath: benchmark)
         process.arguments = [
             "loop-client", mode.rawValue, "--bootstrap", bootstrap, "--rate", "\(rate)", "--seconds", "\(seconds ?? self.seconds)",
-            "--partitions", "\(partitions)", "--data", data, "--schema", schema, "--run", run,
+            "--partitions", "\(partitions)", "--data", data, "--schema", schema, "--run", run, "--fetch-wait", "\(fetchWait)",
         ] + (limit.map { ["--limit", "\($0)"] } ?? [])
         let output = Pipe()
         process.standardOutput = output

@@ -11,7 +11,9 @@ final class ServeProcess {
 
     /// Starts `flywheel serve` for `role` against `bootstrap` with `shadows` shadows, its files under `directory`,
     /// its errors in `directory/<role>.log`. It stops when this benchmark exits (`--exit-with-parent`).
-    init(executable: String, role: String, bootstrap: String, shadows: Int, schema: String, directory: URL) throws {
+    init(
+        executable: String, role: String, bootstrap: String, shadows: Int, schema: String, fetchWait: Int, directory: URL
+    ) throws {
         self.role = role
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
@@ -21,7 +23,7 @@ final class ServeProcess {
             "--feedback-state", directory.appendingPathComponent("feedback.sqlite").path,
             "--trainer-state", directory.appendingPathComponent("trainer.sqlite").path,
             // The embedded broker answers a fetch only when fetch.wait.max.ms is over (LoopSettings.fetchWait).
-            "--fetch-wait", "1",
+            "--fetch-wait", "\(fetchWait)",
         ]
         process.standardOutput = FileHandle.nullDevice
         let log = directory.appendingPathComponent("\(role).log")
@@ -34,28 +36,39 @@ final class ServeProcess {
     var isRunning: Bool { process.isRunning }
 
     /// CPU seconds it has used so far.
-    var cpuSeconds: Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return 0 }
-        // Fields after the command name: state is field 3, utime 14 and stime 15 (man 5 proc).
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    var cpuSeconds: Double { ProcessUsage.cpuSeconds(of: process.processIdentifier) }
 
     /// Resident memory in MiB.
-    var residentMiB: Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
-        else { return 0 }
-        return kilobytes / 1024
-    }
+    var residentMiB: Double { ProcessUsage.residentMiB(of: process.processIdentifier) }
 
     /// Stops it (SIGTERM: a graceful drain) and waits.
     func stop() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+    }
+}
+
+// MARK: - ProcessUsage
+
+/// What the kernel says a process has used (`/proc`, Linux).
+enum ProcessUsage {
+    /// User + system CPU seconds of `pid`, all threads (`/proc/<pid>/stat` fields 14 and 15).
+    static func cpuSeconds(of pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name start with the state (field 3): utime is the 12th of them, stime the 13th.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Resident memory of `pid` in MiB (`VmRSS` of `/proc/<pid>/status`).
+    static func residentMiB(of pid: Int32) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes / 1024
     }
 }

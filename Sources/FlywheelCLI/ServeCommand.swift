@@ -81,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// fetch.wait.max.ms for a broker that waits it out.
     @Option(help: ArgumentHelp(
-        "The inference role's fetch.wait.max.ms in ms; the other roles wait ten times as long (at least 10 ms). For a broker that waits out a fetch instead of answering when data arrives: flywheel broker, whose address you pass here, or the embedded one (which uses 1). Leave it out for Kafka.",
+        "The inference role's fetch.wait.max.ms in ms; the other roles' consumers wait 50 times as long (at least 50 ms). For a broker that waits out a fetch instead of answering when data arrives: flywheel broker, whose address you pass here, or the embedded one (which uses 1). Leave it out for Kafka.",
         valueName: "ms"))
     var fetchWait: Int?
 
@@ -119,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let fetchWait {
             settings.fetchWait = .milliseconds(fetchWait)
-            settings.backgroundFetchWait = .milliseconds(max(10, fetchWait * 10))
+            settings.backgroundFetchWait = .milliseconds(max(50, fetchWait * 50))
         }
         for property in properties { settings.client.properties[property.key] = property.value }
         settings.roles = roles

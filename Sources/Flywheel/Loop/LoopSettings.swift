@@ -101,8 +101,9 @@ public struct LoopSettings: Sendable {
 
     /// `fetch.wait.max.ms` of every other consumer (feedback, trainer, promoter, registry, model updates), or `nil`
     /// for librdkafka's default. Nothing waits on them per request, and against the embedded broker each idle fetch
-    /// costs CPU, so they wait longer: 10 ms with the embedded broker (at 1 ms the idle fetches of six consumers
-    /// took ~20% of a core per process at 1,000 requests/s).
+    /// costs CPU — the embedded broker's as well as the client's — so they wait longer: 50 ms with the embedded broker
+    /// (at 1 ms the idle fetches of six consumers took ~20% of a core per process at 1,000 requests/s; at 10 ms the
+    /// broker still spent 0.6 CPU seconds per 1,000 requests on them, docs/benchmarks.md).
     public var backgroundFetchWait: Duration?
 
     /// The loop's producer's `linger.ms`: how long an output waits for more to share its batch. Default: 0 — a
@@ -127,7 +128,7 @@ public struct LoopSettings: Sendable {
     public static func embedded(bootstrapServers: String) -> LoopSettings {
         var settings = LoopSettings(client: KafkaClientConfiguration(bootstrapServers: [bootstrapServers]))
         settings.fetchWait = .milliseconds(1)
-        settings.backgroundFetchWait = .milliseconds(10)
+        settings.backgroundFetchWait = .milliseconds(50)
         return settings
     }
 }
