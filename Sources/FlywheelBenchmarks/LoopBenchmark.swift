@@ -49,6 +49,10 @@ struct LoopBenchmark: AsyncParsableCommand {
     @Option(help: "fetch.wait.max.ms in ms of the inference role (serve --fetch-wait) and of the client's consumer.")
     var fetchWait = 1
 
+    /// Niceness of the learning roles.
+    @Option(help: "Run feedback and trainer under nice -n N (serving first on a shared machine; 0: same priority).")
+    var learningNice = 0
+
     /// Requests of the memory soak.
     @Option(help: "Also send this many requests as fast as they go with 3 shadows, sampling each role's RSS (0: skip).")
     var soak = 0
@@ -103,7 +107,7 @@ struct LoopBenchmark: AsyncParsableCommand {
             .appendingPathComponent("flywheel").path
         let harness = LoopHarnessRun(
             flywheel: flywheelPath, benchmark: CommandLine.arguments[0], partitions: partitions, data: data, schema: schema,
-            seconds: seconds, fetchWait: fetchWait)
+            seconds: seconds, fetchWait: fetchWait, learningNice: learningNice)
         print("The loop fed by an outside client: flywheel broker + serve --role inference|feedback|trainer, each a "
               + "process; \(partitions) partitions; requests from \(data), labels 1,000 requests later; \(seconds) s per run.")
         var rows: [LoopRow] = []

@@ -53,6 +53,8 @@ struct LoopHarnessRun {
     let seconds: Double
     /// The inference role's and the client's fetch.wait.max.ms.
     let fetchWait: Int
+    /// Niceness of the feedback and trainer processes (0: as inference).
+    let learningNice: Int
 
     /// The three roles, one process each.
     static let roleNames = ["inference", "feedback", "trainer"]
@@ -68,7 +70,7 @@ struct LoopHarnessRun {
             let roles = try Self.roleNames.map {
                 try ServeProcess(
                     executable: flywheel, role: $0, bootstrap: broker.bootstrap, shadows: shadows, schema: schema,
-                    fetchWait: fetchWait, directory: directory)
+                    fetchWait: fetchWait, nice: $0 == "inference" ? 0 : learningNice, directory: directory)
             }
             return LoopSession(bootstrap: broker.bootstrap, roles: roles, shadows: shadows, broker: broker, directory: directory)
         } catch {

@@ -9,14 +9,18 @@ final class ServeProcess {
     let role: String
     private let process = Process()
 
-    /// Starts `flywheel serve` for `role` against `bootstrap` with `shadows` shadows, its files under `directory`,
+    /// Starts `flywheel serve` for `role` against `bootstrap` with `shadows` shadows (under `nice -n nice` when
+    /// positive), its files under `directory`,
     /// its errors in `directory/<role>.log`. It stops when this benchmark exits (`--exit-with-parent`).
     init(
-        executable: String, role: String, bootstrap: String, shadows: Int, schema: String, fetchWait: Int, directory: URL
+        executable: String, role: String, bootstrap: String, shadows: Int, schema: String, fetchWait: Int, nice: Int,
+        directory: URL
     ) throws {
         self.role = role
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
+        // With a niceness, through nice(1), which execs flywheel in the same process: the serving path first, learning
+        // with the CPU left over.
+        process.executableURL = URL(fileURLWithPath: nice > 0 ? "/usr/bin/nice" : executable)
+        process.arguments = (nice > 0 ? ["-n", "\(nice)", executable] : []) + [
             "serve", "--bootstrap-servers", bootstrap, "--role", role, "--shadows", "\(shadows)", "--schema", schema,
             "--status-every", "0", "--exit-with-parent", "--log-level", "error", "--group-prefix", "bench",
             "--registry", directory.appendingPathComponent("registry.sqlite").path,
