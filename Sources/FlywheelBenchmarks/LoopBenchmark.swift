@@ -21,7 +21,9 @@ struct LoopBenchmark: AsyncParsableCommand {
             built from the stream's rows, and each label 1,000 requests later, at each offered rate ("max": as fast \
             as answers come, at most 5,000 unanswered) for --seconds, reading the predictions back. Latency is from \
             handing a request to the client's producer to reading its prediction (HdrHistogram, the first 10% of each \
-            run left out as warm-up); served/s is answers over the time they took; CPU is each serve process's (and the \
+            run left out as warm-up); answered/s is predictions read over the time they took; learned/s is requests sent \
+            over the time until the trainer's group had committed every joined example (the loop's sustained rate, \
+            learning included: serving can run ahead of learning for a while); CPU is each serve process's (and the \
             broker's) user + system seconds per 1,000 requests sent (/proc); RSS after the run. On the first broker the same client \
             also times a plain echo (requests to a topic and read back: Kafka alone) at the same rates, and kcat \
             produces and consumes 200,000 request-sized messages. "+p99" is the loop's p99 minus the echo's at the \
@@ -118,7 +120,7 @@ struct LoopBenchmark: AsyncParsableCommand {
             defer { session.stop() }
             try await harness.warmUp(session)
             for rate in offeredRates {
-                rows.append(try harness.measure(session, rate: rate))
+                rows.append(try await harness.measure(session, rate: rate))
                 FileHandle.standardError.write(Data("  \(rows.last!.line(echo: nil))\n".utf8))
             }
             if position == 0 {
@@ -141,14 +143,14 @@ struct LoopBenchmark: AsyncParsableCommand {
             print(String(format: "kcat on the same broker: produce %.0f msg/s, consume %.0f msg/s", kcatRates.produce, kcatRates.consume))
             for row in rows where row.rate == 0 {
                 print(String(
-                    format: "  %d shadows, max: loop %.0f requests/s = %.3f× kcat's produce rate, %.3f× its consume rate",
-                    row.shadows, row.result.rate, row.result.rate / kcatRates.produce, row.result.rate / kcatRates.consume))
+                    format: "  %d shadows, max: loop %.0f requests/s learned = %.3f× kcat's produce rate, %.3f× its consume rate",
+                    row.shadows, row.learnedRate, row.learnedRate / kcatRates.produce, row.learnedRate / kcatRates.consume))
             }
         }
-        let maxRates = Dictionary(rows.filter { $0.rate == 0 }.map { ($0.shadows, $0.result.rate) }, uniquingKeysWith: { a, _ in a })
+        let maxRates = Dictionary(rows.filter { $0.rate == 0 }.map { ($0.shadows, $0.learnedRate) }, uniquingKeysWith: { a, _ in a })
         if let none = maxRates[0], none > 0 {
             for (count, rate) in maxRates.sorted(by: { $0.key < $1.key }) where count > 0 {
-                print(String(format: "  max rate with %d shadows ÷ with none: %.2f", count, rate / none))
+                print(String(format: "  max rate learned with %d shadows ÷ with none: %.2f", count, rate / none))
             }
         }
         if soak > 0 { try await runSoak(harness) }
@@ -169,10 +171,14 @@ struct LoopBenchmark: AsyncParsableCommand {
             samples.append(sample)
             print(String(format: "  %6.0f s  ", Double(samples.count) * 10) + sample.map { String(format: "%7.1f", $0) }.joined(separator: " "))
         }
-        print("  sent \(result.sent), answered \(result.answered) at \(result.rateText)/s")
-        if let first = samples.dropFirst().first, let last = samples.last {
+        let catchUp = try await LearningLag(bootstrap: session.bootstrap, groupPrefix: "bench", partitions: partitions)
+            .secondsToCatchUp()
+        samples.append(session.roles.map(\.residentMiB))
+        print("  sent \(result.sent), answered \(result.answered) at \(result.rateText)/s; the trainer caught up "
+              + String(format: "%.1f s later; RSS then ", catchUp) + samples.last!.map { String(format: "%.1f", $0) }.joined(separator: " / "))
+        if let first = samples.first, let last = samples.last {
             for (index, role) in session.roles.enumerated() {
-                print("  \(role.role): " + String(format: "%.1f MiB after 20 s of load → %.1f MiB at the end (%+.1f%%)",
+                print("  \(role.role): " + String(format: "%.1f MiB after 10 s of load → %.1f MiB at the end (%+.1f%%)",
                              first[index], last[index], (last[index] / first[index] - 1) * 100))
             }
         }

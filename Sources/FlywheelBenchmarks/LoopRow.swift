@@ -54,6 +54,10 @@ struct LoopRow {
     let rate: Int
     /// The client's figures.
     let result: ClientResult
+    /// Seconds after the client finished until the trainer had learned every joined example.
+    let learningCatchUp: Double
+    /// Seconds the client sent for.
+    let sendSeconds: Double
     /// CPU seconds per 1,000 requests sent: inference, feedback, trainer, and the broker.
     let cpuPerThousand: [Double]
     /// RSS after the run, MiB: inference, feedback, trainer.
@@ -62,8 +66,12 @@ struct LoopRow {
     /// The table's header.
     static let header = [
         pad("shadows", 7), pad("offered", 9), pad("answered/s", 11), pad("answered", 9), pad("p50 ms", 8), pad("p99 ms", 8),
-        pad("p99.9 ms", 9), pad("+p99 vs echo", 13), pad("CPU s/1k req inf/fb/tr/broker", 30), pad("RSS MiB inf/fb/tr", 18),
+        pad("p99.9 ms", 9), pad("+p99 vs echo", 13), pad("learned/s", 10), pad("CPU s/1k req inf/fb/tr/broker", 30), pad("RSS MiB inf/fb/tr", 18),
     ].joined(separator: " ")
+
+    /// Requests sent over the time until the trainer had learned them all (client's sending time + catch-up): the
+    /// rate the whole loop sustains, learning included.
+    var learnedRate: Double { Double(result.sent) / (sendSeconds + learningCatchUp) }
 
     /// `text` right-aligned in `width` columns.
     static func pad(_ text: String, _ width: Int) -> String {
@@ -80,7 +88,7 @@ struct LoopRow {
         return [
             Self.pad(String(shadows), 7), Self.pad(Self.rateText(rate), 9), Self.pad(String(format: "%.0f", result.rate), 11),
             Self.pad(String(format: "%.1f%%", answeredShare), 9), Self.pad(result.p50Text, 8), Self.pad(result.p99Text, 8),
-            Self.pad(result.p999Text, 9), Self.pad(added, 13),
+            Self.pad(result.p999Text, 9), Self.pad(added, 13), Self.pad(String(format: "%.0f", learnedRate), 10),
             Self.pad(cpuPerThousand.map { String(format: "%.3f", $0) }.joined(separator: "/"), 30),
             Self.pad(residentMiB.map { String(format: "%.0f", $0) }.joined(separator: "/"), 18),
         ].joined(separator: " ")

@@ -96,15 +96,18 @@ struct LoopHarnessRun {
             + LoopHarnessRun.roleNames.map { "\($0): \(session.log(of: $0))" }.joined(separator: "\n"))
     }
 
-    /// One measurement: the client at `rate` (0: max), with each role's CPU and RSS.
-    func measure(_ session: LoopSession, rate: Int) throws -> LoopRow {
+    /// One measurement: the client at `rate` (0: max), then the wait until the trainer has learned what was joined,
+    /// with each role's CPU (to then) and RSS.
+    func measure(_ session: LoopSession, rate: Int) async throws -> LoopRow {
         let before = session.roles.map(\.cpuSeconds) + [session.broker.cpuSeconds]
         let result = try client(mode: .loop, bootstrap: session.bootstrap, rate: rate, run: "s\(session.shadows)-r\(rate)")
+        let catchUp = try await LearningLag(bootstrap: session.bootstrap, groupPrefix: "bench", partitions: partitions)
+            .secondsToCatchUp()
         let after = session.roles.map(\.cpuSeconds) + [session.broker.cpuSeconds]
         let perThousand = zip(before, after).map { ($1 - $0) / max(1, Double(result.sent)) * 1000 }
         return LoopRow(
-            shadows: session.shadows, rate: rate, result: result, cpuPerThousand: perThousand,
-            residentMiB: session.roles.map(\.residentMiB))
+            shadows: session.shadows, rate: rate, result: result, learningCatchUp: catchUp, sendSeconds: seconds,
+            cpuPerThousand: perThousand, residentMiB: session.roles.map(\.residentMiB))
     }
 
     /// Runs `flywheel-bench loop-client` and reads its result line; `tick` runs every `every` seconds meanwhile.

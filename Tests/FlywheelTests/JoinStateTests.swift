@@ -96,20 +96,28 @@ struct JoinStateTests {
 
 @Suite("Join state expiry order")
 struct JoinStateExpiryTests {
-    /// A request joined before its deadline is not counted as lost when that deadline passes, and a duplicate that
-    /// arrives after the joined memory expired waits again as a fresh entry.
+    /// A request joined before its deadline is not counted as lost when that deadline passes; a duplicate is
+    /// recognised however late it comes, until `recentJoins` newer requests have been joined — then it waits again
+    /// as a fresh entry.
     @Test func joinedEntriesAreNotCountedAsLostAtTheirOldDeadline() {
-        var join = JoinState<ContinuousClock.Instant>(window: .seconds(10))
+        var join = JoinState<ContinuousClock.Instant>(window: .seconds(10), recentJoins: 2)
+        #expect(join.recentJoins == 2)
         _ = join.receive(JoinStateTests.prediction("a"), at: JoinStateTests.at(0))
         _ = join.receive(JoinStateTests.label("a"), at: JoinStateTests.at(5))
         join.expire(at: JoinStateTests.at(12))  // the prediction's old deadline (10) has passed
         #expect(join.counters.unlabeledPredictions == 0)
         #expect(join.receive(JoinStateTests.label("a"), at: JoinStateTests.at(13)) == nil)
-        #expect(join.counters.duplicates == 1, "joined memory lasts until 15")
-        join.expire(at: JoinStateTests.at(15))
-        #expect(join.receive(JoinStateTests.label("a"), at: JoinStateTests.at(16)) == nil)
-        #expect(join.pending == (0, 1), "after the memory expired, a late label waits as a new one")
-        join.expire(at: JoinStateTests.at(26))
+        #expect(join.counters.duplicates == 1, "a is remembered")
+        join.expire(at: JoinStateTests.at(100))
+        #expect(join.receive(JoinStateTests.prediction("a"), at: JoinStateTests.at(101)) == nil)
+        #expect(join.counters.duplicates == 2, "joined memory does not expire with time")
+        for id in ["b", "c"] {
+            _ = join.receive(JoinStateTests.prediction(id), at: JoinStateTests.at(101))
+            _ = join.receive(JoinStateTests.label(id), at: JoinStateTests.at(101))
+        }
+        #expect(join.receive(JoinStateTests.label("a"), at: JoinStateTests.at(102)) == nil)
+        #expect(join.pending == (0, 1), "two newer joins later, a late label waits as a new one")
+        join.expire(at: JoinStateTests.at(112))
         #expect(join.counters.orphanedLabels == 1)
     }
 }

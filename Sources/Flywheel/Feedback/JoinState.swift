@@ -6,9 +6,10 @@ import FlywheelEvents
 /// events and by the time passed in, so tests replay it exactly.
 ///
 /// A prediction waits up to ``window`` for its label and a label up to ``window`` for its prediction; what is still
-/// unmatched then is dropped and counted (``Counters/unlabeledPredictions``, ``Counters/orphanedLabels``). A request
-/// joined once is remembered for another window, so a prediction or label delivered again (after a crash) is
-/// counted as a duplicate instead of being joined twice.
+/// unmatched then is dropped and counted (``Counters/unlabeledPredictions``, ``Counters/orphanedLabels``). The last
+/// ``recentJoins`` requests joined are remembered (``RecentJoins``: fingerprints in a fixed ring, so memory stays
+/// flat however long it runs), so a prediction or label delivered again (after a crash) is counted as a duplicate
+/// instead of being joined twice.
 ///
 /// Expiry looks only at the deadlines that have passed (a queue in the order they were set), so a large backlog of
 /// waiting requests costs nothing per batch.
@@ -38,28 +39,31 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
 
     private var predictions: [String: (event: PredictionEvent, expires: Instant)] = [:]
     private var labels: [String: (event: LabelEvent, expires: Instant)] = [:]
-    private var joined: [String: Instant] = [:]
+    private var joined: RecentJoins
     /// Every deadline set, in the order set. The window is fixed and time does not go back, so deadlines come out
     /// in order and ``expire(at:)`` only looks at the front: O(expired), not O(waiting).
     private var deadlines: [(id: String, kind: Side, expires: Instant)] = []
     private var deadlinesHead = 0
 
-    private enum Side { case prediction, label, joined }
+    private enum Side { case prediction, label }
 
-    /// Makes an empty join.
-    public init(window: Duration) {
+    /// How many joined request ids are remembered.
+    public var recentJoins: Int { joined.capacity }
+
+    /// Makes an empty join remembering the last `recentJoins` joined ids.
+    public init(window: Duration, recentJoins: Int = LoopDefaults.recentRequests) {
         precondition(window > .zero, "A join window must be positive, not \(window).")
         self.window = window
+        joined = RecentJoins(capacity: recentJoins)
     }
 
     /// Notes that request `id` was joined elsewhere (its example is on the examples topic already): a prediction
-    /// or label of it read again is a duplicate, not joined a second time, for a window from `now`; if one of its
-    /// halves is waiting here, it no longer waits.
+    /// or label of it read again is a duplicate, not joined a second time; if one of its halves is waiting here, it
+    /// no longer waits.
     public mutating func markJoined(_ id: String, at now: Instant) {
         predictions[id] = nil
         labels[id] = nil
-        joined[id] = now.advanced(by: window)
-        deadlines.append((id, .joined, now.advanced(by: window)))
+        joined.insert(id)
     }
 
     /// Whether the prediction for request `id` is waiting for its label.
@@ -74,7 +78,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
     /// Takes a prediction; returns the joined example if its label was waiting.
     public mutating func receive(_ prediction: PredictionEvent, at now: Instant) -> JoinedExample? {
         let id = prediction.requestId
-        if joined[id] != nil || predictions[id] != nil {
+        if joined.contains(id) || predictions[id] != nil {
             counters.duplicates += 1
             return nil
         }
@@ -89,7 +93,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
     /// Takes a label; returns the joined example if its prediction was waiting.
     public mutating func receive(_ label: LabelEvent, at now: Instant) -> JoinedExample? {
         let id = label.id
-        if joined[id] != nil || labels[id] != nil {
+        if joined.contains(id) || labels[id] != nil {
             counters.duplicates += 1
             counters.duplicateLabels += 1
             return nil
@@ -115,8 +119,6 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
             case .label where labels[id]?.expires == expires:
                 labels[id] = nil
                 counters.orphanedLabels += 1
-            case .joined where joined[id] == expires:
-                joined[id] = nil
             default:
                 break
             }
@@ -129,8 +131,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
 
     private mutating func join(_ prediction: PredictionEvent, _ label: LabelEvent, at now: Instant) -> JoinedExample {
         counters.joined += 1
-        joined[prediction.requestId] = now.advanced(by: window)
-        deadlines.append((prediction.requestId, .joined, now.advanced(by: window)))
+        joined.insert(prediction.requestId)
         return JoinedExample(prediction, label: label)
     }
 }

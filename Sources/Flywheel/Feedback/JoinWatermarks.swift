@@ -7,7 +7,10 @@
 /// Kafka; no file that only the dead process had is needed.
 ///
 /// Records come in offset order per partition and stop waiting in any order, so each partition keeps a queue of its
-/// waiting records and drops from the front those no longer waiting: O(1) amortized per record.
+/// waiting records and drops from the front those no longer waiting: O(1) amortized per record. Behind a record that
+/// waits long (a prediction whose label never comes waits a whole join window), the queue is compacted to the
+/// records still waiting whenever it has doubled since the last compaction, so its memory follows what waits, not
+/// everything handled since (which grew ~4 MB/s at 29,000 requests/s behind one unlabelled prediction).
 struct JoinWatermarks: Sendable {
     /// Which half of a request a waiting record is.
     enum Side: Sendable { case prediction, label }
@@ -22,6 +25,8 @@ struct JoinWatermarks: Sendable {
         var queue: [Waiting] = []
         var head = 0
         var next: Int64 = 0
+        /// Entries after `head` at the last compaction (the queue is compacted again once it holds twice as many).
+        var compactedTo = 0
     }
 
     private var partitions: [InputPosition: Partition] = [:]
@@ -39,11 +44,16 @@ struct JoinWatermarks: Sendable {
     mutating func positions(isWaiting: (String, Side) -> Bool) -> [InputPosition] {
         var result: [InputPosition] = []
         for key in partitions.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
-            guard var state = partitions[key] else { continue }
+            // Taken out of the dictionary while it changes, so its queue is not copied (copy-on-write).
+            guard var state = partitions.removeValue(forKey: key) else { continue }
             while state.head < state.queue.count, !isWaiting(state.queue[state.head].requestId, state.queue[state.head].side) {
                 state.head += 1
             }
-            if state.head > 1024 && state.head * 2 > state.queue.count {
+            if state.queue.count - state.head > 2 * state.compactedTo + 4096 {
+                state.queue = state.queue[state.head...].filter { isWaiting($0.requestId, $0.side) }
+                state.head = 0
+                state.compactedTo = state.queue.count
+            } else if state.head > 1024 && state.head * 2 > state.queue.count {
                 state.queue.removeFirst(state.head)
                 state.head = 0
             }

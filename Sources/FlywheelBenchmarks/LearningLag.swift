@@ -1,0 +1,56 @@
+import FlywheelEvents
+import Foundation
+import KafkaTransport
+import Logging
+
+// MARK: - LearningLag
+
+/// How far the learning side is behind after a measurement: the joined examples on `flywheel.examples` that the
+/// trainer's group has not committed yet. The trainer commits after saving each published version, so a trainer
+/// that keeps up is at most a few hundred examples behind.
+struct LearningLag {
+    private let consumer: KafkaConsumer
+    private let partitions: [Int32]
+    private let topic = LoopTopics().examples
+
+    /// Reads the `<prefix>-trainer` group's positions on the broker at `bootstrap`.
+    init(bootstrap: String, groupPrefix: String, partitions: Int32) throws {
+        var logger = Logger(label: "flywheel.bench.lag")
+        logger.logLevel = .error
+        var configuration = KafkaConsumerConfiguration(
+            client: .init(bootstrapServers: [bootstrap]), groupID: "\(groupPrefix)-trainer")
+        configuration.isAutoCommitEnabled = false
+        consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        self.partitions = Array(0..<partitions)
+    }
+
+    /// Examples produced so far, and how many of them the trainer has not committed.
+    func examples() async throws -> (produced: Int64, behind: Int64) {
+        let ends = try await consumer.watermarks(topic: topic, partitions: partitions)
+        let committed = try await consumer.committedOffsets(
+            for: partitions.map { KafkaTopicPartition(topic: topic, partition: $0) })
+        var produced: Int64 = 0, behind: Int64 = 0
+        for partition in partitions {
+            let end = ends[partition]?.high ?? 0
+            let done = max(0, committed[KafkaTopicPartition(topic: topic, partition: partition)] ?? 0)
+            produced += end
+            behind += max(0, end - done)
+        }
+        return (produced, behind)
+    }
+
+    /// Seconds until the trainer is within `slack` examples of the end and no new examples have come for half a
+    /// second (the feedback role has joined what it had), up to `limit` seconds.
+    func secondsToCatchUp(slack: Int64 = 2_000, limit: Double = 180) async throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var last = try await examples()
+        while (clock.now - start).seconds < limit {
+            try await Task.sleep(for: .milliseconds(500))
+            let now = try await examples()
+            if now.behind <= slack, now.produced == last.produced { return (clock.now - start).seconds }
+            last = now
+        }
+        return limit
+    }
+}
