@@ -142,7 +142,8 @@ struct DemoCommand: AsyncParsableCommand {
         replay.streamName = streamName
         let replayer = StreamReplayer(
             producer: flywheel.producer, examples: examples, configuration: replay,
-            served: { engine.requestsServed }, logger: logger)
+            served: { engine.requestsServed }, learned: { flywheel.trainer?.learning.examplesLearned ?? .max },
+            logger: logger)
         let watcher = DemoWatcher(loop: flywheel, replayer: replayer, total: examples.count)
         let started = ContinuousClock.now
         let group = ServiceGroup(configuration: .init(
