@@ -51,6 +51,10 @@ struct LoopBenchmark: AsyncParsableCommand {
     @Option(help: "fetch.wait.max.ms in ms of the inference role (serve --fetch-wait) and of the client's consumer.")
     var fetchWait = 1
 
+    /// Repetitions.
+    @Option(help: "Repetitions of everything (fresh processes each time); the table shows each figure's median.")
+    var repetitions = 1
+
     /// Niceness of the learning roles.
     @Option(help: "Run feedback and trainer under nice -n N (serving first on a shared machine; 0: same priority).")
     var learningNice = 0
@@ -95,6 +99,7 @@ struct LoopBenchmark: AsyncParsableCommand {
             throw ValidationError("--rates takes requests per second or max, e.g. 1000,10000,max; not \(rates).")
         }
         guard seconds >= 2 else { throw ValidationError("--seconds must be at least 2, not \(seconds).") }
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, not \(repetitions).") }
         for path in [data, schema] where !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(path) not found; run from the repository's top directory or pass --data and --schema.")
         }
@@ -112,24 +117,35 @@ struct LoopBenchmark: AsyncParsableCommand {
             seconds: seconds, fetchWait: fetchWait, learningNice: learningNice)
         print("The loop fed by an outside client: flywheel broker + serve --role inference|feedback|trainer, each a "
               + "process; \(partitions) partitions; requests from \(data), labels 1,000 requests later; \(seconds) s per run.")
-        var rows: [LoopRow] = []
-        var echo: [Int: ClientResult] = [:]
-        var kcatRates: (produce: Double, consume: Double)?
-        for (position, count) in shadowCounts.enumerated() {
-            let session = try harness.start(shadows: count)
-            defer { session.stop() }
-            try await harness.warmUp(session)
-            for rate in offeredRates {
-                rows.append(try await harness.measure(session, rate: rate))
-                FileHandle.standardError.write(Data("  \(rows.last!.line(echo: nil))\n".utf8))
-            }
-            if position == 0 {
+        var runs: [[LoopRow]] = []
+        var echoRuns: [Int: [ClientResult]] = [:]
+        var kcatRuns: [(produce: Double, consume: Double)] = []
+        for repetition in 0..<repetitions {
+            var rows: [LoopRow] = []
+            for (position, count) in shadowCounts.enumerated() {
+                let session = try harness.start(shadows: count)
+                defer { session.stop() }
+                try await harness.warmUp(session)
                 for rate in offeredRates {
-                    echo[rate] = try harness.client(mode: .echo, bootstrap: session.bootstrap, rate: rate, run: "echo-\(rate)")
+                    rows.append(try await harness.measure(session, rate: rate))
+                    FileHandle.standardError.write(Data("  run \(repetition + 1): \(rows.last!.line(echo: nil))\n".utf8))
                 }
-                kcatRates = try harness.kcat(bootstrap: session.bootstrap, executable: kcat)
+                if position == 0 {
+                    for rate in offeredRates {
+                        echoRuns[rate, default: []].append(
+                            try harness.client(mode: .echo, bootstrap: session.bootstrap, rate: rate, run: "echo-\(rate)-\(repetition)"))
+                    }
+                    kcatRuns.append(try harness.kcat(bootstrap: session.bootstrap, executable: kcat))
+                }
             }
+            runs.append(rows)
         }
+        // Each figure's median over the repetitions (cell by cell).
+        let rows = runs[0].indices.map { index in LoopRow.median(runs.map { $0[index] }) }
+        let echo = echoRuns.mapValues { ClientResult.median($0) }
+        let kcatRates: (produce: Double, consume: Double)? = kcatRuns.isEmpty ? nil
+            : (LoopRow.median(kcatRuns.map(\.produce)), LoopRow.median(kcatRuns.map(\.consume)))
+        if repetitions > 1 { print("Medians of \(repetitions) runs.") }
         print("")
         print(LoopRow.header)
         for row in rows { print(row.line(echo: echo[row.rate])) }

@@ -16,6 +16,22 @@ struct ClientResult {
     let p99: Double
     let p999: Double
 
+    /// Makes a result from its figures (medians of several runs).
+    init(sent: Int, answered: Int, duplicates: Int, rate: Double, p50: Double, p99: Double, p999: Double) {
+        (self.sent, self.answered, self.duplicates, self.rate) = (sent, answered, duplicates, rate)
+        (self.p50, self.p99, self.p999) = (p50, p99, p999)
+    }
+
+    /// The median of each figure over `results`.
+    static func median(_ results: [ClientResult]) -> ClientResult {
+        ClientResult(
+            sent: Int(LoopRow.median(results.map { Double($0.sent) })),
+            answered: Int(LoopRow.median(results.map { Double($0.answered) })),
+            duplicates: results.map(\.duplicates).max() ?? 0, rate: LoopRow.median(results.map(\.rate)),
+            p50: LoopRow.median(results.map(\.p50)), p99: LoopRow.median(results.map(\.p99)),
+            p999: LoopRow.median(results.map(\.p999)))
+    }
+
     /// Parses `result sent=… answered=… duplicates=… seconds=… p50=… p99=… p999=…`.
     init?(line: String) {
         guard let resultLine = line.split(separator: "\n").last(where: { $0.hasPrefix("result ") }) else { return nil }
@@ -68,6 +84,23 @@ struct LoopRow {
         pad("shadows", 7), pad("offered", 9), pad("answered/s", 11), pad("answered", 9), pad("p50 ms", 8), pad("p99 ms", 8),
         pad("p99.9 ms", 9), pad("+p99 vs echo", 13), pad("learned/s", 10), pad("CPU s/1k req inf/fb/tr/broker", 30), pad("RSS MiB inf/fb/tr", 18),
     ].joined(separator: " ")
+
+    /// The median of `values` (the mean of the middle two for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// The median row of several runs of one cell: each figure's median (learned/s from the median catch-up).
+    static func median(_ rows: [LoopRow]) -> LoopRow {
+        let first = rows[0]
+        return LoopRow(
+            shadows: first.shadows, rate: first.rate, result: ClientResult.median(rows.map(\.result)),
+            learningCatchUp: median(rows.map(\.learningCatchUp)), sendSeconds: first.sendSeconds,
+            cpuPerThousand: first.cpuPerThousand.indices.map { index in median(rows.map { $0.cpuPerThousand[index] }) },
+            residentMiB: first.residentMiB.indices.map { index in median(rows.map { $0.residentMiB[index] }) })
+    }
 
     /// Requests sent over the time until the trainer had learned them all (client's sending time + catch-up): the
     /// rate the whole loop sustains, learning included.

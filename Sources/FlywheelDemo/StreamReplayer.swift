@@ -85,7 +85,7 @@ public final class StreamReplayer: Service, Sendable {
             try Task.checkCancellation()
             // Pacing: stay within the lead of what has been served, and the labels within it of what has been learned.
             while index - served() >= configuration.maximumLead
-                || index - configuration.labelDelay - learned() >= configuration.maximumLead
+                || index - configuration.labelDelay - configuration.maximumLead >= learned()
             {
                 try await Task.sleep(for: .milliseconds(1))
             }

@@ -74,7 +74,7 @@ extension LoopHarness {
         replay.streamName = name
         let replayer = StreamReplayer(
             producer: loop.producer, examples: stream, configuration: replay, served: { engine.requestsServed },
-            logger: logger)
+            learned: { loop.trainer?.learning.examplesLearned ?? .max }, logger: logger)
         let reader = try await predictionReader(settings)
         let tally = PredictionTally()
         func caughtUp() -> Bool {
