@@ -35,7 +35,8 @@ public struct ModelTrainer: Sendable {
     }
 
     /// How many examples between `learner`'s versions: `base` per 4,000 parameters (at least `base`), so agrawal's
-    /// perceptron (17,000 parameters; a version with its Adam state is ~210 KB) publishes every 4 × `base` examples,
+    /// perceptron (17,000 parameters; a published version ~70 KB, ~210 KB with the Adam state it leaves out) publishes
+    /// every 4 × `base` examples,
     /// a linear model (a version of ~2 KB) every `base`.
     public static func publishInterval(of learner: OnlineLearner, every base: Int) -> Int {
         base * max(1, learner.parameterCount / 4_000)
