@@ -39,17 +39,17 @@ struct LearningLag {
         return (produced, behind)
     }
 
-    /// Seconds until the trainer is within `slack` examples of the end and no new examples have come for half a
-    /// second (the feedback role has joined what it had), up to `limit` seconds.
-    func secondsToCatchUp(slack: Int64 = 2_000, limit: Double = 180) async throws -> Double {
+    /// Seconds until at least `expected` examples are on the topic (the feedback role has joined them) and the
+    /// trainer is within `slack` examples of the end, up to `limit` seconds.
+    /// Returns `limit` when that never happens (records lost — the broker dropped what a lagging role had not read —
+    /// or a role stopped); the table then shows the learned rate as a lower bound.
+    func secondsToCatchUp(expected: Int64, slack: Int64 = 2_000, limit: Double = 120) async throws -> Double {
         let clock = ContinuousClock()
         let start = clock.now
-        var last = try await examples()
         while (clock.now - start).seconds < limit {
-            try await Task.sleep(for: .milliseconds(500))
             let now = try await examples()
-            if now.behind <= slack, now.produced == last.produced { return (clock.now - start).seconds }
-            last = now
+            if now.produced >= expected, now.behind <= slack { return (clock.now - start).seconds }
+            try await Task.sleep(for: .milliseconds(250))
         }
         return limit
     }

@@ -44,8 +44,8 @@ struct LoopBenchmark: AsyncParsableCommand {
     var seconds = 10.0
 
     /// Partitions per topic.
-    @Option(help: "Partitions per topic.")
-    var partitions: Int32 = 4
+    @Option(help: "Partitions per topic. The embedded broker keeps ~5 MB per partition and drops older data: a role that lags further behind loses records, so use enough (16 hold ~150,000 predictions).")
+    var partitions: Int32 = 16
 
     /// fetch.wait.max.ms of inference and the client.
     @Option(help: "fetch.wait.max.ms in ms of the inference role (serve --fetch-wait) and of the client's consumer.")
@@ -59,8 +59,12 @@ struct LoopBenchmark: AsyncParsableCommand {
     @Option(help: "Run feedback and trainer under nice -n N (serving first on a shared machine; 0: same priority).")
     var learningNice = 0
 
+    /// Offered rate of the memory soak.
+    @Option(help: "Requests per second of the memory soak (one the learning roles keep up with, so the broker drops nothing).")
+    var soakRate = 10_000
+
     /// Requests of the memory soak.
-    @Option(help: "Also send this many requests as fast as they go with 3 shadows, sampling each role's RSS (0: skip).")
+    @Option(help: "Also send this many requests at --soak-rate with 3 shadows, sampling each role's RSS (0: skip).")
     var soak = 0
 
     /// The stream.
@@ -99,6 +103,7 @@ struct LoopBenchmark: AsyncParsableCommand {
             throw ValidationError("--rates takes requests per second or max, e.g. 1000,10000,max; not \(rates).")
         }
         guard seconds >= 2 else { throw ValidationError("--seconds must be at least 2, not \(seconds).") }
+        guard soakRate >= 1 else { throw ValidationError("--soak-rate must be at least 1, not \(soakRate).") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, not \(repetitions).") }
         for path in [data, schema] where !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(path) not found; run from the repository's top directory or pass --data and --schema.")
@@ -177,18 +182,19 @@ struct LoopBenchmark: AsyncParsableCommand {
         let session = try harness.start(shadows: 3)
         defer { session.stop() }
         try await harness.warmUp(session)
-        print("\nMemory soak: \(soak) requests as fast as they go, 3 shadows; RSS (MiB) of inference / feedback / trainer:")
+        print("\nMemory soak: \(soak) requests at \(soakRate)/s, 3 shadows; RSS (MiB) of inference / feedback / trainer:")
         var samples: [[Double]] = []
+        let lag = try LearningLag(bootstrap: session.bootstrap, groupPrefix: "bench", partitions: partitions)
+        let examplesBefore = try await lag.examples().produced
         let result = try harness.client(
-            mode: .loop, bootstrap: session.bootstrap, rate: 0, run: "soak", limit: soak,
+            mode: .loop, bootstrap: session.bootstrap, rate: soakRate, run: "soak", limit: soak,
             seconds: 3600, every: 10
         ) {
             let sample = session.roles.map(\.residentMiB)
             samples.append(sample)
             print(String(format: "  %6.0f s  ", Double(samples.count) * 10) + sample.map { String(format: "%7.1f", $0) }.joined(separator: " "))
         }
-        let catchUp = try await LearningLag(bootstrap: session.bootstrap, groupPrefix: "bench", partitions: partitions)
-            .secondsToCatchUp()
+        let catchUp = try await lag.secondsToCatchUp(expected: examplesBefore + Int64(max(0, result.sent - 1_000)))
         samples.append(session.roles.map(\.residentMiB))
         print("  sent \(result.sent), answered \(result.answered) at \(result.rateText)/s; the trainer caught up "
               + String(format: "%.1f s later; RSS then ", catchUp) + samples.last!.map { String(format: "%.1f", $0) }.joined(separator: " / "))

@@ -99,10 +99,12 @@ struct LoopHarnessRun {
     /// One measurement: the client at `rate` (0: max), then the wait until the trainer has learned what was joined,
     /// with each role's CPU (to then) and RSS.
     func measure(_ session: LoopSession, rate: Int) async throws -> LoopRow {
+        let lag = try LearningLag(bootstrap: session.bootstrap, groupPrefix: "bench", partitions: partitions)
+        let examplesBefore = try await lag.examples().produced
         let before = session.roles.map(\.cpuSeconds) + [session.broker.cpuSeconds]
         let result = try client(mode: .loop, bootstrap: session.bootstrap, rate: rate, run: "s\(session.shadows)-r\(rate)")
-        let catchUp = try await LearningLag(bootstrap: session.bootstrap, groupPrefix: "bench", partitions: partitions)
-            .secondsToCatchUp()
+        // Every request but the last 1,000 (whose labels the client never sends) is joined and learned.
+        let catchUp = try await lag.secondsToCatchUp(expected: examplesBefore + Int64(max(0, result.sent - 1_000)))
         let after = session.roles.map(\.cpuSeconds) + [session.broker.cpuSeconds]
         let perThousand = zip(before, after).map { ($1 - $0) / max(1, Double(result.sent)) * 1000 }
         return LoopRow(
