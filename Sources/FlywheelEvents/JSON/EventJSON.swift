@@ -9,11 +9,8 @@ import FeatureValues
 extension ModelReference: JSONBytesCodable {
     /// Reads `{"id": …, "version": …}`.
     public init(json: JSONReader, at index: Int) throws(JSONReadError) {
-        var id: Int?, version: Int?
-        for (key, value) in try json.object(at: index) {
-            if json.key(key, is: "id") { id = id ?? value }
-            else if json.key(key, is: "version") { version = version ?? value }
-        }
+        let fields = try json.fields(of: index, "id", "version")
+        let (id, version) = (fields[0], fields[1])
         self.init(id: try json.field(id, "id", json.string), version: try json.field(version, "version", json.int))
     }
 
@@ -32,12 +29,8 @@ extension ModelReference: JSONBytesCodable {
 extension ModelOutput: JSONBytesCodable {
     /// Reads `{"model": …, "answer": …, "probabilities": […]?}`.
     public init(json: JSONReader, at index: Int) throws(JSONReadError) {
-        var model: Int?, answer: Int?, probabilities: Int?
-        for (key, value) in try json.object(at: index) {
-            if json.key(key, is: "model") { model = model ?? value }
-            else if json.key(key, is: "answer") { answer = answer ?? value }
-            else if json.key(key, is: "probabilities") { probabilities = probabilities ?? value }
-        }
+        let fields = try json.fields(of: index, "model", "answer", "probabilities")
+        let (model, answer, probabilities) = (fields[0], fields[1], fields[2])
         self.init(
             model: try json.field(model, "model") { token throws(JSONReadError) in try ModelReference(json: json, at: token) },
             answer: try json.field(answer, "answer", json.double),
@@ -67,12 +60,8 @@ extension ModelOutput: JSONBytesCodable {
 extension RequestEvent: JSONBytesCodable {
     /// Reads `{"id": …, "ts": …, "features": {…}}`.
     public init(json: JSONReader, at index: Int) throws(JSONReadError) {
-        var id: Int?, ts: Int?, features: Int?
-        for (key, value) in try json.object(at: index) {
-            if json.key(key, is: "id") { id = id ?? value }
-            else if json.key(key, is: "ts") { ts = ts ?? value }
-            else if json.key(key, is: "features") { features = features ?? value }
-        }
+        let fields = try json.fields(of: index, "id", "ts", "features")
+        let (id, ts, features) = (fields[0], fields[1], fields[2])
         self.init(
             id: try json.field(id, "id", json.string), ts: try json.field(ts, "ts", json.double),
             features: try json.field(features, "features", json.features))
@@ -95,12 +84,8 @@ extension RequestEvent: JSONBytesCodable {
 extension LabelEvent: JSONBytesCodable {
     /// Reads `{"id": …, "ts": …, "label": …}`.
     public init(json: JSONReader, at index: Int) throws(JSONReadError) {
-        var id: Int?, ts: Int?, label: Int?
-        for (key, value) in try json.object(at: index) {
-            if json.key(key, is: "id") { id = id ?? value }
-            else if json.key(key, is: "ts") { ts = ts ?? value }
-            else if json.key(key, is: "label") { label = label ?? value }
-        }
+        let fields = try json.fields(of: index, "id", "ts", "label")
+        let (id, ts, label) = (fields[0], fields[1], fields[2])
         self.init(
             id: try json.field(id, "id", json.string), ts: try json.field(ts, "ts", json.double),
             label: try json.field(label, "label", json.double))
@@ -123,14 +108,8 @@ extension LabelEvent: JSONBytesCodable {
 extension PredictionEvent: JSONBytesCodable {
     /// Reads `{"requestId": …, "ts": …, "features": {…}, "champion": {…}, "shadows": […]}`.
     public init(json: JSONReader, at index: Int) throws(JSONReadError) {
-        var requestId: Int?, ts: Int?, features: Int?, champion: Int?, shadows: Int?
-        for (key, value) in try json.object(at: index) {
-            if json.key(key, is: "requestId") { requestId = requestId ?? value }
-            else if json.key(key, is: "ts") { ts = ts ?? value }
-            else if json.key(key, is: "features") { features = features ?? value }
-            else if json.key(key, is: "champion") { champion = champion ?? value }
-            else if json.key(key, is: "shadows") { shadows = shadows ?? value }
-        }
+        let fields = try json.fields(of: index, "requestId", "ts", "features", "champion", "shadows")
+        let (requestId, ts, features, champion, shadows) = (fields[0], fields[1], fields[2], fields[3], fields[4])
         self.init(
             requestId: try json.field(requestId, "requestId", json.string), ts: try json.field(ts, "ts", json.double),
             features: try json.field(features, "features", json.features),
@@ -160,15 +139,8 @@ extension JoinedExample: JSONBytesCodable {
     /// Reads `{"requestId": …, "requestTs": …, "labelTs": …, "features": {…}, "label": …, "predictions": […]}`;
     /// an empty `predictions` is not valid (there is no served answer).
     public init(json: JSONReader, at index: Int) throws(JSONReadError) {
-        var requestId: Int?, requestTs: Int?, labelTs: Int?, features: Int?, label: Int?, predictions: Int?
-        for (key, value) in try json.object(at: index) {
-            if json.key(key, is: "requestId") { requestId = requestId ?? value }
-            else if json.key(key, is: "requestTs") { requestTs = requestTs ?? value }
-            else if json.key(key, is: "labelTs") { labelTs = labelTs ?? value }
-            else if json.key(key, is: "features") { features = features ?? value }
-            else if json.key(key, is: "label") { label = label ?? value }
-            else if json.key(key, is: "predictions") { predictions = predictions ?? value }
-        }
+        let fields = try json.fields(of: index, "requestId", "requestTs", "labelTs", "features", "label", "predictions")
+        let (requestId, requestTs, labelTs, features, label, predictions) = (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
         let id = try json.field(requestId, "requestId", json.string)
         let requestTime = try json.field(requestTs, "requestTs", json.double)
         let labelTime = try json.field(labelTs, "labelTs", json.double)

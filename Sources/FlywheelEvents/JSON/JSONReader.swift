@@ -70,6 +70,19 @@ public struct JSONReader {
         return memcmp(bytes.baseAddress! + Int(token.start), name.utf8Start, count) == 0
     }
 
+    /// The value tokens of the fields `names` in the object at `index` (nil where absent; the first of a repeated
+    /// key wins, as with Foundation), after ``object(at:)``'s checks.
+    public func fields(of index: Int, _ names: StaticString...) throws(JSONReadError) -> [Int?] {
+        var found = [Int?](repeating: nil, count: names.count)
+        for (key, value) in try object(at: index) {
+            for position in names.indices where found[position] == nil && self.key(key, is: names[position]) {
+                found[position] = value
+                break
+            }
+        }
+        return found
+    }
+
     // MARK: Arrays
 
     /// The element tokens of the array at `index`.
