@@ -90,6 +90,16 @@ struct TrainerStateTests {
         let restored = RecentRequests(capacity: 3, restoring: recent.unsaved)
         #expect(!restored.contains("a") && restored.contains("b") && restored.contains("d"))
         #expect(RecentRequests.fingerprint("a") == -5_808_556_873_153_909_620, "FNV-1a 64 of \"a\" (0xaf63dc4c8601ec8c)")
+        // What a save writes: only what was added since the last one, never more than is kept.
+        var ring = RecentRequests(capacity: 3)
+        for id in ["a", "b"] { _ = ring.insert(id) }
+        ring.markSaved()
+        for id in ["c", "d", "e", "f", "g"] { _ = ring.insert(id) }
+        #expect(ring.unsaved.map(\.sequence) == [4, 5, 6] && ring.oldestSequence == 4)
+        ring.markSaved()
+        _ = ring.insert("h")
+        #expect(ring.unsaved.map(\.sequence) == [7] && ring.unsaved.first?.id == RecentRequests.fingerprint("h"))
+        #expect(ring.contains("f") && !ring.contains("e") && ring.count == 3)
     }
 }
 

@@ -39,6 +39,11 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         /// The task's number of classes, so a label outside them is refused (dead-lettered) instead of scored as some
         /// class; nil for regression (any finite label). Default: 2 (binary).
         public var labelClasses: Int? = 2
+        /// How many labels may wait for their predictions before the role stops reading labels (until half as many
+        /// wait): labels read far ahead of their predictions — the feedback role behind on predictions, which are
+        /// ~8 times larger, so a fetch brings ~8 times as many labels — would otherwise all be held in memory
+        /// (100 MB and growing in a 1M-request soak). Default: 100,000 (~15 MB).
+        public var maximumWaitingLabels = 100_000
 
         /// The defaults above.
         public init() {}
@@ -59,6 +64,11 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     private let labelClasses: Int?
     private var sinceSaved = 0
     private var watermarks = JoinWatermarks()
+    private let maximumWaitingLabels: Int
+    /// Whether the role holds the labels topic back now (too many labels wait for their predictions).
+    public private(set) var holdingLabels = false
+    /// How often the role has held the labels topic back.
+    public private(set) var labelHolds = 0
 
     /// The name the state is saved under in the store.
     static var snapshotName: String { "feedback" }
@@ -77,6 +87,8 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         self.store = store
         saveEvery = configuration.saveEvery ?? max(configuration.driftReportEvery, 50_000)
         labelClasses = configuration.labelClasses
+        precondition(configuration.maximumWaitingLabels > 0, "maximumWaitingLabels must be positive.")
+        maximumWaitingLabels = configuration.maximumWaitingLabels
         if let data = try store?.load(Self.snapshotName),
             let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
         {
@@ -142,8 +154,19 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             publications.append(.example(example))
         }
         join.expire(at: time.instant)
+        let waitingLabels = join.pending.labels
+        if !holdingLabels, waitingLabels >= maximumWaitingLabels {
+            holdingLabels = true
+            labelHolds += 1
+        } else if holdingLabels, waitingLabels <= maximumWaitingLabels / 2 {
+            holdingLabels = false
+        }
         return publications
     }
+
+    /// The labels topic while too many labels wait for their predictions (``Configuration/maximumWaitingLabels``,
+    /// until half as many wait); predictions are always read, so the waiting labels join and the hold ends.
+    public func pausedInputs(topics: LoopTopics) -> Set<String> { holdingLabels ? [topics.labels] : [] }
 
     /// Commits, for each input partition, the oldest record still waiting (or the next one); saves the metrics and
     /// drift detectors every ``Configuration/saveEvery`` records.

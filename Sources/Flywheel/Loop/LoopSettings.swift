@@ -106,6 +106,12 @@ public struct LoopSettings: Sendable {
     /// broker still spent 0.6 CPU seconds per 1,000 requests on them, docs/benchmarks.md).
     public var backgroundFetchWait: Duration?
 
+    /// Each loop consumer's `queued.max.messages.kbytes`: how much librdkafka prefetches ahead of the role. Default:
+    /// 8,192 (8 MB; librdkafka's own default is 64 MB). A role that keeps up holds far less; one that falls behind
+    /// gains nothing from a deeper prefetch but memory (a lagging feedback role held ~150 MB of it in a soak, docs/
+    /// benchmarks.md). `-X queued.max.messages.kbytes=…` overrides it.
+    public var prefetchKilobytes = 8_192
+
     /// The loop's producer's `linger.ms`: how long an output waits for more to share its batch. Default: 0 — a
     /// prediction is sent as soon as it is made; under load librdkafka still batches whatever queues while a request
     /// to the broker is in flight, so throughput does not need a linger (docs/benchmarks.md measures both).

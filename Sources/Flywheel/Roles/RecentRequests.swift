@@ -7,36 +7,50 @@
 /// one with odds of about 1 in 30 million). Each gets a sequence number; the fingerprints added since the last save
 /// (``unsaved``) and the oldest sequence number still kept are what a ``ModelRegistry/StateStore`` writes, so a save
 /// costs what was added, not the whole set.
+///
+/// Its memory is allocated whole at the start (a ring of `capacity` entries and a set sized for them), so it is the
+/// same after ten requests and after ten million; nothing grows between saves either (``unsaved`` is read from the
+/// ring).
 public struct RecentRequests: Sendable {
     /// How many ids are kept.
     public let capacity: Int
-    private var ids: Set<Int64> = []
-    private var order: [(sequence: Int64, id: Int64)] = []
-    private var head = 0
+    private var ids: Set<Int64>
+    /// The kept ids, oldest at `start`, in a ring of `capacity` slots.
+    private var ring: [(sequence: Int64, id: Int64)]
+    private var start = 0
+    /// How many ring slots hold ids.
+    public private(set) var count = 0
     private var nextSequence: Int64 = 0
-    /// Ids added since ``markSaved()``, with their sequence numbers.
-    public private(set) var unsaved: [(sequence: Int64, id: Int64)] = []
+    /// The first sequence number not yet saved.
+    private var savedThrough: Int64 = 0
 
     /// An empty set keeping up to `capacity` ids.
     public init(capacity: Int) {
         precondition(capacity > 0, "RecentRequests needs a positive capacity, not \(capacity).")
         self.capacity = capacity
+        ids = Set(minimumCapacity: capacity)
+        ring = Array(repeating: (0, 0), count: capacity)
     }
 
-    /// A set restored from saved ids, oldest first.
+    /// A set restored from saved ids, oldest first (all of them count as saved).
     public init(capacity: Int, restoring saved: [(sequence: Int64, id: Int64)]) {
         self.init(capacity: capacity)
         for (sequence, id) in saved.suffix(capacity) where ids.insert(id).inserted {
-            order.append((sequence, id))
+            ring[count] = (sequence, id)
+            count += 1
         }
         nextSequence = (saved.last?.sequence ?? -1) + 1
+        savedThrough = nextSequence
     }
 
-    /// How many ids are kept now.
-    public var count: Int { ids.count }
-
     /// The sequence number of the oldest id kept (everything older may be deleted from a store).
-    public var oldestSequence: Int64 { head < order.count ? order[head].sequence : nextSequence }
+    public var oldestSequence: Int64 { count > 0 ? ring[start].sequence : nextSequence }
+
+    /// Ids added since ``markSaved()`` and still kept, oldest first, with their sequence numbers.
+    public var unsaved: [(sequence: Int64, id: Int64)] {
+        let fresh = Int(min(Int64(count), nextSequence - savedThrough))
+        return (count - fresh..<count).map { ring[(start + $0) % capacity] }
+    }
 
     /// Whether `id` was added and not yet forgotten.
     public func contains(_ id: String) -> Bool { ids.contains(Self.fingerprint(id)) }
@@ -45,17 +59,15 @@ public struct RecentRequests: Sendable {
     public mutating func insert(_ request: String) -> Bool {
         let id = Self.fingerprint(request)
         guard ids.insert(id).inserted else { return false }
-        order.append((nextSequence, id))
-        unsaved.append((nextSequence, id))
+        if count == capacity {
+            ids.remove(ring[start].id)
+            ring[start] = (nextSequence, id)
+            start = (start + 1) % capacity
+        } else {
+            ring[(start + count) % capacity] = (nextSequence, id)
+            count += 1
+        }
         nextSequence += 1
-        while ids.count > capacity {
-            ids.remove(order[head].id)
-            head += 1
-        }
-        if head > 4096 && head * 2 > order.count {
-            order.removeFirst(head)
-            head = 0
-        }
         return true
     }
 
@@ -70,5 +82,5 @@ public struct RecentRequests: Sendable {
     }
 
     /// Notes that ``unsaved`` is written.
-    public mutating func markSaved() { unsaved.removeAll(keepingCapacity: true) }
+    public mutating func markSaved() { savedThrough = nextSequence }
 }

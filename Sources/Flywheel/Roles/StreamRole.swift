@@ -40,6 +40,11 @@ public protocol StreamRole: Sendable {
     /// Called when the runner stops after its last batch (graceful shutdown); the runner then stores every offset
     /// it held. Default: nothing.
     mutating func stopping(at time: BatchTime<Instant>) throws
+
+    /// Input topics the role wants left unread for now (asked after every batch): fetching their partitions pauses
+    /// until the role no longer names them, so what the role holds in memory while it waits for another input stays
+    /// bounded; nothing is skipped. Default: none.
+    func pausedInputs(topics: LoopTopics) -> Set<String>
 }
 
 extension StreamRole {
@@ -48,6 +53,9 @@ extension StreamRole {
 
     /// Nothing to do at the end.
     public mutating func stopping(at time: BatchTime<Instant>) throws {}
+
+    /// Every input is read.
+    public func pausedInputs(topics: LoopTopics) -> Set<String> { [] }
 }
 
 // MARK: - OffsetRelease

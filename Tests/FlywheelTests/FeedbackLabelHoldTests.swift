@@ -1,0 +1,81 @@
+import Flywheel
+import FlywheelEvents
+import Foundation
+import KafkaTransport
+import ServiceLifecycle
+import Testing
+
+/// Labels read far ahead of their predictions wait in memory; past `maximumWaitingLabels` the feedback role stops
+/// reading labels (the consumer pauses the labels topic) until half as many wait, and nothing is lost on the way.
+@Suite("Feedback holds labels back while too many wait")
+struct FeedbackLabelHoldTests {
+    @Test func labelsPauseAboveTheLimitAndResumeBelowHalf() async throws {
+        let logger = InferenceEngineTests.logger
+        let broker = try EmbeddedBroker(logger: logger)
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        var configuration = RoleConfiguration()
+        configuration.topics = LoopTopics().prefixed("hold-\(suffix)-")
+        let topics = configuration.topics
+        for topic in [topics.predictions, topics.labels, topics.examples, topics.deadLetter, topics.drift] {
+            try broker.createTopic(topic, partitions: 1)
+        }
+        var feedback = FeedbackRole<ContinuousClock.Instant>.Configuration()
+        feedback.maximumWaitingLabels = 50
+        let client = KafkaClientConfiguration(bootstrapServers: [broker.bootstrapServers])
+        let seeder = try KafkaProducer(configuration: .init(client: client), logger: logger)
+        let producer = try KafkaProducer(configuration: .init(client: client), logger: logger)
+        let consumer = try KafkaConsumer(configuration: .init(client: client, groupID: "hold-\(suffix)"), logger: logger)
+        try await consumer.assign([topics.predictions, topics.labels].map {
+            .init(topic: $0, partition: 0, offset: KafkaTopicPartitionOffset.beginning)
+        })
+        let joiner = try FeedbackJoiner(
+            consumer: consumer, producer: producer, configuration: configuration, feedback: feedback,
+            clock: ContinuousClock(), logger: logger)
+        func send(_ range: Range<Int>, labels: Bool) async throws {
+            let messages = FeedbackRestartTests.messages(Array(range), labels: labels, topics: topics)
+            #expect(try await seeder.deliver(messages).allSatisfy(\.isDelivered))
+        }
+        func waitFor(_ condition: () -> Bool) async throws {
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        var waiting: Int { joiner.withCore { $0.join.pending.labels } }
+        var holding: Bool { joiner.withCore { $0.holdingLabels } }
+        let labelsPartition = KafkaTopicPartition(topic: topics.labels, partition: 0)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in [seeder, producer, consumer] as [any Service] { group.addTask { try await service.run() } }
+            group.addTask { try await joiner.run() }
+            // 100 labels and no prediction: past 50 waiting, the labels topic is paused.
+            try await send(0..<100, labels: true)
+            try await waitFor { waiting == 100 }
+            try await waitFor { consumer.pausedPartitions.contains(labelsPartition) }
+            #expect(holding && consumer.pausedPartitions == [labelsPartition])
+            // More labels are not read while paused.
+            try await send(100..<200, labels: true)
+            try await Task.sleep(for: .seconds(1))
+            #expect(waiting == 100, "labels 100…199 stay in Kafka")
+            // 60 predictions join 60: 40 wait, more than half the limit, so the hold goes on.
+            try await send(0..<60, labels: false)
+            try await waitFor { joiner.counters.joined == 60 }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(waiting == 40 && holding)
+            // 20 more: 20 wait, the labels topic is read again — labels 100…199 come in, and hold it once more.
+            try await send(60..<80, labels: false)
+            try await waitFor { waiting == 120 }
+            #expect(holding && joiner.withCore { $0.labelHolds } == 2)
+            // The rest of the predictions: everything joins, nothing waits, the topic is read again.
+            try await send(80..<200, labels: false)
+            try await waitFor { joiner.counters.joined == 200 && !consumer.pausedPartitions.contains(labelsPartition) }
+            #expect(joiner.counters.joined == 200 && waiting == 0 && !holding)
+            #expect(joiner.counters.orphanedLabels == 0 && joiner.counters.duplicates == 0)
+            // And labels flow as before.
+            try await send(200..<210, labels: false)
+            try await send(200..<210, labels: true)
+            try await waitFor { joiner.counters.joined == 210 }
+            #expect(joiner.counters.joined == 210)
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
+    }
+}
