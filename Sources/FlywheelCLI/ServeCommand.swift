@@ -209,7 +209,9 @@ struct ServeStatus: Service {
         }
         if let joiner = loop.joiner {
             let counters = joiner.counters
-            parts.append("joined \(counters.joined) (unlabeled \(counters.unlabeledPredictions)) from \(joiner.assignedPartitions) partitions; labels \(joiner.labelAccount(labelsTopic: loop.topics.labels))")
+            let (pending, held) = joiner.withCore { ($0.join.pending, $0.heldLabelPartitions.count) }
+            parts.append("joined \(counters.joined) (unlabeled \(counters.unlabeledPredictions)) from \(joiner.assignedPartitions) partitions; labels \(joiner.labelAccount(labelsTopic: loop.topics.labels)); "
+                + "waiting \(pending.predictions) predictions, \(pending.labels) labels" + (held > 0 ? " (labels held back on \(held) partitions)" : ""))
         }
         if let trainer = loop.trainer {
             let skipped = trainer.skipped

@@ -78,4 +78,31 @@ struct FeedbackLabelHoldTests {
             try? await group.waitForAll()
         }
     }
+
+    /// Only the partitions where labels are furthest ahead are held; a partition whose labels are behind keeps
+    /// flowing. The role as a plain value, no broker.
+    @Test func theHoldFallsOnThePartitionsFurthestAhead() throws {
+        var configuration = FeedbackRole<ContinuousClock.Instant>.Configuration()
+        configuration.maximumWaitingLabels = 10
+        var role = try FeedbackRole(configuration: configuration, at: ContinuousClock.now)
+        let topics = LoopTopics()
+        let time = BatchTime(instant: ContinuousClock.now, wallClock: 0)
+        func labels(_ ids: Range<Int>, partition: Int32) -> [Consumed<Incoming>] {
+            ids.map { Consumed(.label(LabelEvent(id: "r\($0)", ts: 1, label: 1)), topic: topics.labels, partition: partition, offset: Int64($0)) }
+        }
+        func predictions(_ ids: Range<Int>, partition: Int32) -> [Consumed<Incoming>] {
+            ids.map {
+                Consumed(.prediction(PredictionEvent(
+                    requestId: "r\($0)", ts: 0, features: ["x": .number(1)],
+                    champion: ModelOutput(model: ModelReference(id: "m", version: 1), answer: 1, probabilities: [0.4, 0.6]),
+                    shadows: [])), topic: topics.predictions, partition: partition, offset: Int64($0))
+            }
+        }
+        _ = role.handle(labels(0..<12, partition: 0) + labels(100..<102, partition: 1), at: time)
+        #expect(role.pausedInputs(topics: topics) == [InputPartition(topic: topics.labels, partition: 0)])
+        _ = role.handle(predictions(0..<6, partition: 0), at: time)
+        #expect(role.join.pending.labels == 8 && role.heldLabelPartitions == [0], "8 wait, more than half of 10")
+        _ = role.handle(predictions(6..<9, partition: 0), at: time)
+        #expect(role.join.pending.labels == 5 && role.pausedInputs(topics: topics).isEmpty && role.labelHolds == 1)
+    }
 }

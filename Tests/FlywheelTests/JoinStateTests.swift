@@ -145,4 +145,20 @@ struct JoinStateExpiryTests {
         join.expire(at: JoinStateTests.at(611))
         #expect(join.counters.unlabeledPredictions == 1_001 && join.pending == (0, 0))
     }
+
+    @Test func waitingLabelsAreCountedByPartitionUntilTheyJoinOrExpire() {
+        var join = JoinState<ContinuousClock.Instant>(window: .seconds(10))
+        for (id, partition) in [("a", 0), ("b", 0), ("c", 1), ("d", 1), ("e", 1)] as [(String, Int32)] {
+            _ = join.receive(JoinStateTests.label(id), partition: partition, at: JoinStateTests.at(0))
+        }
+        _ = join.receive(JoinStateTests.label("late"), partition: 1, at: JoinStateTests.at(5))
+        #expect(join.waitingLabelsByPartition == [0: 2, 1: 4])
+        _ = join.receive(JoinStateTests.prediction("a"), at: JoinStateTests.at(1))
+        join.markJoined("c", at: JoinStateTests.at(1))
+        #expect(join.waitingLabelsByPartition == [0: 1, 1: 3])
+        join.expire(at: JoinStateTests.at(10))
+        #expect(join.waitingLabelsByPartition == [1: 1], "b, d and e expired; the late label still waits")
+        join.expire(at: JoinStateTests.at(15))
+        #expect(join.waitingLabelsByPartition.isEmpty && join.counters.orphanedLabels == 4)
+    }
 }

@@ -17,7 +17,7 @@ struct PauseTests {
         try await consumer.assign([held, flowing].flatMap { topic in
             (0..<2).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.beginning) }
         })
-        consumer.pauseFetching(topics: [held])
+        consumer.pauseFetching(Set((0..<2).map { KafkaTopicPartition(topic: held, partition: $0) }))
         #expect(consumer.pausedPartitions.count == 2 && consumer.pausedPartitions.allSatisfy { $0.topic == held })
         let received = TopicLog()
         func count(_ topic: String) -> Int { received.records(of: topic).count }
@@ -39,7 +39,7 @@ struct PauseTests {
             #expect(count(flowing) == 500)
             #expect(count(held) == 0, "nothing of the paused topic is fetched")
 
-            consumer.pauseFetching(topics: [])
+            consumer.pauseFetching([])
             #expect(consumer.pausedPartitions.isEmpty)
             while count(held) < 500 && !deadline.hasPassed { try await Task.sleep(for: .milliseconds(20)) }
             try await Task.sleep(for: .milliseconds(300))

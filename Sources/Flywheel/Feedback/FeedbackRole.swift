@@ -39,10 +39,11 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         /// The task's number of classes, so a label outside them is refused (dead-lettered) instead of scored as some
         /// class; nil for regression (any finite label). Default: 2 (binary).
         public var labelClasses: Int? = 2
-        /// How many labels may wait for their predictions before the role stops reading labels (until half as many
-        /// wait): labels read far ahead of their predictions — the feedback role behind on predictions, which are
-        /// ~8 times larger, so a fetch brings ~8 times as many labels — would otherwise all be held in memory
-        /// (100 MB and growing in a 1M-request soak). Default: 100,000 (~15 MB).
+        /// How many labels may wait for their predictions before the role stops reading labels from the partitions
+        /// where most wait (until half as many wait in all): labels read far ahead of their predictions — the
+        /// feedback role behind on predictions, which are ~8 times larger, so a fetch brings ~8 times as many labels
+        /// — would otherwise all be held in memory (100 MB and growing in a 1M-request soak). Default: 100,000
+        /// (~15 MB).
         public var maximumWaitingLabels = 100_000
 
         /// The defaults above.
@@ -65,9 +66,11 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     private var sinceSaved = 0
     private var watermarks = JoinWatermarks()
     private let maximumWaitingLabels: Int
-    /// Whether the role holds the labels topic back now (too many labels wait for their predictions).
-    public private(set) var holdingLabels = false
-    /// How often the role has held the labels topic back.
+    /// The labels partitions the role holds back now (too many labels wait for their predictions).
+    public private(set) var heldLabelPartitions: Set<Int32> = []
+    /// Whether the role holds any labels partition back now.
+    public var holdingLabels: Bool { !heldLabelPartitions.isEmpty }
+    /// How often the role has started holding labels back.
     public private(set) var labelHolds = 0
 
     /// The name the state is saved under in the store.
@@ -133,7 +136,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
                     watermarks.handled(topic: consumed.topic, partition: consumed.partition, offset: consumed.offset, waiting: nil)
                     continue
                 }
-                example = join.receive(label, at: time.instant)
+                example = join.receive(label, partition: consumed.partition, at: time.instant)
                 watermarks.handled(
                     topic: consumed.topic, partition: consumed.partition, offset: consumed.offset,
                     waiting: join.isWaiting(labelFor: label.id) ? (label.id, .label) : nil)
@@ -154,19 +157,30 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             publications.append(.example(example))
         }
         join.expire(at: time.instant)
-        let waitingLabels = join.pending.labels
-        if !holdingLabels, waitingLabels >= maximumWaitingLabels {
-            holdingLabels = true
-            labelHolds += 1
-        } else if holdingLabels, waitingLabels <= maximumWaitingLabels / 2 {
-            holdingLabels = false
-        }
+        holdLabelsBack()
         return publications
     }
 
-    /// The labels topic while too many labels wait for their predictions (``Configuration/maximumWaitingLabels``,
-    /// until half as many wait); predictions are always read, so the waiting labels join and the hold ends.
-    public func pausedInputs(topics: LoopTopics) -> Set<String> { holdingLabels ? [topics.labels] : [] }
+    /// Past ``Configuration/maximumWaitingLabels`` waiting labels, holds back every labels partition where at least
+    /// the average number per partition waits (where labels are furthest ahead of their predictions; partitions
+    /// whose labels are behind keep flowing), adding partitions as they pass the average, until half as many wait.
+    private mutating func holdLabelsBack() {
+        let waiting = join.pending.labels
+        if waiting <= maximumWaitingLabels / 2 {
+            heldLabelPartitions = []
+        } else if waiting >= maximumWaitingLabels {
+            let byPartition = join.waitingLabelsByPartition
+            let average = waiting / max(byPartition.count, 1)
+            if heldLabelPartitions.isEmpty { labelHolds += 1 }
+            heldLabelPartitions.formUnion(byPartition.filter { $0.value >= average }.keys)
+        }
+    }
+
+    /// The labels partitions held back (``heldLabelPartitions``); predictions are always read, so the waiting labels
+    /// join and the hold ends.
+    public func pausedInputs(topics: LoopTopics) -> Set<InputPartition> {
+        Set(heldLabelPartitions.map { InputPartition(topic: topics.labels, partition: $0) })
+    }
 
     /// Commits, for each input partition, the oldest record still waiting (or the next one); saves the metrics and
     /// drift detectors every ``Configuration/saveEvery`` records.

@@ -38,7 +38,9 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
     public private(set) var counters = Counters()
 
     private var predictions: [String: (event: PredictionEvent, expires: Instant)] = [:]
-    private var labels: [String: (event: LabelEvent, expires: Instant)] = [:]
+    private var labels: [String: (event: LabelEvent, expires: Instant, partition: Int32)] = [:]
+    /// How many labels wait, by the input partition they came from (no entry: none).
+    public private(set) var waitingLabelsByPartition: [Int32: Int] = [:]
     private var joined: RecentJoins
     /// Every deadline set, in the order set. The window is fixed and time does not go back, so deadlines come out
     /// in order and ``expire(at:)`` only looks at the front: O(expired), not O(waiting).
@@ -62,7 +64,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
     /// no longer waits.
     public mutating func markJoined(_ id: String, at now: Instant) {
         predictions[id] = nil
-        labels[id] = nil
+        if let label = labels.removeValue(forKey: id) { stoppedWaiting(label.partition) }
         joined.insert(id)
     }
 
@@ -87,6 +89,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
             return nil
         }
         if let label = labels.removeValue(forKey: id) {
+            stoppedWaiting(label.partition)
             return join(prediction, label.event, at: now)
         }
         predictions[id] = (prediction, now.advanced(by: window))
@@ -94,8 +97,8 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         return nil
     }
 
-    /// Takes a label; returns the joined example if its prediction was waiting.
-    public mutating func receive(_ label: LabelEvent, at now: Instant) -> JoinedExample? {
+    /// Takes a label read from input partition `partition`; returns the joined example if its prediction was waiting.
+    public mutating func receive(_ label: LabelEvent, partition: Int32 = 0, at now: Instant) -> JoinedExample? {
         let id = label.id
         if joined.contains(id) || labels[id] != nil {
             counters.duplicates += 1
@@ -105,7 +108,8 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
         if let prediction = predictions.removeValue(forKey: id) {
             return join(prediction.event, label, at: now)
         }
-        labels[id] = (label, now.advanced(by: window))
+        labels[id] = (label, now.advanced(by: window), partition)
+        waitingLabelsByPartition[partition, default: 0] += 1
         deadlines.append((id, .label, now.advanced(by: window)))
         return nil
     }
@@ -121,7 +125,7 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
                 predictions[id] = nil
                 counters.unlabeledPredictions += 1
             case .label where labels[id]?.expires == expires:
-                labels[id] = nil
+                if let label = labels.removeValue(forKey: id) { stoppedWaiting(label.partition) }
                 counters.orphanedLabels += 1
             default:
                 break
@@ -147,6 +151,11 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
             }
         }
         deadlinesHead = 0
+    }
+
+    private mutating func stoppedWaiting(_ partition: Int32) {
+        let left = (waitingLabelsByPartition[partition] ?? 1) - 1
+        waitingLabelsByPartition[partition] = left > 0 ? left : nil
     }
 
     private mutating func join(_ prediction: PredictionEvent, _ label: LabelEvent, at now: Instant) -> JoinedExample {

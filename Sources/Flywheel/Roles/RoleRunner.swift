@@ -13,7 +13,7 @@ import Synchronization
 /// (``StreamRole/batchDelivered(at:)``), and only then stores the batch's offsets — or holds them, when the core has
 /// not yet saved the state that reflects them, until it has. So no input is committed before its
 /// effects are delivered (at least once), and a role's own code is its core. After each batch it pauses fetching the
-/// input topics the core names (``StreamRole/pausedInputs(topics:)``) and resumes the others.
+/// input partitions the core names (``StreamRole/pausedInputs(topics:)``) and resumes the others.
 ///
 /// - Important: the consumer and producer are services of their own; run them in the same `ServiceGroup`, before
 ///   this one. The runner ends when the consumer's messages end (graceful shutdown), after the core's
@@ -177,7 +177,9 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
             })
         }
         let holdBack = core.withLock { $0.pausedInputs(topics: topics) }
-        if !holdBack.isEmpty || !consumer.pausedPartitions.isEmpty { consumer.pauseFetching(topics: holdBack) }
+        if !holdBack.isEmpty || !consumer.pausedPartitions.isEmpty {
+            consumer.pauseFetching(Set(holdBack.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }))
+        }
         counters.withLock {
             $0.consumed += batch.count
             for message in batch { $0.consumedByTopic[message.topic, default: 0] += 1 }

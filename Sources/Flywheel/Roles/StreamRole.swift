@@ -41,10 +41,10 @@ public protocol StreamRole: Sendable {
     /// it held. Default: nothing.
     mutating func stopping(at time: BatchTime<Instant>) throws
 
-    /// Input topics the role wants left unread for now (asked after every batch): fetching their partitions pauses
-    /// until the role no longer names them, so what the role holds in memory while it waits for another input stays
-    /// bounded; nothing is skipped. Default: none.
-    func pausedInputs(topics: LoopTopics) -> Set<String>
+    /// Input partitions the role wants left unread for now (asked after every batch): fetching them pauses until the
+    /// role no longer names them, so what the role holds in memory while it waits for another input stays bounded;
+    /// nothing is skipped. Default: none.
+    func pausedInputs(topics: LoopTopics) -> Set<InputPartition>
 }
 
 extension StreamRole {
@@ -55,7 +55,7 @@ extension StreamRole {
     public mutating func stopping(at time: BatchTime<Instant>) throws {}
 
     /// Every input is read.
-    public func pausedInputs(topics: LoopTopics) -> Set<String> { [] }
+    public func pausedInputs(topics: LoopTopics) -> Set<InputPartition> { [] }
 }
 
 // MARK: - OffsetRelease
@@ -88,6 +88,22 @@ public struct InputPosition: Sendable, Hashable, Codable {
         self.topic = topic
         self.partition = partition
         self.offset = offset
+    }
+}
+
+// MARK: - InputPartition
+
+/// One partition of an input topic.
+public struct InputPartition: Sendable, Hashable {
+    /// The topic.
+    public var topic: String
+    /// The partition.
+    public var partition: Int32
+
+    /// Names a partition.
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
     }
 }
 

@@ -1,16 +1,16 @@
 import CRdKafka
 
 extension KafkaConsumer {
-    /// Stops fetching the assigned partitions of `topics` and resumes fetching every partition this call paused
-    /// before whose topic is not in `topics` (`rd_kafka_pause_partitions` / `rd_kafka_resume_partitions`): how a
-    /// role holds back one input while it waits for another. Records already polled are still handed out; a resumed
+    /// Stops fetching `partitions` (those of them assigned) and resumes fetching every partition this call paused
+    /// before that is not among them (`rd_kafka_pause_partitions` / `rd_kafka_resume_partitions`): how a role holds
+    /// back one input while it waits for another. Records already polled are still handed out; a resumed
     /// partition is fetched again from the record after the last one handed out, so nothing is skipped.
     ///
     /// Call it again after a rebalance (a partition assigned anew starts unpaused; the next call pauses it); a call
-    /// with the same topics and assignment changes nothing.
-    public func pauseFetching(topics: Set<String>) {
+    /// with the same partitions and assignment changes nothing.
+    public func pauseFetching(_ partitions: Set<KafkaTopicPartition>) {
         let assigned = groupState.withLock { ($0.assignment, $0.statistics.assignments) }
-        let wanted = Set(assigned.0.filter { topics.contains($0.topic) })
+        let wanted = partitions.intersection(assigned.0)
         let (pause, resume) = paused.withLock { paused -> (Set<KafkaTopicPartition>, Set<KafkaTopicPartition>) in
             // After a rebalance librdkafka fetches every partition it assigned: pause the wanted ones again.
             if paused.assignments != assigned.1 { paused = ([], assigned.1) }
@@ -32,11 +32,11 @@ extension KafkaConsumer {
         }
         if !pause.isEmpty || !resume.isEmpty {
             logger.debug("Fetching paused for \(wanted.count) partitions", metadata: [
-                KafkaLogKey.topic: "\(topics.sorted().joined(separator: ","))",
+                KafkaLogKey.topic: "\(Set(wanted.map(\.topic)).sorted().joined(separator: ","))",
             ])
         }
     }
 
-    /// The partitions ``pauseFetching(topics:)`` holds paused now.
+    /// The partitions ``pauseFetching(_:)`` holds paused now.
     public var pausedPartitions: Set<KafkaTopicPartition> { paused.withLock { $0.partitions } }
 }

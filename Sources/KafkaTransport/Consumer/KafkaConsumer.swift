@@ -31,7 +31,7 @@ public final class KafkaConsumer: Service, Sendable {
     private let continuation: AsyncStream<PolledBatch>.Continuation
     private let slots: BatchSlots
     private let isStopRequested = Atomic<Bool>(false)
-    /// The partitions ``pauseFetching(topics:)`` paused, and the assignment count they were paused in.
+    /// The partitions ``pauseFetching(_:)`` paused, and the assignment count they were paused in.
     let paused = Mutex<(partitions: Set<KafkaTopicPartition>, assignments: Int)>(([], 0))
 
     /// Creates the librdkafka consumer. It joins nothing until ``subscribe(topics:)`` or ``assign(_:)``.
