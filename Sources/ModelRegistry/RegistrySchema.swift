@@ -5,11 +5,21 @@ import GRDB
 /// The registry's tables, created and upgraded by numbered migrations (never edit a shipped one; add the next).
 enum RegistrySchema {
     /// Opens (or creates) a SQLite file waiting up to 5 s for a lock, and brings it up to date with `migrator`.
+    ///
+    /// In write-ahead-log mode with `synchronous=FULL`: a commit appends to `<path>-wal` and syncs it once (the
+    /// rollback journal synced the journal and the database, and deleted the journal, per commit — ~15% of the
+    /// trainer process at 15,000 requests/s), and is as durable (a commit survives `kill -9` and power loss).
+    /// Readers in other processes see each commit; copy the file with `sqlite3 <path> ".backup <copy>"`, or after
+    /// every writer has closed it (the log is then folded back in and removed).
     /// - Throws: ``RegistryError`` naming `what` and the path.
     static func open(_ path: String, migrator: DatabaseMigrator, what: String) throws(RegistryError) -> DatabaseQueue {
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
             let database = try DatabaseQueue(path: path, configuration: configuration)
             try migrator.migrate(database)
             return database

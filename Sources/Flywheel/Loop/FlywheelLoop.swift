@@ -65,10 +65,8 @@ public final class FlywheelLoop: Sendable {
             if let wait = servesRequests ? settings.fetchWait : settings.backgroundFetchWait {
                 configuration.client.properties["fetch.wait.max.ms"] = String(wait.milliseconds)
             }
-            // A role that falls behind finds its backlog in Kafka; prefetching more than a few batches of it only
-            // costs memory (librdkafka's default of 64 MB held ~150 MB in a lagging feedback role).
-            if configuration.client.properties["queued.max.messages.kbytes"] == nil {
-                configuration.client.properties["queued.max.messages.kbytes"] = String(settings.prefetchKilobytes)
+            if let kilobytes = settings.prefetchKilobytes, configuration.client.properties["queued.max.messages.kbytes"] == nil {
+                configuration.client.properties["queued.max.messages.kbytes"] = String(kilobytes)
             }
             configuration.client.properties.merge(settings.consumerProperties) { $1 }
             return configuration

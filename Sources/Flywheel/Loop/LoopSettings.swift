@@ -107,10 +107,11 @@ public struct LoopSettings: Sendable {
     public var backgroundFetchWait: Duration?
 
     /// Each loop consumer's `queued.max.messages.kbytes`: how much librdkafka prefetches ahead of the role. Default:
-    /// 8,192 (8 MB; librdkafka's own default is 64 MB). A role that keeps up holds far less; one that falls behind
-    /// gains nothing from a deeper prefetch but memory (a lagging feedback role held ~150 MB of it in a soak, docs/
-    /// benchmarks.md). `-X queued.max.messages.kbytes=…` overrides it.
-    public var prefetchKilobytes = 8_192
+    /// nil, librdkafka's own 65,536 (64 MB). A role that keeps up holds far less; one that falls behind holds up to
+    /// this much of its backlog (~150 MB in a lagging feedback role). 8,192 saved that memory but cost ~25% of the
+    /// loop's sustained rate at max (the consumer stalls whenever its queue is full until the broker thread's next
+    /// wake-up; docs/benchmarks.md), so the default stays. `-X queued.max.messages.kbytes=…` sets it too.
+    public var prefetchKilobytes: Int?
 
     /// The loop's producer's `linger.ms`: how long an output waits for more to share its batch. Default: 0 — a
     /// prediction is sent as soon as it is made; under load librdkafka still batches whatever queues while a request
