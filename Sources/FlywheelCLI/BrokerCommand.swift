@@ -48,6 +48,10 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How much to log to stderr.")
     var logLevel: Logger.Level = .info
 
+    /// Log line format.
+    @Option(name: .long, help: "How log lines are written to stderr: text, or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     /// Stop when the parent process exits.
     @Flag(name: .long, help: "Stop when the process that started this one exits (for tools that run the broker as a child, so it never outlives them).")
     var exitWithParent = false
@@ -64,7 +68,7 @@ struct BrokerCommand: AsyncParsableCommand {
 
     /// Starts the broker and serves until a signal.
     func run() async throws {
-        let logger = CommandLogging.bootstrap(label: "flywheel.broker", level: logLevel)
+        let logger = CommandLogging.bootstrap(label: "flywheel.broker", level: logLevel, format: logFormat)
         let broker = try EmbeddedBroker(brokers: brokers, logger: logger)
         var created: [String] = []
         if !noDefaultTopics {

@@ -90,7 +90,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Runs the demo and prints the summary.
     func run() async throws {
-        let logger = CommandLogging.bootstrap(label: "flywheel.demo", level: loop.logLevel)
+        let logger = CommandLogging.bootstrap(label: "flywheel.demo", level: loop.logLevel, format: loop.logFormat)
         for (path, flag) in [(data, "--data"), (schema, "--schema")] where !FileManager.default.fileExists(atPath: path) {
             throw ValidationError(
                 "\(flag) \(path): no such file. Run the demo from the repository's top directory, or pass \(flag) with its path.")

@@ -70,6 +70,10 @@ struct LoopOptions: ParsableArguments {
     @Option(help: "How much to log to stderr.")
     var logLevel: Logger.Level = .warning
 
+    /// Log line format.
+    @Option(help: "How log lines are written to stderr: text, or json (one object per line: ts, level, logger, message, source and every metadata key).")
+    var logFormat: LogFormat = .text
+
     /// Checks the values.
     func validate() throws {
         guard InitialModels.shadowCounts.contains(shadows) else {

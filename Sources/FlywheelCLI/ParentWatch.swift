@@ -33,7 +33,7 @@ struct ParentWatch<C: Clock>: Service where C.Duration == Duration {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 if getppid() != parent {
-                    logger.notice("The parent process \(parent) has exited; stopping")
+                    logger.notice("The parent process has exited; stopping", metadata: ["process.parent": "\(parent)"])
                     return
                 }
                 try await clock.sleep(for: interval)

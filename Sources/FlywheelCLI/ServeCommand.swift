@@ -103,7 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Serves until a signal.
     func run() async throws {
-        let logger = CommandLogging.bootstrap(label: "flywheel.serve", level: loop.logLevel)
+        let logger = CommandLogging.bootstrap(label: "flywheel.serve", level: loop.logLevel, format: loop.logFormat)
         let featureSchema = try LoopOptions.loadSchema(schema, flag: "--schema")
         let roles: Set<LoopRole> = role.contains(.all) ? Set(LoopRole.allCases) : Set(role.compactMap(\.loopRole))
         var embedded: EmbeddedBroker?

@@ -55,7 +55,7 @@ struct HelpTextTests {
             It keeps data in memory only, at most about 5 MB or 100,000 message sets per partition; use a real
             Kafka cluster in production.
 
-            USAGE: flywheel broker [--brokers <brokers>] [--partitions <partitions>] [--topic <name[:partitions]> ...] [--no-default-topics] [--bootstrap-file <path>] [--log-level <log-level>] [--exit-with-parent]
+            USAGE: flywheel broker [--brokers <brokers>] [--partitions <partitions>] [--topic <name[:partitions]> ...] [--no-default-topics] [--bootstrap-file <path>] [--log-level <log-level>] [--log-format <log-format>] [--exit-with-parent]
 
             OPTIONS:
               --brokers <brokers>     Number of brokers in the cluster (1-16). (default: 1)
@@ -67,6 +67,9 @@ struct HelpTextTests {
               --bootstrap-file <path> Also write the bootstrap address to this file.
               --log-level <log-level> How much to log to stderr. (values: trace, debug, info, notice, warning,
                                       error, critical; default: info)
+              --log-format <log-format>
+                                      How log lines are written to stderr: text, or json (one object per line).
+                                      (values: text, json; default: text)
               --exit-with-parent      Stop when the process that started this one exits (for tools that run the
                                       broker as a child, so it never outlives them).
               --version               Show the version.

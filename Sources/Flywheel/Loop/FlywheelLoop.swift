@@ -201,10 +201,12 @@ public final class FlywheelLoop: Sendable {
                 guard learner.isClassifier == model.learner.isClassifier else {
                     throw ModelFormatError(.unknownModel, "the stored model is of another family")
                 }
-                logger.notice("Trainer resumes \(stored.model) from the registry")
+                logger.notice("Trainer resumes a model from the registry", metadata: ["flywheel.model.version": "\(stored.model)"])
                 return ServedModel(reference: ModelReference(stored.model), pipeline: pipeline, learner: learner)
             } catch {
-                logger.warning("Stored \(stored.model) does not load (\(error)); training it from the start")
+                logger.warning("A stored model does not load; training it from the start", metadata: [
+                    "flywheel.model.version": "\(stored.model)", "flywheel.error": "\(error)",
+                ])
                 return model
             }
         }
@@ -216,7 +218,7 @@ public final class FlywheelLoop: Sendable {
     static func startingModels(_ initial: ModelSet, settings: LoopSettings, logger: Logger) -> (ModelSet, [Int32: Int64]) {
         guard let path = settings.modelsSnapshotPath else { return (initial, [:]) }
         guard FileManager.default.fileExists(atPath: path) else {
-            logger.notice("No registry at \(path) yet; replaying the models topic from the beginning")
+            logger.notice("No registry yet; replaying the models topic from the beginning", metadata: ["flywheel.registry": "\(path)"])
             return (initial, [:])
         }
         do {
@@ -228,7 +230,9 @@ public final class FlywheelLoop: Sendable {
             ])
             return (set, Dictionary(uniqueKeysWithValues: snapshot.positions.map { ($0.partition, $0.nextOffset) }))
         } catch {
-            logger.warning("The registry snapshot at \(path) cannot be used (\(error)); replaying the models topic from the beginning")
+            logger.warning("The registry snapshot cannot be used; replaying the models topic from the beginning", metadata: [
+                "flywheel.registry": "\(path)", "flywheel.error": "\(error)",
+            ])
             return (initial, [:])
         }
     }

@@ -72,7 +72,7 @@ enum BatchOutput {
             // The attempts bound the retries of ordinary failures; dead letters made this round get one more send.
             let onlyNewDeadLetters = newlySetAside == next.count
             guard attempt < attempts || (onlyNewDeadLetters && attempt < attempts + 1) else { break }
-            logger.warning("\(next.count) outputs not delivered; sending again", metadata: ["flywheel.attempt": "\(attempt)"])
+            logger.warning("Outputs not delivered; sending again", metadata: ["flywheel.undelivered": "\(next.count)", "flywheel.attempt": "\(attempt)"])
             if !onlyNewDeadLetters { try await Task.sleep(for: .milliseconds(100 * attempt)) }
         }
         throw KafkaError(

@@ -27,7 +27,7 @@ public final class TrainerLock: Sendable {
         var announced = false
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             if !announced {
-                logger.notice("Another trainer holds \(path); standing by until it stops")
+                logger.notice("Another trainer holds the lock; standing by until it stops", metadata: ["flywheel.lock": "\(path)"])
                 announced = true
             }
             do {
@@ -37,7 +37,7 @@ public final class TrainerLock: Sendable {
                 throw error
             }
         }
-        if announced { logger.notice("Trainer lock \(path) taken; this trainer is now the active one") }
+        if announced { logger.notice("Trainer lock taken; this trainer is now the active one", metadata: ["flywheel.lock": "\(path)"]) }
         self.descriptor = descriptor
     }
 

@@ -57,7 +57,9 @@ public final class EmbeddedBroker: Service, @unchecked Sendable {
         let ports = Set(bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last.flatMap { UInt16($0) } })
         let set = ListenerSockets.disableNagle(onPorts: ports)
         if set != ports.count {
-            logger.warning("TCP_NODELAY set on \(set) of \(ports.count) broker listeners; deliveries may take ~40 ms")
+            logger.warning("TCP_NODELAY not set on every broker listener; deliveries may take ~40 ms", metadata: [
+                "kafka.listeners": "\(ports.count)", "kafka.listeners.nodelay": "\(set)",
+            ])
         }
     }
 

@@ -29,7 +29,7 @@ extension KafkaConsumer {
         let list = RDKafkaTopicPartitionList(assigned)
         let err = rd_kafka_offsets_store(client.handle, list.pointer)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.debug("Storing offsets: \(KafkaResponseCode(rawValue: err.rawValue))")
+            logger.debug("Storing offsets failed", metadata: [KafkaLogKey.error: "\(KafkaResponseCode(rawValue: err.rawValue))"])
         }
     }
 

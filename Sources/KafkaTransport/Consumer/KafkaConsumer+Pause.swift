@@ -27,12 +27,14 @@ extension KafkaConsumer {
                 ? rd_kafka_pause_partitions(client.handle, list.pointer)
                 : rd_kafka_resume_partitions(client.handle, list.pointer)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                logger.warning("\(action) partitions: \(KafkaResponseCode(rawValue: err.rawValue))")
+                logger.warning("Pausing or resuming partitions failed", metadata: [
+                    "kafka.action": "\(action)", KafkaLogKey.error: "\(KafkaResponseCode(rawValue: err.rawValue))",
+                ])
             }
         }
         if !pause.isEmpty || !resume.isEmpty {
-            logger.debug("Fetching paused for \(wanted.count) partitions", metadata: [
-                KafkaLogKey.topic: "\(Set(wanted.map(\.topic)).sorted().joined(separator: ","))",
+            logger.debug("Fetching paused", metadata: [
+                "kafka.partitions.paused": "\(wanted.count)", KafkaLogKey.topic: "\(Set(wanted.map(\.topic)).sorted().joined(separator: ","))",
             ])
         }
     }

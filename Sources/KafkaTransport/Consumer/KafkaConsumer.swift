@@ -139,7 +139,7 @@ public final class KafkaConsumer: Service, Sendable {
             // commits stored offsets), commits, and leaves the group." Blocks until done.
             let err = rd_kafka_consumer_close(client.handle)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                logger.warning("Closing the consumer reported \(KafkaResponseCode(rawValue: err.rawValue))")
+                logger.warning("Closing the consumer reported an error", metadata: [KafkaLogKey.error: "\(KafkaResponseCode(rawValue: err.rawValue))"])
             }
             continuation.finish()
         }

@@ -106,7 +106,7 @@ public final class KafkaProducer: Service, Sendable {
         }
         let left = rd_kafka_outq_len(client.handle)
         if left > 0 {
-            logger.error("Producer stopping with \(left) messages undelivered; they are reported as failed")
+            logger.error("Producer stopping with messages undelivered; they are reported as failed", metadata: ["kafka.undelivered": "\(left)"])
             // Purged messages get delivery reports with _PURGE_QUEUE / _PURGE_INFLIGHT; serve them briefly.
             _ = rd_kafka_purge(client.handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
             let deadline = clock.now.advanced(by: .seconds(2))

@@ -20,10 +20,12 @@ let rdKafkaRebalanceCallback:
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             state.withLock { $0.assigned(changed) }
-            context.logger.info("Partitions assigned: \(changed.map(\.description).joined(separator: ", "))")
+            context.logger.info("Partitions assigned", metadata: ["kafka.partitions": "\(changed.map(\.description).joined(separator: ", "))"])
             if isCooperative {
                 if let error = rd_kafka_incremental_assign(handle, partitions) {
-                    context.logger.error("\(KafkaError.consuming(error, code: .client, context: "incremental assign"))")
+                    context.logger.error("Incremental assign failed", metadata: [
+                        KafkaLogKey.error: "\(KafkaError.consuming(error, code: .client, context: "incremental assign"))",
+                    ])
                 }
             } else {
                 _ = rd_kafka_assign(handle, partitions)
@@ -31,7 +33,7 @@ let rdKafkaRebalanceCallback:
 
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let revocation = state.withLock { $0.revoking(changed) }
-            context.logger.info("Partitions revoked: \(changed.map(\.description).joined(separator: ", "))")
+            context.logger.info("Partitions revoked", metadata: ["kafka.partitions": "\(changed.map(\.description).joined(separator: ", "))"])
             var commitSucceeded = true
             if !revocation.offsetsToCommit.isEmpty {
                 let list = RDKafkaTopicPartitionList(revocation.offsetsToCommit)
@@ -48,14 +50,16 @@ let rdKafkaRebalanceCallback:
             state.withLock { $0.revoked(revocation, commitSucceeded: commitSucceeded) }
             if isCooperative {
                 if let error = rd_kafka_incremental_unassign(handle, partitions) {
-                    context.logger.error("\(KafkaError.consuming(error, code: .client, context: "incremental unassign"))")
+                    context.logger.error("Incremental unassign failed", metadata: [
+                        KafkaLogKey.error: "\(KafkaError.consuming(error, code: .client, context: "incremental unassign"))",
+                    ])
                 }
             } else {
                 _ = rd_kafka_assign(handle, nil)
             }
 
         default:
-            context.logger.error("Rebalance failed: \(KafkaResponseCode(rawValue: err.rawValue))")
+            context.logger.error("Rebalance failed", metadata: [KafkaLogKey.error: "\(KafkaResponseCode(rawValue: err.rawValue))"])
             state.withLock { state in
                 let revocation = state.revoking(Array(state.assignment))
                 state.revoked(revocation, commitSucceeded: false)
@@ -77,6 +81,6 @@ let rdKafkaOffsetCommitCallback:
         let confirmed = RDKafkaTopicPartitionList.entries(in: offsets).filter { $0.error == nil }.map(\.position)
         state.withLock { $0.committed(confirmed) }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
-            context.logger.debug("Offset commit: \(KafkaResponseCode(rawValue: err.rawValue))")
+            context.logger.debug("Offset commit reported an error", metadata: [KafkaLogKey.error: "\(KafkaResponseCode(rawValue: err.rawValue))"])
         }
     }
