@@ -96,6 +96,7 @@ struct EventCodecTests {
             #expect(try EventDecoding.decode(RequestEvent.self, from: EventDecoding.encode(request)) == request)
             #expect(try EventDecoding.decode(PredictionEvent.self, from: EventDecoding.encode(prediction)) == prediction)
             #expect(try EventDecoding.decode(JoinedExample.self, from: EventDecoding.encode(example)) == example)
+            #expect(try EventDecoding.decodeLearnable(from: EventDecoding.encode(example)) == LearnableExample(example))
         }
     }
 
@@ -210,9 +211,9 @@ struct EventCodecTests {
                     disagreements += 1
                 }
             default:
-                if !Self.agree(JoinedExample.self, Self.mutate(EventDecoding.encode(example), &random), "example \(round)") {
-                    disagreements += 1
-                }
+                let document = Self.mutate(EventDecoding.encode(example), &random)
+                if !Self.agree(JoinedExample.self, document, "example \(round)") { disagreements += 1 }
+                if !Self.learnableAgrees(document, "example \(round)") { disagreements += 1 }
             }
             if disagreements > 10 { break }
         }
@@ -254,6 +255,30 @@ struct EventCodecTests {
             #"{"requestId":"r","requestTs":1,"labelTs":2,"features":{},"label":1}"#,
             #"{"requestId":"r","requestTs":1,"labelTs":2,"features":{},"label":"1","predictions":[]}"#,
         ]
-        for document in examples { _ = Self.agree(JoinedExample.self, Array(document.utf8), "example") }
+        for document in examples {
+            _ = Self.agree(JoinedExample.self, Array(document.utf8), "example")
+            _ = Self.learnableAgrees(Array(document.utf8), "example")
+        }
+    }
+
+    /// The trainer's reading of a joined example agrees with the full one: the same learnable fields when the full
+    /// example decodes; the same reason when it is refused for anything but the inside of `predictions` (which the
+    /// trainer does not read, so it may accept what the full decoder refuses there — the promoter, which reads the
+    /// whole example, still dead-letters it).
+    static func learnableAgrees(_ document: [UInt8], _ what: String) -> Bool {
+        let full = Result { () throws(EventDecodingError) in try EventDecoding.decode(JoinedExample.self, from: document) }
+        let learnable = Result { () throws(EventDecodingError) in try EventDecoding.decodeLearnable(from: document) }
+        let agrees: Bool
+        switch (full, learnable) {
+        case (.success(let example), .success(let part)): agrees = part == LearnableExample(example)
+        case (.failure(let error), .failure(let other)): agrees = error.reason == other.reason
+        case (.failure(let error), .success):
+            // Refused for the inside of `predictions`: a field there, or a number or escape there that only reading
+            // finds malformed (both readers check numbers and escapes when they read them, as Foundation does).
+            agrees = error.reason.contains("'predictions.[") || error.reason == "JoinedExample is not valid JSON"
+        case (.success, .failure): agrees = false
+        }
+        if !agrees { Issue.record("\(what): learnable \(learnable) vs full \(full)") }
+        return agrees
     }
 }

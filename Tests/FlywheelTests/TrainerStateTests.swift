@@ -22,7 +22,7 @@ struct TrainerStateTests {
     /// Examples `range` as consumed from partition `partition` of "examples", starting at `offset`.
     static func batch(_ indices: [Int], partition: Int32 = 0, offset: Int64) -> [Consumed<TrainerRole.Input>] {
         indices.enumerated().map { position, index in
-            Consumed(.example(ModelTrainerTests.example(index)), topic: "examples", partition: partition, offset: offset + Int64(position))
+            Consumed(.example(LearnableExample(ModelTrainerTests.example(index))), topic: "examples", partition: partition, offset: offset + Int64(position))
         }
     }
 
@@ -66,9 +66,8 @@ struct TrainerStateTests {
         var role = try TrainerRole(
             trainer: ModelTrainer(models: [initial.champion] + initial.shadows, publishEvery: 250), store: try StateStore(path: path))
         _ = role.handle((0..<300).map { index in
-            Consumed(.example(JoinedExample(
-                requestId: "r\(index)", requestTs: 0, labelTs: 1, features: ["x0": .number(1), "x1": .number(2), "x2": .number(3)],
-                label: 1, champion: ModelOutput(model: initial.champion.reference, answer: 1, probabilities: [0.4, 0.6]), shadows: [])),
+            Consumed(.example(LearnableExample(
+                requestId: "r\(index)", features: ["x0": .number(1), "x1": .number(2), "x2": .number(3)], label: 1)),
                 topic: settings.topics.examples, partition: 0, offset: Int64(index))
         }, at: Self.time)
         #expect(try role.batchDelivered(at: Self.time) == .release, "saved with the versions")

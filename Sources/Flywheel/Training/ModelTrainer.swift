@@ -1,3 +1,4 @@
+import FeatureValues
 import FlywheelEvents
 import Foundation
 import OnlineLearning
@@ -93,17 +94,24 @@ public struct ModelTrainer: Sendable {
             ])
     }
 
-    /// Learns one joined example.
-    /// - Parameters:
-    ///   - example: the features as scored and the label.
-    ///   - ts: the time to stamp on model events.
+    /// Learns one joined example (its features as scored and its label).
     /// - Returns: a `version` event for every model that reached ``publishEvery`` examples.
     public mutating func learn(_ example: JoinedExample, ts: Double) -> [ModelEvent] {
+        learn(features: example.features, label: example.label, ts: ts)
+    }
+
+    /// Learns one example.
+    /// - Parameters:
+    ///   - features: the features as scored.
+    ///   - label: the label.
+    ///   - ts: the time to stamp on model events.
+    /// - Returns: a `version` event for every model that reached ``publishEvery`` examples.
+    public mutating func learn(features: FeatureMap, label: Double, ts: Double) -> [ModelEvent] {
         var events: [ModelEvent] = []
         for index in models.indices {
-            models[index].pipeline.learn(example.features)
-            let vector = models[index].pipeline.transform(example.features).vector
-            models[index].learner.learn(vector, target: example.label)
+            models[index].pipeline.learn(features)
+            let vector = models[index].pipeline.transform(features).vector
+            models[index].learner.learn(vector, target: label)
             examplesSincePublished[index] += 1
             if examplesSincePublished[index] >= publishIntervals[index] {
                 examplesSincePublished[index] = 0

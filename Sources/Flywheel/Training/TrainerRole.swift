@@ -76,8 +76,8 @@ public struct TrainerRole: StreamRole {
 
     /// What the trainer reads: joined examples, and drift reports.
     public enum Input: Sendable {
-        /// A joined example to learn.
-        case example(JoinedExample)
+        /// A joined example to learn (its learnable part: the models' answers are not decoded).
+        case example(LearnableExample)
         /// A drift report that may call for a restart.
         case drift(DriftReport)
     }
@@ -86,7 +86,7 @@ public struct TrainerRole: StreamRole {
     public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> Input {
         topic == topics.drift
             ? .drift(try EventDecoding.decode(DriftReport.self, from: value))
-            : .example(try EventDecoding.decode(JoinedExample.self, from: value))
+            : .example(try EventDecoding.decodeLearnable(from: value))
     }
 
     /// Learns each example and acts on each report, in order; skips what the saved state already reflects and
@@ -115,7 +115,8 @@ public struct TrainerRole: StreamRole {
                     continue
                 }
                 examplesLearned += 1
-                publications += trainer.learn(example, ts: time.wallClock).map(Publication.model)
+                publications += trainer.learn(features: example.features, label: example.label, ts: time.wallClock)
+                    .map(Publication.model)
             }
         }
         versionsPublished += publications.count
