@@ -29,11 +29,11 @@ struct JoinWatermarks: Sendable {
         var compactedTo = 0
     }
 
-    private var partitions: [InputPosition: Partition] = [:]
+    private var partitions: [InputPartition: Partition] = [:]
 
     /// Notes a record handled at `offset`; `waiting` names the request and side if it now waits for its other half.
     mutating func handled(topic: String, partition: Int32, offset: Int64, waiting: (requestId: String, side: Side)?) {
-        let key = InputPosition(topic: topic, partition: partition, offset: 0)
+        let key = InputPartition(topic: topic, partition: partition)
         partitions[key, default: Partition()].next = max(partitions[key]?.next ?? 0, offset + 1)
         if let waiting {
             partitions[key]?.queue.append(Waiting(offset: offset, requestId: waiting.requestId, side: waiting.side))

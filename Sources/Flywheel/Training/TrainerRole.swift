@@ -29,7 +29,7 @@ public struct TrainerRole: StreamRole {
     /// Records read again after a restart that the saved state already reflects, skipped.
     public private(set) var replayedSkipped = 0
     private var recent: RecentRequests
-    private var applied: [InputPosition: Int64] = [:]
+    private var applied: [InputPartition: Int64] = [:]
     private let store: StateStore?
     private var unsaved = false
 
@@ -62,7 +62,7 @@ public struct TrainerRole: StreamRole {
         duplicatesSkipped = saved.duplicatesSkipped
         savedVersions = saved.versionsPublished
         for position in saved.positions {
-            applied[InputPosition(topic: position.topic, partition: position.partition, offset: 0)] = position.offset
+            applied[InputPartition(topic: position.topic, partition: position.partition)] = position.offset
         }
         recent = RecentRequests(capacity: recentCapacity, restoring: try store.recentIDs(Self.snapshotName))
     }
@@ -96,7 +96,7 @@ public struct TrainerRole: StreamRole {
     ) -> [Publication] {
         var publications: [Publication] = []
         for consumed in batch {
-            let key = InputPosition(topic: consumed.topic, partition: consumed.partition, offset: 0)
+            let key = InputPartition(topic: consumed.topic, partition: consumed.partition)
             if let next = applied[key], consumed.offset < next {
                 replayedSkipped += 1
                 continue

@@ -19,16 +19,16 @@ extension KafkaConsumer {
             paused.partitions = wanted
             return (pause, resume)
         }
-        for (partitions, action) in [(pause, "pausing"), (resume, "resuming")] where !partitions.isEmpty {
+        for (partitions, pausing) in [(pause, true), (resume, false)] where !partitions.isEmpty {
             let list = RDKafkaTopicPartitionList(partitions.map {
                 KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: KafkaTopicPartitionOffset.stored)
             })
-            let err = action == "pausing"
+            let err = pausing
                 ? rd_kafka_pause_partitions(client.handle, list.pointer)
                 : rd_kafka_resume_partitions(client.handle, list.pointer)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.warning("Pausing or resuming partitions failed", metadata: [
-                    "kafka.action": "\(action)", KafkaLogKey.error: "\(KafkaResponseCode(rawValue: err.rawValue))",
+                    "kafka.action": "\(pausing ? "pause" : "resume")", KafkaLogKey.error: "\(KafkaResponseCode(rawValue: err.rawValue))",
                 ])
             }
         }
