@@ -20,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // MARK: C libraries (system packages from Debian)
@@ -92,6 +97,7 @@ let package = Package(
                 "KafkaTransport",
                 "ModelRegistry",
                 "OnlineLearning",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -114,6 +120,25 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Operating it: metrics, health, the models and the admin API over HTTP (Hummingbird)
+        .target(
+            name: "FlywheelHTTP",
+            dependencies: [
+                "Flywheel",
+                "FlywheelDemo",
+                "FlywheelEvents",
+                "ModelRegistry",
+                "OnlineLearning",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Executables (the `flywheel` command is the FlywheelCLI target, named apart from the Flywheel module)
         .executableTarget(
             name: "FlywheelCLI",
@@ -123,11 +148,13 @@ let package = Package(
                 "Flywheel",
                 "FlywheelDemo",
                 "FlywheelEvents",
+                "FlywheelHTTP",
                 "KafkaTransport",
                 "ModelRegistry",
                 "LinearAlgebra",
                 "OnlineLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -185,6 +212,15 @@ let package = Package(
             name: "KafkaTransportTests",
             dependencies: [
                 "KafkaTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FlywheelHTTPTests",
+            dependencies: [
+                "Flywheel", "FlywheelEvents", "FlywheelHTTP", "KafkaTransport", "ModelRegistry", "OnlineLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

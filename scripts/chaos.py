@@ -74,7 +74,7 @@ class Role:
             "--registry", os.path.join(self.work, "registry.sqlite"),
             "--trainer-state", os.path.join(self.work, "trainer.sqlite"),
             "--feedback-state", os.path.join(self.work, f"feedback-{n}.sqlite"),
-            "--status-every", "2", "--log-level", "warning",
+            "--status-every", "2", "--log-level", "warning", "--http", "127.0.0.1:0",
             "-X", f"session.timeout.ms={SESSION_TIMEOUT_MS}", "-X", "heartbeat.interval.ms=1000",
             # The embedded broker can lose a JoinGroup in flight across a stall; librdkafka then waits out the
             # rebalance timeout (max.poll.interval.ms, 300 s by default) before it joins again.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Flywheel needs from Debian (and Python's jsonschema and vowpalwabbit for the tests), if missing.
+# Installs what Flywheel needs from Debian (and Python's jsonschema, vowpalwabbit and prometheus_client for the
+# tests), if missing.
 # Safe to run again; needs root or sudo for apt-get.
 set -euo pipefail
 
@@ -25,6 +26,11 @@ fi
 if ! python3 -m vowpalwabbit --version >/dev/null 2>&1; then
     echo "install-deps: installing vowpalwabbit 9.11.9 (the FTRL tests compare with vw --ftrl)"
     python3 -m pip install --quiet vowpalwabbit==9.11.9
+fi
+
+if ! python3 -c "import prometheus_client" 2>/dev/null; then
+    echo "install-deps: installing prometheus_client (the metrics test parses /metrics with its text parser)"
+    python3 -m pip install --quiet prometheus_client
 fi
 
 for library in rdkafka openblas sqlite3; do

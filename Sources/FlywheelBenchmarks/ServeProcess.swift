@@ -22,7 +22,7 @@ final class ServeProcess {
         process.executableURL = URL(fileURLWithPath: nice > 0 ? "/usr/bin/nice" : executable)
         process.arguments = (nice > 0 ? ["-n", "\(nice)", executable] : []) + [
             "serve", "--bootstrap-servers", bootstrap, "--role", role, "--shadows", "\(shadows)", "--schema", schema,
-            "--status-every", "0", "--exit-with-parent", "--log-level", "error", "--group-prefix", "bench",
+            "--status-every", "0", "--exit-with-parent", "--log-level", "error", "--group-prefix", "bench", "--http", "127.0.0.1:0",
             "--registry", directory.appendingPathComponent("registry.sqlite").path,
             "--feedback-state", directory.appendingPathComponent("feedback.sqlite").path,
             "--trainer-state", directory.appendingPathComponent("trainer.sqlite").path,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Flywheel
 import FlywheelDemo
+import FlywheelHTTP
 import Foundation
 import KafkaTransport
 import Logging
@@ -89,6 +90,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Stop (gracefully) when the process that started this one exits: for tools that run serve as a child, such as flywheel-bench loop.")
     var exitWithParent = false
 
+    /// The HTTP endpoint.
+    @Option(help: ArgumentHelp(
+        "Serve /metrics, /healthz, /readyz, /models, /champion, /decisions, /report and the admin API here (docs/operations.md). Port 0 takes any free port (the address is printed); 'off' serves no HTTP.",
+        valueName: "host:port|off"))
+    var http = HTTPAddress(host: "127.0.0.1", port: 9464)
+
+    /// Admin tokens.
+    @Option(help: ArgumentHelp(
+        "A file of admin tokens for POST /champion, /rollback, /freeze, /unfreeze: one per line, name:token (the audit log shows operator:name) or a bare token (operator:admin). Default: the token in $FLYWHEEL_ADMIN_TOKEN, if set; without any token every admin request is refused (401).",
+        valueName: "path"))
+    var adminTokenFile: String?
+
     /// The shared loop options.
     @OptionGroup var loop: LoopOptions
 
@@ -104,6 +117,12 @@ struct ServeCommand: AsyncParsableCommand {
     /// Serves until a signal.
     func run() async throws {
         let logger = CommandLogging.bootstrap(label: "flywheel.serve", level: loop.logLevel, format: loop.logFormat)
+        let tokens: AdminTokens
+        do {
+            tokens = try AdminTokens.load(file: adminTokenFile)
+        } catch {
+            throw ValidationError("--admin-token-file: \(error.reason)")
+        }
         let featureSchema = try LoopOptions.loadSchema(schema, flag: "--schema")
         let roles: Set<LoopRole> = role.contains(.all) ? Set(LoopRole.allCases) : Set(role.compactMap(\.loopRole))
         var embedded: EmbeddedBroker?
@@ -131,11 +150,15 @@ struct ServeCommand: AsyncParsableCommand {
         loop.apply(to: &settings)
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)
         // The loop's clients are released when `serve` returns, before the embedded broker they talk to.
-        try await serve(settings: settings, schema: featureSchema, embedded: embedded != nil, logger: logger)
+        try await serve(settings: settings, schema: featureSchema, embedded: embedded != nil, tokens: tokens, logger: logger)
         withExtendedLifetime(embedded) {}
     }
 
-    private func serve(settings: LoopSettings, schema featureSchema: FeatureSchema, embedded: Bool, logger: Logger) async throws {
+    private func serve(
+        settings: LoopSettings, schema featureSchema: FeatureSchema, embedded: Bool, tokens: AdminTokens, logger: Logger
+    ) async throws {
+        // The process's swift-metrics backend before the roles make their own metrics.
+        let metricsFactory = http.isOff ? nil : LoopMetrics.bootstrapProcessMetrics()
         let flywheel = try await FlywheelLoop(
             settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task, shadows: loop.shadows), logger: logger)
         let roleNames = LoopRole.allCases.filter(settings.roles.contains).map(\.rawValue).joined(separator: ", ")
@@ -146,6 +169,21 @@ struct ServeCommand: AsyncParsableCommand {
         var services = flywheel.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         if statusEvery > 0 {
             services.append(.init(service: ServeStatus(loop: flywheel, every: .seconds(statusEvery))))
+        }
+        if let metricsFactory {
+            var configuration = OperatorServer.Configuration()
+            configuration.host = http.host
+            configuration.port = http.port
+            configuration.tokens = tokens
+            let host = http.host
+            let application = OperatorServer.application(
+                loop: flywheel, metrics: LoopMetrics(loop: flywheel, factory: metricsFactory), configuration: configuration,
+                logger: logger
+            ) { port in
+                DemoWatcher.say("HTTP on http://\(host):\(port) (/metrics /healthz /readyz /models /champion /decisions /report; "
+                    + "admin API \(tokens.isEmpty ? "refuses every request: no token set" : "takes \(tokens.count) token(s)"))")
+            }
+            services.append(.init(service: application))
         }
         if exitWithParent {
             services.append(.init(
@@ -166,6 +204,36 @@ enum RoleChoice: String, ExpressibleByArgument, CaseIterable {
 
     /// The loop role, or nil for `all`.
     var loopRole: LoopRole? { LoopRole(rawValue: rawValue) }
+}
+
+// MARK: - HTTPAddress
+
+/// A `--http` value: `host:port`, `:port` (127.0.0.1), or `off`.
+struct HTTPAddress: ExpressibleByArgument, Sendable {
+    var host: String
+    var port: Int
+    /// Whether HTTP is off.
+    var isOff: Bool { port < 0 }
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    init?(argument: String) {
+        if argument == "off" {
+            self.init(host: "", port: -1)
+            return
+        }
+        guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        let host = String(argument[..<colon])
+        self.init(host: host.isEmpty ? "127.0.0.1" : host, port: port)
+    }
+
+    /// `host:port` or `off`, as `--help` shows the default.
+    var defaultValueDescription: String { isOff ? "off" : "\(host):\(port)" }
 }
 
 // MARK: - PropertyAssignment

@@ -142,6 +142,16 @@ public final class ModelRegistry: Sendable {
         }
     }
 
+    /// The operator's latest freeze or unfreeze, or nil if there was none: automatic decisions are frozen while the
+    /// latest one is a freeze.
+    public func latestFreezeEntry() throws(RegistryError) -> AuditEntry? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM audit_log WHERE kind IN ('freeze', 'unfreeze') ORDER BY sequence DESC LIMIT 1"
+            ).map { AuditEntry(row: $0) }
+        }
+    }
+
     /// The models-topic positions recorded so far: the next offset to read, per partition.
     public func positions(topic: String) throws(RegistryError) -> [TopicPosition] {
         try read { db in

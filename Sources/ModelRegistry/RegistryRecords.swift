@@ -62,9 +62,16 @@ public struct Decision: Sendable, Hashable {
         /// A challenger was retired from testing for a while (`model`: the challenger; `replaces`: the champion it
         /// lost to). The champion alias does not move.
         case retirement
+        /// An operator stopped automatic decisions (`model` and `replaces`: the champion then). Logged every time.
+        case freeze
+        /// An operator resumed automatic decisions (`model` and `replaces`: the champion then). Logged every time.
+        case unfreeze
+
+        /// Whether the entry is an operator's freeze or unfreeze rather than a decision about models.
+        public var isFreeze: Bool { self == .freeze || self == .unfreeze }
     }
 
-    /// Promotion or rollback.
+    /// Promotion, rollback, retirement, freeze or unfreeze.
     public var kind: Kind
     /// When the decision was made, in seconds since 1970.
     public var ts: Double

@@ -106,27 +106,41 @@ enum RegistrySchema {
                 as: "audit_log_4", unique: "kind, model_id, model_version, replaces_id, replaces_version",
                 insert: "INSERT OR IGNORE"))
         }
+        migrator.registerMigration("5-audit-log-operator-freezes") { db in
+            // An operator's freeze and unfreeze of automatic decisions are logged too, each time it happens; the
+            // decisions stay unique by kind and versions through a partial index.
+            try db.execute(sql: rebuildAuditLog(
+                as: "audit_log_5", unique: nil, insert: "INSERT",
+                kinds: "'promotion', 'rollback', 'retirement', 'freeze', 'unfreeze'")
+                + """
+
+                CREATE UNIQUE INDEX audit_log_decision_once ON audit_log
+                    (kind, model_id, model_version, replaces_id, replaces_version)
+                    WHERE kind IN ('promotion', 'rollback', 'retirement');
+                """)
+        }
         return migrator
     }
 
-    /// The statements that copy the audit log, in order, into a new table `name` (any kind of decision, unique by
-    /// the `unique` columns; `insert` is `INSERT` or `INSERT OR IGNORE` to keep the first of repeats), put it in the
-    /// old one's place and make its append-only triggers again.
-    private static func rebuildAuditLog(as name: String, unique: String, insert: String) -> String {
+    /// The statements that copy the audit log, in order, into a new table `name` (entries of `kinds`, unique by the
+    /// `unique` columns if given; `insert` is `INSERT` or `INSERT OR IGNORE` to keep the first of repeats), put it in
+    /// the old one's place and make its append-only triggers again.
+    private static func rebuildAuditLog(
+        as name: String, unique: String?, insert: String, kinds: String = "'promotion', 'rollback', 'retirement'"
+    ) -> String {
         """
         DROP TRIGGER audit_log_no_update;
         DROP TRIGGER audit_log_no_delete;
         CREATE TABLE \(name) (
             sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-            kind TEXT NOT NULL CHECK (kind IN ('promotion', 'rollback', 'retirement')),
+            kind TEXT NOT NULL CHECK (kind IN (\(kinds))),
             ts REAL NOT NULL,
             actor TEXT NOT NULL,
             model_id TEXT NOT NULL,
             model_version INTEGER NOT NULL,
             replaces_id TEXT NOT NULL,
             replaces_version INTEGER NOT NULL,
-            evidence TEXT NOT NULL,
-            UNIQUE (\(unique))
+            evidence TEXT NOT NULL\(unique.map { ",\n    UNIQUE (\($0))" } ?? "")
         );
         \(insert) INTO \(name) SELECT * FROM audit_log ORDER BY sequence;
         DROP TABLE audit_log;

@@ -27,7 +27,7 @@ struct ServeRestartTests {
         process.arguments = [
             "serve", "--bootstrap-servers", bootstrap, "--role", "inference",
             "--schema", Self.repository.appendingPathComponent("streams/sea_abrupt.schema.json").path,
-            "--status-every", "0", "--log-level", "error",
+            "--status-every", "0", "--log-level", "error", "--http", "127.0.0.1:0",
             // The embedded broker keeps a departed member in the group until its session times out (45 s by
             // default), even after it left cleanly; a short session lets the restarted member in sooner.
             "-X", "session.timeout.ms=6000",

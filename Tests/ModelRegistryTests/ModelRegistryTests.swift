@@ -106,4 +106,30 @@ struct ModelRegistryTests {
             ($0 as? RegistryError)?.reason.contains("/nonexistent-dir/x/registry.sqlite") == true
         }
     }
+
+    /// An operator's freezes and unfreezes are logged every time, in order, move no alias, and leave decisions unique.
+    @Test func freezesAreLoggedEveryTimeAndMoveNoAlias() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let registry = try ModelRegistry(path: path)
+        try registry.setInitialChampion(.init(id: "a", version: 1), ts: 1)
+        #expect(try registry.latestFreezeEntry() == nil)
+        let champion = VersionID(id: "a", version: 1)
+        for (ts, kind) in [(2.0, Decision.Kind.freeze), (3, .unfreeze), (4, .freeze)] {
+            #expect(try registry.record(Decision(
+                kind: kind, ts: ts, actor: "operator:alice", model: champion, replaces: champion, evidence: "{}")))
+        }
+        #expect(try registry.latestFreezeEntry()?.kind == .freeze)
+        #expect(try registry.latestFreezeEntry()?.ts == 4)
+        #expect(try registry.auditLog().map(\.kind) == [.freeze, .unfreeze, .freeze])
+        #expect(try registry.alias(ModelRegistry.championAlias) == champion)
+        // Decisions stay logged once, freezes or not.
+        let promotion = Decision(
+            kind: .promotion, ts: 5, actor: "p", model: .init(id: "b", version: 2), replaces: champion, evidence: "{}")
+        #expect(try registry.record(promotion))
+        var again = promotion
+        again.ts = 6
+        #expect(try !registry.record(again))
+        #expect(try registry.alias(ModelRegistry.championAlias) == .init(id: "b", version: 2))
+    }
 }

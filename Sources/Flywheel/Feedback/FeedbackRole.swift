@@ -1,3 +1,4 @@
+import CoreMetrics
 import FlywheelEvents
 import Foundation
 import ModelRegistry
@@ -45,6 +46,10 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         /// — would otherwise all be held in memory (100 MB and growing in a 1M-request soak). Default: 100,000
         /// (~15 MB).
         public var maximumWaitingLabels = 100_000
+        /// Where each joined request's label delay (label time minus request time, in the events' wall-clock
+        /// seconds; 0 if the label is stamped earlier) is recorded: a swift-metrics timer, which `flywheel serve
+        /// --http` exports as a Prometheus histogram. Default: nil, not recorded.
+        public var labelDelay: CoreMetrics.Timer?
 
         /// The defaults above.
         public init() {}
@@ -66,6 +71,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     private var sinceSaved = 0
     private var watermarks = JoinWatermarks()
     private let maximumWaitingLabels: Int
+    private let labelDelay: CoreMetrics.Timer?
     /// The labels partitions the role holds back now (too many labels wait for their predictions).
     public private(set) var heldLabelPartitions: Set<Int32> = []
     /// Whether the role holds any labels partition back now.
@@ -92,6 +98,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         labelClasses = configuration.labelClasses
         precondition(configuration.maximumWaitingLabels > 0, "maximumWaitingLabels must be positive.")
         maximumWaitingLabels = configuration.maximumWaitingLabels
+        labelDelay = configuration.labelDelay
         if let data = try store?.load(Self.snapshotName),
             let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
         {
@@ -142,6 +149,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
                     waiting: join.isWaiting(labelFor: label.id) ? (label.id, .label) : nil)
             }
             guard let example else { continue }
+            labelDelay?.recordNanoseconds(Int64((max(0, example.labelTs - example.requestTs) * 1e9).rounded()))
             scoreboard.record(example)
             for var report in drift.record(example, now: time.wallClock) {
                 if !report.features.isEmpty {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import FlywheelEvents
 import Foundation
 import KafkaTransport
@@ -35,6 +36,8 @@ public final class FlywheelLoop: Sendable {
     public let producer: KafkaProducer
     /// The topics the roles use.
     public let topics: LoopTopics
+    /// The wall clock events and registry entries are stamped with.
+    public let wallClock: any WallClock
     /// Everything to run, in `ServiceGroup` order.
     public let services: [any Service]
 
@@ -44,6 +47,7 @@ public final class FlywheelLoop: Sendable {
     public init(settings: LoopSettings, initial: ModelSet, logger: Logger) async throws {
         let topics = settings.topics
         self.topics = topics
+        wallClock = settings.wallClock
         var producerConfiguration = KafkaProducerConfiguration(client: settings.client)
         producerConfiguration.linger = settings.producerLinger
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
@@ -126,6 +130,7 @@ public final class FlywheelLoop: Sendable {
             feedback.driftReportInterval = settings.driftReportInterval
             feedback.featureDrift = settings.featureDrift
             feedback.labelClasses = initial.champion.learner.isClassifier ? 2 : nil
+            feedback.labelDelay = CoreMetrics.Timer(label: LoopMetricNames.labelDelay)
             try Self.checkCopartitioned(topics.predictions, topics.labels, in: metadata)
             let consumer = try groupConsumer("feedback", topics: [topics.predictions, topics.labels])
             let restorer = FeedbackRole<ContinuousClock.Instant>.joinedExamplesRestorer(
@@ -163,6 +168,11 @@ public final class FlywheelLoop: Sendable {
                 consumer: try groupConsumer("promoter", topics: [topics.examples]), producer: producer,
                 rule: settings.makePromotionPolicy(), recentCapacity: settings.recentRequests,
                 configuration: roleConfiguration, logger: logger)
+            // An operator's freeze outlives restarts: the audit log's latest freeze or unfreeze says which holds.
+            if try registry.latestFreezeEntry()?.kind == .freeze {
+                promoter.setFrozen(true)
+                logger.notice("Automatic decisions stay frozen, as an operator left them")
+            }
             trainerLock = lock
             let recorderConsumer = try KafkaConsumer(
                 configuration: consumerConfiguration(group: "\(settings.groupPrefix)-registry"), logger: logger)

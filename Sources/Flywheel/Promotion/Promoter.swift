@@ -30,4 +30,10 @@ extension RoleRunner where Role == PromoterRole, C == ContinuousClock {
 
     /// Examples skipped because their request id was seen already.
     public var duplicatesSkipped: Int { withCore { $0.duplicatesSkipped } }
+
+    /// Whether automatic decisions are frozen (by an operator).
+    public var isFrozen: Bool { withCore { $0.isFrozen } }
+
+    /// Freezes (true) or resumes (false) automatic decisions from the next batch on.
+    public func setFrozen(_ frozen: Bool) { updateCore { $0.setFrozen(frozen) } }
 }

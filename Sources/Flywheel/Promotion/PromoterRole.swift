@@ -29,6 +29,11 @@ public struct PromoterRole: StreamRole {
     public private(set) var examplesSeen = 0
     /// Examples skipped because their request id was seen already.
     public private(set) var duplicatesSkipped = 0
+    /// Whether an operator froze automatic decisions: while frozen, examples are not evidence (the rule is not fed,
+    /// so it decides nothing and its evidence resumes where it stopped after an unfreeze).
+    public private(set) var isFrozen = false
+    /// Examples that were not evidence because decisions were frozen.
+    public private(set) var examplesWhileFrozen = 0
     private var recent: RecentRequests
 
     /// Decides with `rule`, signing as `actor`, skipping request ids among the last `recentCapacity` seen.
@@ -37,6 +42,9 @@ public struct PromoterRole: StreamRole {
         self.actor = actor
         recent = RecentRequests(capacity: recentCapacity)
     }
+
+    /// Freezes (true) or resumes (false) automatic decisions.
+    public mutating func setFrozen(_ frozen: Bool) { isFrozen = frozen }
 
     /// A joined example; the examples topic is the only input.
     public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> JoinedExample {
@@ -52,6 +60,10 @@ public struct PromoterRole: StreamRole {
             let example = consumed.input
             guard recent.insert(example.requestId) else {
                 duplicatesSkipped += 1
+                return nil
+            }
+            guard !isFrozen else {
+                examplesWhileFrozen += 1
                 return nil
             }
             guard let decision = rule.record(example) else { return nil }

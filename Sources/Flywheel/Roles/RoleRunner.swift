@@ -32,6 +32,9 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
         public var deadLettered = 0
         /// The same, by the topic they came from.
         public var deadLetteredByTopic: [String: Int] = [:]
+        /// The same, by cause: `malformed` (the record does not decode as the topic's event) or `refused` (it decodes,
+        /// but the role cannot use it, e.g. a label for an unknown task).
+        public var deadLetteredByCause: [String: Int] = [:]
         /// Events published (dead letters not included).
         public var published = 0
         /// Outputs that could not be published (not encodable, or refused by Kafka), sent to the dead-letter topic.
@@ -83,8 +86,15 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     /// How many input partitions the consumer is assigned now (0 while it waits for its group to rebalance).
     public var assignedPartitions: Int { consumer.assignment.count }
 
+    /// How many records each assigned input partition holds past the consumer's position (see
+    /// ``KafkaTransport/KafkaConsumer/lag()``).
+    public var consumerLag: [KafkaTopicPartition: Int64] { consumer.lag() }
+
     /// Reads the core's state under its lock (for counters, metrics and tests).
     public func withCore<T: Sendable>(_ body: (Role) -> T) -> T { core.withLock { body($0) } }
+
+    /// Changes the core's state under its lock, between batches (an operator's command, such as a freeze).
+    public func updateCore<T: Sendable>(_ body: (inout Role) -> T) -> T { core.withLock { body(&$0) } }
 
     /// Handles batches until the consumer's messages end or the service group shuts down gracefully.
     /// - Throws: ``KafkaTransport/KafkaError`` when output cannot be delivered after the configured attempts, or what
@@ -113,6 +123,7 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
         sources.reserveCapacity(batch.count)
         var outgoing: [KafkaOutgoingMessage] = []
         var refused: [String: Int] = [:]
+        var refusedByRole = 0
         for message in batch {
             do throws(EventDecodingError) {
                 let input = try Role.decode(topic: message.topic, value: message.value, topics: topics)
@@ -134,6 +145,7 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
                     outgoing.append(BatchOutput.deadLetter(
                         for: sources[index], reason: reason, topic: topics.deadLetter, ts: time.wallClock))
                     refused[sources[index].topic, default: 0] += 1
+                    refusedByRole += 1
                 }
                 continue
             }
@@ -187,6 +199,9 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
                 $0.deadLettered += count
                 $0.deadLetteredByTopic[topic, default: 0] += count
             }
+            let malformed = refused.values.reduce(0, +) - refusedByRole
+            if malformed > 0 { $0.deadLetteredByCause["malformed", default: 0] += malformed }
+            if refusedByRole > 0 { $0.deadLetteredByCause["refused", default: 0] += refusedByRole }
             $0.published += published - setAside
             $0.unpublishable += unpublishable + setAside
             $0.batches += 1
