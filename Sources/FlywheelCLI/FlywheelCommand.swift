@@ -16,11 +16,14 @@ struct FlywheelCommand: AsyncParsableCommand {
             better than the champion on the same requests (and rolls it back if it then falls behind).
 
             Start with `flywheel demo`: the whole loop on an embedded broker with a bundled drifting stream. \
-            `flywheel serve` runs the roles against a Kafka cluster, `flywheel broker` runs an embedded \
+            `flywheel serve` runs the roles against a Kafka cluster (`flywheel config check` shows its \
+            configuration, `flywheel models` operates its champion), `flywheel broker` runs an embedded \
             Kafka-protocol broker any Kafka client can use, and `flywheel eval` shows how a model learns a stream.
             """,
         version: FlywheelVersion.current,
-        subcommands: [DemoCommand.self, ServeCommand.self, ReportCommand.self, BrokerCommand.self, EvalCommand.self]
+        subcommands: [
+            DemoCommand.self, ServeCommand.self, ConfigCommand.self, ModelsCommand.self, ReportCommand.self, BrokerCommand.self, EvalCommand.self,
+        ]
     )
 
     /// Pins OpenBLAS to one thread before anything runs (../shared/PLATFORM-NOTES.md: a second thread makes small

@@ -76,6 +76,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: [.customShort("X"), .customLong("property")], help: ArgumentHelp("A librdkafka property for every client (repeatable).", valueName: "key=value"))
     var properties: [PropertyAssignment] = []
 
+    /// Pass-through librdkafka properties for the producer only.
+    @Option(name: .customLong("producer-property"), help: ArgumentHelp("A librdkafka property for the producer only (repeatable).", valueName: "key=value"))
+    var producerProperties: [PropertyAssignment] = []
+
+    /// Pass-through librdkafka properties for the consumers only.
+    @Option(name: .customLong("consumer-property"), help: ArgumentHelp("A librdkafka property for the consumers only (repeatable).", valueName: "key=value"))
+    var consumerProperties: [PropertyAssignment] = []
+
+    /// The configuration file.
+    @Option(help: ArgumentHelp(
+        "A YAML configuration file (config/flywheel.yaml lists every key). Flags win over FLYWHEEL_* environment variables, which win over the file, which wins over the defaults; `flywheel config check` prints the result.",
+        valueName: "path"))
+    var config: String?
+
     /// Status line interval.
     @Option(help: ArgumentHelp("Print a status line every this many seconds (0: never).", valueName: "seconds"))
     var statusEvery = 10
@@ -114,8 +128,15 @@ struct ServeCommand: AsyncParsableCommand {
         guard statusEvery >= 0 else { throw ValidationError("--status-every cannot be negative, not \(statusEvery).") }
     }
 
-    /// Serves until a signal.
+    /// Merges the configuration (flags, `FLYWHEEL_*` variables, `--config` file, defaults), then serves until a signal.
     func run() async throws {
+        let arguments = Array(CommandLine.arguments.drop { $0 != Self.configuration.commandName }.dropFirst())
+        let merged = try await ConfigMerge.merge(arguments: arguments, environment: ProcessInfo.processInfo.environment)
+        try await merged.command.serveMerged()
+    }
+
+    /// Serves with this (merged) configuration until a signal.
+    private func serveMerged() async throws {
         let logger = CommandLogging.bootstrap(label: "flywheel.serve", level: loop.logLevel, format: loop.logFormat)
         let tokens: AdminTokens
         do {
@@ -141,6 +162,8 @@ struct ServeCommand: AsyncParsableCommand {
             settings.backgroundFetchWait = .milliseconds(max(50, fetchWait * 50))
         }
         for property in properties { settings.client.properties[property.key] = property.value }
+        for property in producerProperties { settings.producerProperties[property.key] = property.value }
+        for property in consumerProperties { settings.consumerProperties[property.key] = property.value }
         settings.roles = roles
         settings.registryPath = registry
         settings.feedbackStatePath = feedbackState

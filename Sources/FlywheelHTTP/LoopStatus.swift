@@ -59,6 +59,13 @@ public struct ModelSummary: Codable, Sendable, Hashable {
     /// Versions the registry stores (trainer role).
     public var storedVersions: Int?
 
+    /// A model at `version`; the metrics unknown.
+    public init(id: String, version: Int, champion: Bool) {
+        self.id = id
+        self.version = version
+        self.champion = champion
+    }
+
     /// Every model `loop` knows, champion first, then by id.
     public static func all(_ loop: FlywheelLoop) -> [ModelSummary] {
         var models: [String: ModelSummary] = [:]

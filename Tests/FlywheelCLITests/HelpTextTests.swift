@@ -19,7 +19,8 @@ struct HelpTextTests {
             better than the champion on the same requests (and rolls it back if it then falls behind).
 
             Start with `flywheel demo`: the whole loop on an embedded broker with a bundled drifting stream.
-            `flywheel serve` runs the roles against a Kafka cluster, `flywheel broker` runs an embedded
+            `flywheel serve` runs the roles against a Kafka cluster (`flywheel config check` shows its
+            configuration, `flywheel models` operates its champion), `flywheel broker` runs an embedded
             Kafka-protocol broker any Kafka client can use, and `flywheel eval` shows how a model learns a
             stream.
 
@@ -33,6 +34,9 @@ struct HelpTextTests {
               demo                    Run the whole loop on the embedded broker with a bundled drifting stream.
               serve                   Serve the loop's roles against a Kafka cluster (or an embedded broker)
                                       until stopped.
+              config                  Check serve's configuration: file, environment and flags merged.
+              models                  List the models, show one, promote, roll back, freeze or unfreeze (the
+                                      admin API).
               report                  Render the drift history of a registry as a self-contained HTML page (and
                                       JSON).
               broker                  Run an embedded Kafka-protocol broker until interrupted.

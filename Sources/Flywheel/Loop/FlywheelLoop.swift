@@ -50,6 +50,7 @@ public final class FlywheelLoop: Sendable {
         wallClock = settings.wallClock
         var producerConfiguration = KafkaProducerConfiguration(client: settings.client)
         producerConfiguration.linger = settings.producerLinger
+        producerConfiguration.client.properties.merge(settings.producerProperties) { $1 }
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         // The cluster first (waiting while it is unreachable, up to settings.startupTimeout), before any consumer
         // joins a group: a process that gave up after joining would hold its group's rebalance up.

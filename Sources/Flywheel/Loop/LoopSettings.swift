@@ -93,6 +93,9 @@ public struct LoopSettings: Sendable {
     /// librdkafka properties for the consumers only (e.g. `session.timeout.ms`), applied after the client's.
     public var consumerProperties: [String: String] = [:]
 
+    /// librdkafka properties for the producer only (e.g. `compression.type`), applied after the client's.
+    public var producerProperties: [String: String] = [:]
+
     /// The inference role's requests consumer's `fetch.wait.max.ms`, or `nil` for librdkafka's default (500 ms).
     /// A Kafka broker answers a waiting fetch as soon as data arrives; the embedded broker (`flywheel broker`
     /// included) waits out the whole time, so with it the loop uses 1 ms (see ``embedded(bootstrapServers:)``): a

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Scrapes a running `flywheel serve` from outside and checks its metrics against what the process itself prints.
+"""Operates a running `flywheel serve` from outside: its metrics against what the process itself prints, the admin
+API's refusals, and the `flywheel models` command.
 
 Starts `flywheel serve` (every role, embedded broker, HTTP on a free port, an admin token in the environment), sends
 requests and their labels through kcat (a few requests malformed, one label outside the classes), scrapes /metrics
@@ -7,14 +8,17 @@ while the loop runs and parses every scrape with prometheus_client's text parser
 Once everything is served and joined it scrapes a last time, checks that an admin request without a token or with a
 wrong one is refused (401) and leaves the audit log (/decisions) as it was, stops the process with SIGTERM, and
 compares the last scrape with the summary line the process prints when it stops ("Flywheel stopped: served …").
+Before stopping it, it runs `flywheel models` as an operator would: list, a promotion without a token and with a
+wrong one (refused, nothing changes), then with the token (the champion changes in /champion and the audit log names
+the operator), freeze and unfreeze.
 
 Its last line is
 
-  metrics-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, scrapes parsed N
+  operate-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, models CLI 6/6, scrapes parsed N
 
 and it exits 1 if any check fails (2 for a harness error). Loopback only; it stops by itself.
 
-Usage: scripts/metrics-check.py [--binary .build/debug/flywheel] [--requests 3000] [--rate 1000]
+Usage: scripts/operate-check.py [--binary .build/debug/flywheel] [--requests 3000] [--rate 1000]
 """
 import argparse
 import json
@@ -33,11 +37,11 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOKEN = "metrics-check-token-0123456789"
+TOKEN = "operate-check-token-0123456789"
 
 
 def say(text):
-    print(f"metrics-check: {text}", flush=True)
+    print(f"operate-check: {text}", flush=True)
 
 
 class Serve:
@@ -133,6 +137,44 @@ def produce(bootstrap, requests, rate, label_delay):
     return sent
 
 
+def models_cli(binary, base, failures):
+    """`flywheel models` against the admin API; returns how many of its 6 checks held."""
+    def run(*arguments, token=None):
+        env = {k: v for k, v in os.environ.items() if k != "FLYWHEEL_ADMIN_TOKEN"}
+        if token is not None:
+            env["FLYWHEEL_ADMIN_TOKEN"] = token
+        done = subprocess.run([binary, "models", *arguments, "--url", base], env=env, capture_output=True, text=True, timeout=60)
+        return done.returncode, done.stdout + done.stderr
+    champion = json.loads(get(base + "/champion")[1])["champion"]["id"]
+    listed = json.loads(get(base + "/models")[1])
+    target = next(model["id"] for model in listed if not model["champion"])
+    checks = []
+    code, out = run("list")
+    checks.append(("list names the champion", code == 0 and champion in out and "champion" in out, out))
+    code, out = run("promote", target)
+    checks.append(("promote without a token is refused", code != 0 and "no admin token" in out, out))
+    code, out = run("promote", target, token="wrong-token-0123456789")
+    checks.append(("promote with a wrong token is refused", code != 0 and "401" in out, out))
+    unchanged = json.loads(get(base + "/champion")[1])["champion"]["id"] == champion
+    code, out = run("promote", target, "--reason", "operate-check", token=TOKEN)
+    deadline = time.monotonic() + 30
+    while json.loads(get(base + "/champion")[1])["champion"]["id"] != target and time.monotonic() < deadline:
+        time.sleep(0.1)
+    now = json.loads(get(base + "/champion")[1])["champion"]["id"]
+    logged = [d for d in json.loads(get(base + "/decisions")[1]) if d["actor"] == "operator:admin"]
+    checks.append(("promote with the token changes the champion", code == 0 and unchanged and now == target
+                   and any(d["kind"] == "promotion" and d["model"]["id"] == target for d in logged), out))
+    code, out = run("freeze", "--reason", "operate-check", token=TOKEN)
+    checks.append(("freeze", code == 0 and "frozen" in out and json.loads(get(base + "/champion")[1]).get("frozen") is True, out))
+    code, out = run("unfreeze", token=TOKEN)
+    checks.append(("unfreeze", code == 0 and json.loads(get(base + "/champion")[1]).get("frozen") is False, out))
+    for name, ok, out in checks:
+        say(f"  models CLI: {name:45} {'ok' if ok else 'FAILED'}")
+        if not ok:
+            failures.append(f"models CLI: {name}: {out.strip()}")
+    return sum(ok for _, ok, _ in checks)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(REPO, ".build/debug/flywheel"))
@@ -141,9 +183,9 @@ def main():
     parser.add_argument("--label-delay", type=int, default=200)
     args = parser.parse_args()
     if shutil.which("kcat") is None:
-        print("metrics-check: kcat is not installed (bash scripts/install-deps.sh)", file=sys.stderr)
+        print("operate-check: kcat is not installed (bash scripts/install-deps.sh)", file=sys.stderr)
         return 2
-    work = tempfile.mkdtemp(prefix="metrics-check-")
+    work = tempfile.mkdtemp(prefix="operate-check-")
     serve = Serve(args.binary, work)
     failures = []
     try:
@@ -193,6 +235,9 @@ def main():
         # The final scrape must not move once the stream is over (nothing else happens).
         final = scrape(base)
 
+        # The operator's command line.
+        cli = models_cli(args.binary, base, failures)
+
         serve.process.send_signal(signal.SIGTERM)
         summary = serve.wait_for(r"Flywheel stopped: (.*)", timeout=60).group(1)
         serve.process.wait(timeout=60)
@@ -235,7 +280,7 @@ def main():
         for failure in failures:
             say("FAILED: " + failure)
         say(f"requests {args.requests}, counters equal to the summary {equal}/{len(checks)}, "
-            f"admin refused without token {refused}/2, scrapes parsed {len(scrapes)}")
+            f"admin refused without token {refused}/2, models CLI {cli}/6, scrapes parsed {len(scrapes)}")
         return 1 if failures else 0
     finally:
         if serve.process.poll() is None:
@@ -247,5 +292,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except RuntimeError as error:
-        print(f"metrics-check: harness error: {error}", file=sys.stderr)
+        print(f"operate-check: harness error: {error}", file=sys.stderr)
         sys.exit(2)

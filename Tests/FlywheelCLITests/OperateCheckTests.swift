@@ -1,19 +1,20 @@
 import Foundation
 import Testing
 
-/// `scripts/metrics-check.py` against the `flywheel` binary: a `flywheel serve` process (every role, embedded broker,
+/// `scripts/operate-check.py` against the `flywheel` binary: a `flywheel serve` process (every role, embedded broker,
 /// HTTP on a free port) fed requests and labels by kcat, its /metrics scraped while it runs and parsed by Python's
 /// prometheus_client (the reference parser); once settled, every counter must equal what the process prints when it
-/// stops, and admin requests without a valid token must be refused (401) with the audit log unchanged.
-@Suite("Metrics scraped from outside equal the run's summary")
-struct MetricsCheckTests {
+/// stops, and admin requests without a valid token must be refused (401) with the audit log unchanged; then
+/// `flywheel models` lists, is refused without the token, promotes, freezes and unfreezes with it.
+@Suite("Operating serve from outside: metrics, admin refusals, flywheel models")
+struct OperateCheckTests {
     @Test func scrapedCountersEqualTheSummary() throws {
         let binary = ServeRestartTests.binary
         #expect(FileManager.default.isExecutableFile(atPath: binary), "build the flywheel product first: \(binary)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "python3", ServeRestartTests.repository.appendingPathComponent("scripts/metrics-check.py").path,
+            "python3", ServeRestartTests.repository.appendingPathComponent("scripts/operate-check.py").path,
             "--binary", binary, "--requests", "3000", "--rate", "1000",
         ]
         let output = Pipe()
@@ -24,8 +25,8 @@ struct MetricsCheckTests {
         process.waitUntilExit()
         print(text, terminator: "")
         let last = text.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(process.terminationStatus == 0, "metrics-check.py failed:\n\(text)")
-        #expect(last.hasPrefix("metrics-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, scrapes parsed "),
+        #expect(process.terminationStatus == 0, "operate-check.py failed:\n\(text)")
+        #expect(last.hasPrefix("operate-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, models CLI 6/6, scrapes parsed "),
                 "last line: \(last)")
     }
 }
