@@ -4,7 +4,7 @@
 # Safe to run again; needs root or sudo for apt-get.
 set -euo pipefail
 
-packages=(librdkafka-dev libopenblas-dev libsqlite3-dev pkg-config kcat python3)
+packages=(librdkafka-dev libopenblas-dev libsqlite3-dev pkg-config kcat python3 chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

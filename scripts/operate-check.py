@@ -10,15 +10,18 @@ wrong one is refused (401) and leaves the audit log (/decisions) as it was, stop
 compares the last scrape with the summary line the process prints when it stops ("Flywheel stopped: served …").
 Before stopping it, it runs `flywheel models` as an operator would: list, a promotion without a token and with a
 wrong one (refused, nothing changes), then with the token (the champion changes in /champion and the audit log names
-the operator), freeze and unfreeze.
+the operator), freeze and unfreeze; and it has headless Chromium load the live /report page and dump its DOM, which
+must have a section for every model /models lists and the operator's actions among the decisions.
 
 Its last line is
 
-  operate-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, models CLI 6/6, scrapes parsed N
+  operate-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, models CLI 6/6,
+  report page complete, scrapes parsed N
 
 and it exits 1 if any check fails (2 for a harness error). Loopback only; it stops by itself.
 
 Usage: scripts/operate-check.py [--binary .build/debug/flywheel] [--requests 3000] [--rate 1000]
+                                [--screenshot docs/live-report.png]
 """
 import argparse
 import json
@@ -33,6 +36,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from html.parser import HTMLParser
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -51,7 +55,8 @@ class Serve:
         env = dict(os.environ, FLYWHEEL_ADMIN_TOKEN=TOKEN, OPENBLAS_NUM_THREADS="1")
         self.process = subprocess.Popen(
             [binary, "serve", "--schema", os.path.join(REPO, "streams/sea_abrupt.schema.json"),
-             "--http", "127.0.0.1:0", "--status-every", "0", "--log-level", "warning", "--publish-every", "200"],
+             "--http", "127.0.0.1:0", "--status-every", "0", "--log-level", "warning", "--publish-every", "200",
+             "--drift-report-every", "500"],
             cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -175,13 +180,61 @@ def models_cli(binary, base, failures):
     return sum(ok for _, ok, _ in checks)
 
 
+class ModelSections(HTMLParser):
+    """The model ids of a report page's `<section class="model"><h2>id — …</h2>` headings."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.in_heading, self.models = 0, False, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section" and ("class", "model") in attrs:
+            self.depth = 1
+        elif tag == "h2" and self.depth:
+            self.in_heading = True
+
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self.in_heading = False
+        elif tag == "section":
+            self.depth = 0
+
+    def handle_data(self, data):
+        if self.in_heading:
+            self.models.append(data.split(" — ")[0].strip())
+            self.in_heading = False
+
+
+def report_dom(base, failures):
+    """Headless Chromium's DOM of /report: 'complete' when every model of /models has its section and the
+    decisions table names the operator; otherwise what is missing."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        failures.append("chromium is not installed (bash scripts/install-deps.sh)")
+        return "not checked"
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", base + "/report"],
+                          capture_output=True, text=True, timeout=120)
+    parser = ModelSections()
+    parser.feed(done.stdout)
+    expected = sorted(model["id"] for model in json.loads(get(base + "/models")[1]))
+    missing = sorted(set(expected) - set(parser.models))
+    if missing or done.returncode != 0:
+        failures.append(f"the report page lacks models {missing} (chromium exit {done.returncode}: {done.stderr[-300:]})")
+    if "operator:admin" not in done.stdout:
+        failures.append("the report page's decisions do not name the operator")
+    say(f"  report page (Chromium DOM): models {sorted(parser.models)} of {expected}")
+    return "complete" if not missing and "operator:admin" in done.stdout and done.returncode == 0 else "INCOMPLETE"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(REPO, ".build/debug/flywheel"))
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--label-delay", type=int, default=200)
+    parser.add_argument("--screenshot", help="also save headless Chromium's screenshot of /report here (docs/live-report.png)")
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)
     if shutil.which("kcat") is None:
         print("operate-check: kcat is not installed (bash scripts/install-deps.sh)", file=sys.stderr)
         return 2
@@ -238,6 +291,15 @@ def main():
         # The operator's command line.
         cli = models_cli(args.binary, base, failures)
 
+        # The live report as a browser renders it: every model has its section, the operator's actions are listed.
+        page = report_dom(base, failures)
+        if args.screenshot:
+            browser = shutil.which("chromium") or shutil.which("chromium-browser")
+            subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                            "--window-size=1200,2200", f"--screenshot={os.path.abspath(args.screenshot)}", base + "/report"],
+                           capture_output=True, timeout=120, check=True)
+            say(f"screenshot of {base}/report saved to {args.screenshot}")
+
         serve.process.send_signal(signal.SIGTERM)
         summary = serve.wait_for(r"Flywheel stopped: (.*)", timeout=60).group(1)
         serve.process.wait(timeout=60)
@@ -280,7 +342,7 @@ def main():
         for failure in failures:
             say("FAILED: " + failure)
         say(f"requests {args.requests}, counters equal to the summary {equal}/{len(checks)}, "
-            f"admin refused without token {refused}/2, models CLI {cli}/6, scrapes parsed {len(scrapes)}")
+            f"admin refused without token {refused}/2, models CLI {cli}/6, report page {page}, scrapes parsed {len(scrapes)}")
         return 1 if failures else 0
     finally:
         if serve.process.poll() is None:

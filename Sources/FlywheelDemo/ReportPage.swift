@@ -6,8 +6,8 @@ import Foundation
 /// Renders a ``HistoryReport`` as one self-contained HTML page: inline CSS, inline SVG charts, no script and no
 /// external URL — it opens from a file, offline, anywhere.
 public enum ReportPage {
-    /// The page.
-    public static func html(_ report: HistoryReport) -> String {
+    /// The page; with `refreshSeconds`, the browser reloads it that often (the live page `serve --http` serves).
+    public static func html(_ report: HistoryReport, refreshSeconds: Int? = nil) -> String {
         let alarms = report.models.reduce(0) { $0 + $1.points.filter(\.alarm).count }
         let range = timeRange(report)
         var body = """
@@ -29,7 +29,7 @@ public enum ReportPage {
         body += evidenceSection(report)
         return """
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Flywheel drift report</title>
+            <html lang="en"><head><meta charset="utf-8">\(refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")<title>Flywheel drift report</title>
             <style>\(style)</style></head>
             <body>
             \(body)
@@ -82,7 +82,7 @@ public enum ReportPage {
             let ts = range.0 + (range.1 - range.0) * Double(step) / 4
             svg += "<text x=\"\(f(x(ts)))\" y=\"\(height - 8)\" text-anchor=\"middle\">+\(String(format: "%.0f", ts - range.0)) s</text>"
         }
-        for decision in decisions where decision.kind != "retirement" {
+        for decision in decisions where decision.kind == "promotion" || decision.kind == "rollback" {
             let colour = decision.kind == "rollback" ? "#e08a00" : "#1f9d55"
             svg += "<line x1=\"\(f(x(decision.ts)))\" x2=\"\(f(x(decision.ts)))\" y1=\"\(top)\" y2=\"\(height - bottom)\" stroke=\"\(colour)\" stroke-width=\"1.5\"><title>\(escape(decision.kind)): \(escape(decision.winner)) replaces \(escape(decision.loser))</title></line>"
         }
@@ -141,12 +141,14 @@ public enum ReportPage {
     }
 
     private static func decisionSection(_ report: HistoryReport) -> String {
-        var html = "<h2>Decisions: promotions, rollbacks, retirements</h2>\n"
+        var html = "<h2>Decisions: promotions, rollbacks, retirements, freezes</h2>\n"
         guard !report.decisions.isEmpty else { return html + "<p class=\"meta\">None.</p>\n" }
         html += "<table><tr><th>when</th><th>kind</th><th>model</th><th>compared with</th><th>decided by</th><th>evidence</th></tr>\n"
         for decision in report.decisions {
-            // A retirement names the retired challenger as its model and the champion it lost to as "replaces".
-            html += "<tr><td>\(escape(date(decision.ts)))</td><td>\(escape(decision.kind))</td><td>\(escape(decision.winner))</td><td>\(escape(decision.loser))</td><td>\(escape(decision.actor))</td><td>\(escape(evidenceSummary(decision.evidence)))</td></tr>\n"
+            // A retirement names the retired challenger as its model and the champion it lost to as "replaces"; an
+            // operator's freeze or unfreeze names the champion then, and compares nothing.
+            let freeze = decision.kind == "freeze" || decision.kind == "unfreeze"
+            html += "<tr><td>\(escape(date(decision.ts)))</td><td>\(escape(decision.kind))</td><td>\(escape(decision.winner))</td><td>\(freeze ? "—" : escape(decision.loser))</td><td>\(escape(decision.actor))</td><td>\(escape(evidenceSummary(decision.evidence)))</td></tr>\n"
         }
         return html + "</table>\n"
     }

@@ -107,7 +107,7 @@ public enum OperatorServer {
                 if wantsJSON {
                     return JSONBody.text(String(decoding: try report.json, as: UTF8.self), contentType: "application/json; charset=utf-8")
                 }
-                return JSONBody.text(ReportPage.html(report), contentType: "text/html; charset=utf-8")
+                return JSONBody.text(ReportPage.html(report, refreshSeconds: 30), contentType: "text/html; charset=utf-8")
             } catch {
                 return JSONBody.error("the report cannot be built: \(error)", status: .internalServerError)
             }

@@ -5,7 +5,8 @@ import Testing
 /// HTTP on a free port) fed requests and labels by kcat, its /metrics scraped while it runs and parsed by Python's
 /// prometheus_client (the reference parser); once settled, every counter must equal what the process prints when it
 /// stops, and admin requests without a valid token must be refused (401) with the audit log unchanged; then
-/// `flywheel models` lists, is refused without the token, promotes, freezes and unfreezes with it.
+/// `flywheel models` lists, is refused without the token, promotes, freezes and unfreezes with it; and headless
+/// Chromium's DOM of the live /report page has every model and the operator's actions.
 @Suite("Operating serve from outside: metrics, admin refusals, flywheel models")
 struct OperateCheckTests {
     @Test func scrapedCountersEqualTheSummary() throws {
@@ -26,7 +27,7 @@ struct OperateCheckTests {
         print(text, terminator: "")
         let last = text.split(separator: "\n").last.map(String.init) ?? ""
         #expect(process.terminationStatus == 0, "operate-check.py failed:\n\(text)")
-        #expect(last.hasPrefix("operate-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, models CLI 6/6, scrapes parsed "),
+        #expect(last.hasPrefix("operate-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, models CLI 6/6, report page complete, scrapes parsed "),
                 "last line: \(last)")
     }
 }
