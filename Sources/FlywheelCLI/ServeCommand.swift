@@ -214,7 +214,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch where "\(error)".contains("Address already in use") {
+            throw ConfigError("--http \(http.defaultValueDescription): the address is in use (another serve on this machine?); "
+                + "give each process its own port, --http 127.0.0.1:0 for any free one, or --http off")
+        }
         DemoWatcher.say("Flywheel stopped: " + ServeStatus.line(flywheel))
     }
 }
