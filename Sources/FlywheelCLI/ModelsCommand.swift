@@ -94,6 +94,11 @@ struct ModelsCommand: AsyncParsableCommand {
             return data
         }
 
+        /// Posts an action that takes only a reason, and prints what it did.
+        func act(_ path: String, reason: String?) async throws {
+            try printAction(try await call(path, method: "POST", body: reason.map { ["reason": $0] } ?? [:]), json: json)
+        }
+
         /// Prints `data` as JSON, or `text` of its decoded value.
         func show<Value: Decodable>(_ data: Data, as type: Value.Type, _ text: (Value) -> String) throws {
             if json {
@@ -142,10 +147,10 @@ struct ModelsCommand: AsyncParsableCommand {
 
         func run() async throws {
             if let registry = try target.openRegistry() {
-                let versions = try registry.versions(of: model)
-                guard !versions.isEmpty else { throw ActionFailed("the registry holds no model '\(model)'") }
+                let versions = try registry.versionList(of: model)
+                guard let newest = versions.last else { throw ActionFailed("the registry holds no model '\(model)'") }
                 let decisions = try registry.auditLog().filter { $0.model.id == model || $0.replaces.id == model }
-                print("\(model): \(versions.count) versions, newest v\(versions.map(\.model.version).max() ?? 0)")
+                print("\(model): \(versions.count) versions, newest v\(newest.version)")
                 for entry in decisions { print("  \(entry.sequence). \(entry.kind.rawValue) by \(entry.actor): \(entry.model) replaces \(entry.replaces)") }
                 return
             }
@@ -177,7 +182,7 @@ struct ModelsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            try printAction(try await target.call("/rollback", method: "POST", body: reason.map { ["reason": $0] } ?? [:]), json: target.json)
+            try await target.act("/rollback", reason: reason)
         }
     }
 
@@ -188,7 +193,7 @@ struct ModelsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            try printAction(try await target.call("/freeze", method: "POST", body: reason.map { ["reason": $0] } ?? [:]), json: target.json)
+            try await target.act("/freeze", reason: reason)
         }
     }
 
@@ -199,7 +204,7 @@ struct ModelsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            try printAction(try await target.call("/unfreeze", method: "POST", body: reason.map { ["reason": $0] } ?? [:]), json: target.json)
+            try await target.act("/unfreeze", reason: reason)
         }
     }
 }
@@ -246,7 +251,7 @@ enum RegistryModels {
         let snapshot = try registry.snapshot(topic: LoopTopics().models)
         return snapshot.latest.map { stored in
             var summary = ModelSummary(id: stored.model.id, version: stored.model.version, champion: stored.model.id == champion?.id)
-            summary.storedVersions = (try? registry.versions(of: stored.model.id).count) ?? nil
+            summary.storedVersions = (try? registry.versionList(of: stored.model.id).count) ?? nil
             return summary
         }.sorted { ($0.champion ? 0 : 1, $0.id) < ($1.champion ? 0 : 1, $1.id) }
     }

@@ -82,7 +82,7 @@ public struct ModelSummary: Codable, Sendable, Hashable {
                 let champion = models[model.reference.id]?.champion ?? (registryChampion?.id == model.reference.id)
                 models[model.reference.id] = ModelSummary(id: model.reference.id, version: model.reference.version, champion: champion)
             }
-            for id in models.keys { models[id]?.storedVersions = (try? loop.registry?.versions(of: id).count) ?? nil }
+            for id in models.keys { models[id]?.storedVersions = (try? loop.registry?.versionList(of: id).count) ?? nil }
         }
         if let joiner = loop.joiner {
             let board = joiner.scoreboard

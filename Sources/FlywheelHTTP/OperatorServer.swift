@@ -78,7 +78,7 @@ public enum OperatorServer {
             guard let summary = ModelSummary.all(loop).first(where: { $0.id == id }) else {
                 return JSONBody.error("no model '\(id)' in this process; GET /models lists them", status: .notFound)
             }
-            let versions = (try? loop.registry?.versions(of: id).map { StoredVersionSummary(version: $0.model.version, ts: $0.ts) }) ?? nil
+            let versions = (try? loop.registry?.versionList(of: id).map { StoredVersionSummary(version: $0.version, ts: $0.ts) }) ?? nil
             let decisions = (try? loop.registry?.auditLog().filter { $0.model.id == id || $0.replaces.id == id }.map(AuditRecord.init)) ?? nil
             return JSONBody.response(ModelDetail(model: summary, versions: versions, decisions: decisions))
         }

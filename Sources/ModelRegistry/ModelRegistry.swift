@@ -94,6 +94,15 @@ public final class ModelRegistry: Sendable {
         }
     }
 
+    /// Every stored version number of a model with when it was stored, oldest first — without the weights.
+    public func versionList(of modelID: String) throws(RegistryError) -> [(version: Int, ts: Double)] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT model_version, ts FROM versions WHERE model_id = ? ORDER BY model_version", arguments: [modelID]
+            ).map { (version: $0["model_version"], ts: $0["ts"]) }
+        }
+    }
+
     /// The newest stored version of a model, if any.
     public func latestVersion(of modelID: String) throws(RegistryError) -> StoredVersion? {
         try read { db in

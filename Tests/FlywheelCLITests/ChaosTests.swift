@@ -12,24 +12,12 @@ struct ChaosTests {
     @Test func everyEffectHappensOnceUnderKillsAndAStall() throws {
         let binary = ServeRestartTests.binary
         #expect(FileManager.default.isExecutableFile(atPath: binary), "build the flywheel product first: \(binary)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", ServeRestartTests.repository.appendingPathComponent("scripts/chaos.py").path,
-            "--binary", binary, "--requests", "4000", "--rate", "300", "--kill-each-role", "--stall", "3", "--seed", "7",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print(text, terminator: "")  // the harness's own report, in the test log
-        let lines = text.split(separator: "\n").map(String.init)
-        let last = lines.last ?? ""
-        #expect(process.terminationStatus == 0, "chaos.py failed:\n\(text)")
-        #expect(last == "chaos: requests 4000, without prediction 0, labels unaccounted 0, examples applied twice 0, champions agree yes, registry ok",
-                "last line: \(last)")
+        let run = try HarnessScript.run(
+            "chaos.py", ["--requests", "4000", "--rate", "300", "--kill-each-role", "--stall", "3", "--seed", "7"])
+        let lines = run.lines
+        #expect(run.status == 0, "chaos.py failed:\n\(run.text)")
+        #expect(run.lastLine == "chaos: requests 4000, without prediction 0, labels unaccounted 0, examples applied twice 0, champions agree yes, registry ok",
+                "last line: \(run.lastLine)")
         // Each of the five role processes was killed and restarted.
         #expect(lines.filter { $0.contains("kill -9") && $0.contains("(pid") }.count == 5)
     }

@@ -12,22 +12,9 @@ struct OperateCheckTests {
     @Test func scrapedCountersEqualTheSummary() throws {
         let binary = ServeRestartTests.binary
         #expect(FileManager.default.isExecutableFile(atPath: binary), "build the flywheel product first: \(binary)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", ServeRestartTests.repository.appendingPathComponent("scripts/operate-check.py").path,
-            "--binary", binary, "--requests", "3000", "--rate", "1000",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print(text, terminator: "")
-        let last = text.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(process.terminationStatus == 0, "operate-check.py failed:\n\(text)")
-        #expect(last.hasPrefix("operate-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, models CLI 6/6, report page complete, scrapes parsed "),
-                "last line: \(last)")
+        let run = try HarnessScript.run("operate-check.py", ["--requests", "3000", "--rate", "1000"])
+        #expect(run.status == 0, "operate-check.py failed:\n\(run.text)")
+        #expect(run.lastLine.hasPrefix("operate-check: requests 3000, counters equal to the summary 9/9, admin refused without token 2/2, models CLI 6/6, report page complete, scrapes parsed "),
+                "last line: \(run.lastLine)")
     }
 }

@@ -114,8 +114,8 @@ extension FlywheelLoop {
     }
 
     private func storedVersion(of model: String, version: Int?, in registry: ModelRegistry) throws(OperatorCommandError) -> ModelReference {
-        let versions = try registryCall { try registry.versions(of: model) }
-        guard let newest = versions.map({ (stored: StoredVersion) in stored.model.version }).max() else {
+        let versions = try registryCall { try registry.versionList(of: model).map(\.version) }
+        guard let newest = versions.max() else {
             // No version stored yet (the trainer has not published one): the model as the trainer holds it.
             if let trained = trainer?.models.first(where: { $0.reference.id == model })?.reference,
                 version == nil || version == trained.version
@@ -125,7 +125,7 @@ extension FlywheelLoop {
             throw OperatorCommandError(.unknown, "the registry holds no version of a model '\(model)'; GET /models lists them")
         }
         if let version {
-            guard versions.contains(where: { $0.model.version == version }) else {
+            guard versions.contains(version) else {
                 throw OperatorCommandError(.unknown, "the registry holds no version \(version) of \(model) (newest: \(newest))")
             }
             return ModelReference(id: model, version: version)
