@@ -64,6 +64,9 @@ public struct HistoryReport: Codable, Sendable {
     public var featuresTs: Double?
     /// Label coverage over time: (ts, joined / (joined + never labelled)).
     public var labelCoverage: [[Double]]
+    /// The serving model's accuracy while labels are in flight, over time: (ts, the window's realized accuracy, the
+    /// estimate for the predictions then waiting for labels, how many waited).
+    public var accuracyEstimates: [[Double]]
 
     /// Gathers the report from a registry.
     public init(registry: ModelRegistry, now: Double = Date().timeIntervalSince1970) throws(RegistryError) {
@@ -91,6 +94,10 @@ public struct HistoryReport: Codable, Sendable {
         features = latestTable?.features ?? []
         featuresTs = latestTable?.ts
         labelCoverage = reports.compactMap { report in report[.labelCoverage].map { [report.ts, $0] } }
+        accuracyEstimates = reports.compactMap { report in
+            guard let estimate = report[.estimatedAccuracy], let realized = report[.accuracy] else { return nil }
+            return [report.ts, realized, estimate, report[.inFlight] ?? 0]
+        }
         generatedAt = now
         self.registry = registry.path
     }

@@ -25,6 +25,7 @@ public enum ReportPage {
         }
         body += featureSection(report)
         body += coverageSection(report, range: range)
+        body += estimateSection(report)
         body += decisionSection(report)
         body += evidenceSection(report)
         return """
@@ -138,6 +139,21 @@ public enum ReportPage {
         guard let last = report.labelCoverage.last else { return "" }
         let minimum = report.labelCoverage.map { $0[1] }.min() ?? 1
         return "<h2>Label coverage</h2><p>Predictions joined with their label, of those joined or given up on: <b>\(String(format: "%.2f%%", last[1] * 100))</b> at the newest window (lowest over the run: \(String(format: "%.2f%%", minimum * 100)); \(report.labelCoverage.count) windows).</p>\n"
+    }
+
+    /// The serving model's accuracy estimated for the predictions still waiting for labels, next to the realized
+    /// accuracy of each window's labelled ones: the newest windows.
+    private static func estimateSection(_ report: HistoryReport) -> String {
+        guard !report.accuracyEstimates.isEmpty else { return "" }
+        var html = "<h2>Accuracy while labels are in flight</h2>\n<p class=\"meta\">The serving model's accuracy estimated "
+            + "for the predictions still waiting for their labels (each one's confidence, calibrated on the labels joined so "
+            + "far), next to the realized accuracy of the window's labelled predictions. It cannot see a change of concept "
+            + "that leaves the inputs as they were until the labels show it.</p>\n"
+        html += "<table><tr><th>when</th><th>realized (window)</th><th>estimated (in flight)</th><th>in flight</th></tr>\n"
+        for row in report.accuracyEstimates.suffix(12) {
+            html += "<tr><td>\(escape(date(row[0])))</td><td>\(String(format: "%.4f", row[1]))</td><td>\(String(format: "%.4f", row[2]))</td><td>\(Int(row[3]))</td></tr>\n"
+        }
+        return html + "</table>\n"
     }
 
     private static func decisionSection(_ report: HistoryReport) -> String {

@@ -17,6 +17,12 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
     case labelCoverage
     /// Labels whose prediction never came, so far (the serving model's report).
     case orphanedLabels
+    /// The serving model's estimated accuracy on the predictions still waiting for their labels: each one's
+    /// confidence, calibrated on the labels arrived so far (confidence-based performance estimation; the serving
+    /// model's report).
+    case estimatedAccuracy
+    /// How many predictions that estimate covers (the serving model's report).
+    case inFlight
 
     /// The metric a model is judged by in windows and decisions: accuracy for classifiers, MAE for regressors.
     public static func headline(isClassifier: Bool) -> DriftMetric { isClassifier ? .accuracy : .mae }
@@ -31,6 +37,8 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
         case .errorChange: "error change"
         case .labelCoverage: "label coverage"
         case .orphanedLabels: "orphaned labels"
+        case .estimatedAccuracy: "in-flight accuracy estimate"
+        case .inFlight: "predictions in flight"
         }
     }
 }

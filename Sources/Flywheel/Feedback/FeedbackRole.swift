@@ -78,6 +78,10 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     public var holdingLabels: Bool { !heldLabelPartitions.isEmpty }
     /// How often the role has started holding labels back.
     public private(set) var labelHolds = 0
+    /// Per classifier: how often its answers were right at each confidence, from the labels joined so far — the
+    /// calibration of the in-flight accuracy estimate (``inFlightEstimate()``). Not saved: a restarted role
+    /// calibrates again from the labels that arrive.
+    public private(set) var calibrators: [String: ConfidenceCalibrator] = [:]
 
     /// The name the state is saved under in the store.
     static var snapshotName: String { "feedback" }
@@ -124,6 +128,30 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             : .prediction(try EventDecoding.decode(PredictionEvent.self, from: value))
     }
 
+    /// The serving model's estimated accuracy on the predictions waiting for their labels now: each one's confidence
+    /// in its answer, calibrated by the model that served it on the labels joined so far (nil when none waits or the
+    /// models are regressors). It lags what the labels have not shown yet: a concept change that leaves the inputs
+    /// and the confidences as they were is invisible to it until its labels arrive (docs/learning.md).
+    public func inFlightEstimate() -> AccuracyEstimate? {
+        var estimate = AccuracyEstimate()
+        for prediction in join.waitingPredictions {
+            guard let probabilities = prediction.champion.probabilities else { return nil }
+            let calibrator = calibrators[prediction.champion.model.id] ?? ConfidenceCalibrator()
+            estimate.add(chance: calibrator.calibrated(ConfidenceCalibrator.confidence(probabilities: probabilities)))
+        }
+        return estimate.count > 0 ? estimate : nil
+    }
+
+    /// Teaches each classifier's calibrator whether its answer to a joined example was right.
+    private mutating func calibrate(with example: JoinedExample) {
+        guard labelClasses != nil else { return }
+        for output in example.outputs {
+            guard let probabilities = output.probabilities, let served = output.servedClass else { continue }
+            calibrators[output.model.id, default: ConfidenceCalibrator()].record(
+                confidence: ConfidenceCalibrator.confidence(probabilities: probabilities), correct: Double(served) == example.label)
+        }
+    }
+
     /// Joins the batch, scores and watches every example joined, then drops what waited too long.
     public mutating func handle(_ batch: [Consumed<Incoming>], at time: BatchTime<Instant>) -> [Publication] {
         var publications: [Publication] = []
@@ -151,6 +179,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             guard let example else { continue }
             labelDelay?.recordNanoseconds(Int64((max(0, example.labelTs - example.requestTs) * 1e9).rounded()))
             scoreboard.record(example)
+            calibrate(with: example)
             for var report in drift.record(example, now: time.wallClock) {
                 if !report.features.isEmpty {
                     // Label coverage so far: predictions joined with a label, of those joined or given up on.
@@ -158,6 +187,10 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
                     let settled = counters.joined + counters.unlabeledPredictions
                     report[.labelCoverage] = settled > 0 ? Double(counters.joined) / Double(settled) : 1
                     report[.orphanedLabels] = Double(counters.orphanedLabels)
+                    if let estimate = inFlightEstimate() {
+                        report[.estimatedAccuracy] = estimate.estimated
+                        report[.inFlight] = Double(estimate.count)
+                    }
                 }
                 publications.append(.drift(report))
                 reportsPublished += 1

@@ -81,6 +81,9 @@ public struct JoinState<Instant: InstantProtocol<Duration>>: Sendable where Inst
     /// How many predictions and labels are waiting.
     public var pending: (predictions: Int, labels: Int) { (predictions.count, labels.count) }
 
+    /// The predictions waiting for their labels now, in no particular order.
+    public var waitingPredictions: some Collection<PredictionEvent> { predictions.values.lazy.map(\.event) }
+
     /// Takes a prediction; returns the joined example if its label was waiting.
     public mutating func receive(_ prediction: PredictionEvent, at now: Instant) -> JoinedExample? {
         let id = prediction.requestId
