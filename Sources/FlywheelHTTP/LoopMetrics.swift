@@ -122,6 +122,9 @@ public final class LoopMetrics: Sendable {
             let pending = joiner.pending
             level("flywheel_labels_waiting", [], Double(pending.labels))
             level("flywheel_predictions_waiting", [], Double(pending.predictions))
+            if let estimate = joiner.withCore({ $0.inFlightEstimate() }) {
+                level("flywheel_inflight_accuracy_estimate", [], estimate.estimated)
+            }
             count("flywheel_drift_reports_published_total", [], joiner.driftReportsPublished)
             for (model, alarms) in Dictionary(grouping: joiner.driftAlarms, by: \.model.id) {
                 count("flywheel_drift_alarms_total", ["model", model], alarms.count)
