@@ -142,7 +142,7 @@ struct DemoCommand: AsyncParsableCommand {
         replay.streamName = streamName
         let replayer = StreamReplayer(
             producer: flywheel.producer, examples: examples, configuration: replay,
-            served: { engine.requestsServed }, learned: { flywheel.trainer?.learning.examplesLearned ?? .max },
+            served: { engine.requestsServed }, learned: { (flywheel.trainer?.learning.examplesLearned ?? .max) &+ (flywheel.joiner?.labelsHeldBack ?? 0) },
             logger: logger)
         let watcher = DemoWatcher(loop: flywheel, replayer: replayer, total: examples.count)
         let started = ContinuousClock.now

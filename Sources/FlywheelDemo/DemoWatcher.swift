@@ -76,7 +76,10 @@ public final class DemoWatcher: Service, Sendable {
         let reportsRecorded = loop.recorder?.reportsRecorded ?? 0
         let reportsPublished = loop.joiner?.driftReportsPublished ?? 0
         let champion = loop.liveModels?.snapshot.champion.reference
-        let complete = served >= total && joined >= total && trainer.examplesLearned >= total && promoterSeen >= total
+        // Examples the label guard held back never reach the trainer or the promoter.
+        let heldBack = loop.joiner?.labelsHeldBack ?? 0
+        let complete = served >= total && joined >= total && trainer.examplesLearned + heldBack >= total
+            && promoterSeen + heldBack >= total
             && recorded >= trainer.versionsPublished + decisions && reportsRecorded >= reportsPublished
         let championName: String = champion.map { "\($0.id) v\($0.version)" } ?? "?"
         let line = "\(Self.grouped(served))/\(Self.grouped(total)) served · \(Self.grouped(joined)) joined · "

@@ -157,13 +157,14 @@ public enum ReportPage {
     }
 
     private static func decisionSection(_ report: HistoryReport) -> String {
-        var html = "<h2>Decisions: promotions, rollbacks, retirements, freezes</h2>\n"
+        var html = "<h2>Decisions: promotions, rollbacks, retirements, freezes, label-guard pauses</h2>\n"
         guard !report.decisions.isEmpty else { return html + "<p class=\"meta\">None.</p>\n" }
         html += "<table><tr><th>when</th><th>kind</th><th>model</th><th>compared with</th><th>decided by</th><th>evidence</th></tr>\n"
         for decision in report.decisions {
             // A retirement names the retired challenger as its model and the champion it lost to as "replaces"; an
-            // operator's freeze or unfreeze names the champion then, and compares nothing.
-            let freeze = decision.kind == "freeze" || decision.kind == "unfreeze"
+            // operator's freeze or unfreeze, or a label-guard pause or resumption, names the champion then, and
+            // compares nothing.
+            let freeze = ["freeze", "unfreeze", "labelsSuspect", "labelsTrusted"].contains(decision.kind)
             html += "<tr><td>\(escape(date(decision.ts)))</td><td>\(escape(decision.kind))</td><td>\(escape(decision.winner))</td><td>\(freeze ? "—" : escape(decision.loser))</td><td>\(escape(decision.actor))</td><td>\(escape(evidenceSummary(decision.evidence)))</td></tr>\n"
         }
         return html + "</table>\n"

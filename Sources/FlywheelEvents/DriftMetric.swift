@@ -23,6 +23,13 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
     case estimatedAccuracy
     /// How many predictions that estimate covers (the serving model's report).
     case inFlight
+    /// The label guard's conclusion, in a report of its own when it changes: 1 when the labels turned suspect (their
+    /// joined examples are held back from learning), 0 when they are trusted again (the serving model's report).
+    case labelsSuspect
+    /// The evidence behind that change: the guard's CUSUM when it turned suspect, its reverse when it trusted again.
+    case labelGuardEvidence
+    /// How many joined examples the guard has held back so far.
+    case labelsHeldBack
 
     /// The metric a model is judged by in windows and decisions: accuracy for classifiers, MAE for regressors.
     public static func headline(isClassifier: Bool) -> DriftMetric { isClassifier ? .accuracy : .mae }
@@ -39,6 +46,9 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
         case .orphanedLabels: "orphaned labels"
         case .estimatedAccuracy: "in-flight accuracy estimate"
         case .inFlight: "predictions in flight"
+        case .labelsSuspect: "labels suspect"
+        case .labelGuardEvidence: "label guard evidence"
+        case .labelsHeldBack: "labels held back"
         }
     }
 }

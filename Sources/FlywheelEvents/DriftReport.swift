@@ -84,6 +84,8 @@ public struct DriftReport: Codable, Sendable, Hashable {
     public var features: [FeatureDrift]
     /// Whether the model was serving (the champion) in the window's last example; absent in older reports.
     public var champion: Bool?
+    /// Who changed the label guard's mind: `label guard` or `operator:<name>` (label-guard reports only).
+    public var decidedBy: String?
 
     /// Makes a report.
     public init(

@@ -122,6 +122,8 @@ public final class LoopMetrics: Sendable {
             let pending = joiner.pending
             level("flywheel_labels_waiting", [], Double(pending.labels))
             level("flywheel_predictions_waiting", [], Double(pending.predictions))
+            count("flywheel_labels_held_back_total", [], joiner.labelsHeldBack)
+            if let suspect = joiner.labelsSuspect { level("flywheel_labels_suspect", [], suspect ? 1 : 0) }
             if let estimate = joiner.withCore({ $0.inFlightEstimate() }) {
                 level("flywheel_inflight_accuracy_estimate", [], estimate.estimated)
             }

@@ -25,6 +25,7 @@ import NIOCore
 /// | `GET /report` | the drift report page (HTML; `?format=json` or `Accept: application/json` for JSON) |
 /// | `POST /champion` `{"model", "version"?, "reason"?}` | promote (admin) |
 /// | `POST /rollback`, `/freeze`, `/unfreeze` `{"reason"?}` | (admin) |
+/// | `POST /labels/trust` | the label guard trusts the labels again (admin; the feedback role's process) |
 public enum OperatorServer {
     /// Where to listen and who may act.
     public struct Configuration: Sendable {
@@ -138,6 +139,16 @@ public enum OperatorServer {
                 ActionAnswer(event: try await loop.rollback(actor: $0.actor, reason: body.reason))
             }
         }
+        admin.post("labels/trust") { _, context in
+            await act(context, logger, "trust labels") { who in
+                guard let joiner = loop.joiner else {
+                    throw OperatorCommandError(.notHere, "this process runs no feedback role, which keeps the label guard: send it to a process started with --role feedback (or all)")
+                }
+                let suspect = joiner.labelsSuspect ?? false
+                joiner.trustLabels(actor: who.actor)
+                return ActionAnswer(changed: suspect, labelsSuspect: false)
+            }
+        }
         for (path, frozen) in [("freeze", true), ("unfreeze", false)] {
             admin.post(RouterPath(stringLiteral: path)) { request, context in
                 let body = (try? await decode(ReasonBody.self, from: request, required: false)) ?? ReasonBody()
@@ -203,8 +214,17 @@ struct ActionAnswer: Codable, Sendable {
     var event: ModelEvent?
     /// Whether decisions are frozen now (freeze and unfreeze).
     var frozen: Bool?
-    /// Whether the freeze or unfreeze changed anything.
+    /// Whether the freeze, unfreeze or trust changed anything.
     var changed: Bool?
+    /// Whether the labels are suspect now (trust).
+    var labelsSuspect: Bool?
+
+    init(event: ModelEvent? = nil, frozen: Bool? = nil, changed: Bool? = nil, labelsSuspect: Bool? = nil) {
+        self.event = event
+        self.frozen = frozen
+        self.changed = changed
+        self.labelsSuspect = labelsSuspect
+    }
 }
 
 /// `GET /champion`'s answer.

@@ -66,9 +66,14 @@ public struct Decision: Sendable, Hashable {
         case freeze
         /// An operator resumed automatic decisions (`model` and `replaces`: the champion then). Logged every time.
         case unfreeze
+        /// The label guard suspected the labels and learning paused (`model` and `replaces`: the champion then).
+        case labelsSuspect
+        /// The labels are trusted again and learning resumed, by the guard or an operator.
+        case labelsTrusted
 
-        /// Whether the entry is an operator's freeze or unfreeze rather than a decision about models.
-        public var isFreeze: Bool { self == .freeze || self == .unfreeze }
+        /// Whether the entry is about the loop's state (a freeze, a label-guard pause) rather than a decision about
+        /// models: it moves no alias and is logged every time.
+        public var isLoopStateChange: Bool { self == .freeze || self == .unfreeze || self == .labelsSuspect || self == .labelsTrusted }
     }
 
     /// Promotion, rollback, retirement, freeze or unfreeze.

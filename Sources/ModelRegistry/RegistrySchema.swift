@@ -119,6 +119,18 @@ enum RegistrySchema {
                     WHERE kind IN ('promotion', 'rollback', 'retirement');
                 """)
         }
+        migrator.registerMigration("6-audit-log-label-guard") { db in
+            // The label guard's pauses and resumptions of learning are logged too, each time.
+            try db.execute(sql: rebuildAuditLog(
+                as: "audit_log_6", unique: nil, insert: "INSERT",
+                kinds: "'promotion', 'rollback', 'retirement', 'freeze', 'unfreeze', 'labelsSuspect', 'labelsTrusted'")
+                + """
+
+                CREATE UNIQUE INDEX audit_log_decision_once ON audit_log
+                    (kind, model_id, model_version, replaces_id, replaces_version)
+                    WHERE kind IN ('promotion', 'rollback', 'retirement');
+                """)
+        }
         return migrator
     }
 

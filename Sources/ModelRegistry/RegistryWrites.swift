@@ -30,7 +30,7 @@ enum RegistryWrites {
                 decision.replaces.id, decision.replaces.version, decision.evidence,
             ])
         guard db.changesCount > 0 else { return false }
-        guard decision.kind != .retirement, !decision.kind.isFreeze else { return true }
+        guard decision.kind != .retirement, !decision.kind.isLoopStateChange else { return true }
         let champion = try String.fetchOne(
             db, sql: "SELECT model_id FROM aliases WHERE name = ?", arguments: [ModelRegistry.championAlias])
         guard champion == nil || champion == decision.replaces.id else { return true }

@@ -89,6 +89,8 @@ struct LoopEndToEndTests {
         let steady = tables[1]
         #expect(abs((steady[.estimatedAccuracy] ?? 0) - (steady[.accuracy] ?? 1)) < 0.04,
                 "estimate \(steady[.estimatedAccuracy] ?? 0) vs realized \(steady[.accuracy] ?? 0) before the drift")
+        // A change of concept is not bad labels: the label guard held nothing back.
+        #expect(joiner.labelsHeldBack == 0 && joiner.labelsSuspect == false)
         #expect(joiner.driftAlarms.contains { $0.isChampion && Self.index($0.requestId) > 10_000 && $0.errorChange > 0 },
                 "alarms: \(joiner.driftAlarms.map { "\($0.model) at \($0.requestId) \($0.errorChange)" })")
     }

@@ -74,13 +74,13 @@ extension LoopHarness {
         replay.streamName = name
         let replayer = StreamReplayer(
             producer: loop.producer, examples: stream, configuration: replay, served: { engine.requestsServed },
-            learned: { loop.trainer?.learning.examplesLearned ?? .max }, logger: logger)
+            learned: { (loop.trainer?.learning.examplesLearned ?? .max) &+ (loop.joiner?.labelsHeldBack ?? 0) }, logger: logger)
         let reader = try await predictionReader(settings)
         let tally = PredictionTally()
         func caughtUp() -> Bool {
             tally.distinct >= stream.count && joiner.counters.joined >= stream.count
-                && (loop.trainer?.learning.examplesLearned ?? stream.count) >= stream.count
-                && (loop.promoter?.examplesSeen ?? stream.count) >= stream.count
+                && (loop.trainer?.learning.examplesLearned ?? stream.count) + joiner.labelsHeldBack >= stream.count
+                && (loop.promoter?.examplesSeen ?? stream.count) + joiner.labelsHeldBack >= stream.count
                 && (loop.recorder?.reportsRecorded ?? 0) >= (loop.recorder == nil ? 0 : joiner.driftReportsPublished)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -58,6 +58,15 @@ extension RoleRunner where Role == FeedbackRole<C.Instant> {
 
     /// Drift reports delivered so far.
     public var driftReportsPublished: Int { withCore { $0.reportsPublished } }
+
+    /// Joined examples the label guard has held back from learning so far.
+    public var labelsHeldBack: Int { withCore { $0.labelsHeldBack } }
+
+    /// Whether the label guard suspects the labels now (nil: no guard).
+    public var labelsSuspect: Bool? { withCore { $0.labelGuard.map { $0.state == .suspect } } }
+
+    /// Trusts the labels again from the next joined example on (an operator's order, signed by `actor`).
+    public func trustLabels(actor: String) { updateCore { $0.trustLabels(actor: actor) } }
 }
 
 // MARK: - LabelAccount

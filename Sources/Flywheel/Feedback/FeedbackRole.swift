@@ -46,6 +46,9 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         /// — would otherwise all be held in memory (100 MB and growing in a 1M-request soak). Default: 100,000
         /// (~15 MB).
         public var maximumWaitingLabels = 100_000
+        /// The label guard's settings (``OnlineLearning/LabelGuard``), or nil for no guard. Classifiers only.
+        /// Default: the guard's defaults.
+        public var labelGuard: LabelGuard.Configuration? = LabelGuard.Configuration()
         /// Where each joined request's label delay (label time minus request time, in the events' wall-clock
         /// seconds; 0 if the label is stamped earlier) is recorded: a swift-metrics timer, which `flywheel serve
         /// --http` exports as a Prometheus histogram. Default: nil, not recorded.
@@ -82,6 +85,13 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     /// calibration of the in-flight accuracy estimate (``inFlightEstimate()``). Not saved: a restarted role
     /// calibrates again from the labels that arrive.
     public private(set) var calibrators: [String: ConfidenceCalibrator] = [:]
+    /// The label guard (classifiers with a guard configured): while it suspects the labels, joined examples are held
+    /// back from the examples topic (sent to the dead-letter topic with the reason), so nothing learns from them.
+    public internal(set) var labelGuard: LabelGuard?
+    /// Joined examples held back by the label guard so far.
+    public internal(set) var labelsHeldBack = 0
+    /// An operator's order to trust the labels again, carried out with the next joined example (who gave it).
+    var trustOrdered: String?
 
     /// The name the state is saved under in the store.
     static var snapshotName: String { "feedback" }
@@ -103,6 +113,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         precondition(configuration.maximumWaitingLabels > 0, "maximumWaitingLabels must be positive.")
         maximumWaitingLabels = configuration.maximumWaitingLabels
         labelDelay = configuration.labelDelay
+        labelGuard = configuration.labelClasses == nil ? nil : configuration.labelGuard.map { LabelGuard(configuration: $0) }
         if let data = try store?.load(Self.snapshotName),
             let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
         {
@@ -178,6 +189,9 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             }
             guard let example else { continue }
             labelDelay?.recordNanoseconds(Int64((max(0, example.labelTs - example.requestTs) * 1e9).rounded()))
+            let (trusted, guardReports) = guardLabels(example, from: consumed, at: time.wallClock)
+            publications += guardReports
+            guard trusted else { continue }
             scoreboard.record(example)
             calibrate(with: example)
             for var report in drift.record(example, now: time.wallClock) {

@@ -46,8 +46,15 @@ public struct RecorderRole: StreamRole {
                 topic: consumed.topic, partition: consumed.partition, nextOffset: consumed.offset + 1)
             switch consumed.input {
             case .drift(let report):
-                try registry.record(report, position: position)
+                let isNew = try registry.record(report, position: position)
                 reportsRecorded += 1
+                if isNew, let suspect = report[.labelsSuspect] {
+                    // The label guard changed its mind: the audit log says so, with who and the evidence.
+                    let champion = VersionID(id: report.model.id, version: report.model.version)
+                    try registry.record(Decision(
+                        kind: suspect > 0 ? .labelsSuspect : .labelsTrusted, ts: report.ts, actor: report.decidedBy ?? "label guard",
+                        model: champion, replaces: champion, evidence: ModelRegistry.sortedJSON(report.metrics)))
+                }
             case .model(let event):
                 try registry.record(event, actor: event.actor, position: position)
                 eventsRecorded += 1

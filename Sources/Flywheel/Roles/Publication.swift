@@ -15,6 +15,9 @@ public enum Publication: Sendable, Hashable {
     case model(ModelEvent)
     /// A drift report, on the drift topic, keyed by model id.
     case drift(DriftReport)
+    /// Something the role held back with the reason, on the dead-letter topic under `key` (the feedback role's joined
+    /// examples while the label guard suspects the labels): kept whole, to be replayed once it is understood.
+    case held(DeadLetterEvent, key: String)
     /// Not an event: the input at this index of the handled batch is refused (it decoded, but the role cannot use
     /// it — a label outside the task's classes, a request no model can answer), and goes to the dead-letter topic
     /// with the reason.
@@ -30,6 +33,7 @@ public enum Publication: Sendable, Hashable {
         case .example(let event): (topics.examples, event.requestId)
         case .model: (topics.models, Self.modelsKey)
         case .drift(let report): (topics.drift, report.model.id)
+        case .held(_, let key): (topics.deadLetter, key)
         case .refusal: nil
         }
     }
@@ -41,6 +45,7 @@ public enum Publication: Sendable, Hashable {
         case .example(let event): event
         case .model(let event): event
         case .drift(let report): report
+        case .held(let event, _): event
         case .refusal: nil
         }
     }
@@ -53,6 +58,7 @@ public enum Publication: Sendable, Hashable {
         case .example(let event): try EventDecoding.encodeChecked(event)
         case .model(let event): try EventDecoding.encodeChecked(event)
         case .drift(let report): try EventDecoding.encodeChecked(report)
+        case .held(let event, _): try EventDecoding.encodeChecked(event)
         case .refusal: []
         }
     }

@@ -1,0 +1,72 @@
+import FlywheelEvents
+import Foundation
+import OnlineLearning
+
+// MARK: - FeedbackRole + LabelGuard
+
+/// The label guard in the feedback role: every joined label is scored against every model's calibrated answer
+/// (``OnlineLearning/LabelGuard``) before anything learns from it. While the guard suspects the labels, their joined
+/// examples go to the dead-letter topic with the reason instead of the examples topic — the trainer and the promoter
+/// see none, so training pauses while serving goes on with the current versions — and neither the metrics nor the
+/// calibration learn from them. Each change of the guard's mind is published at once as a report of the serving model
+/// on the drift topic (``FlywheelEvents/DriftMetric/labelsSuspect``), which the registry records in its audit log.
+extension FeedbackRole {
+    /// Scores `example` with the guard. Returns whether it may be learned from, and the publications this causes: a
+    /// guard report when the guard changed its mind, the held-back example when it may not.
+    mutating func guardLabels(
+        _ example: JoinedExample, from consumed: Consumed<Incoming>, at wallClock: Double
+    ) -> (trusted: Bool, publications: [Publication]) {
+        guard var guardian = labelGuard else { return (true, []) }
+        var publications: [Publication] = []
+        if let actor = trustOrdered, guardian.state == .suspect {
+            guardian.trust()
+            publications.append(.drift(guardReport(example, guardian, evidence: 0, by: actor, at: wallClock)))
+        }
+        trustOrdered = nil
+        let answers = example.outputs.compactMap { output -> (chance: Double, correct: Bool)? in
+            guard let probabilities = output.probabilities, let served = output.servedClass else { return nil }
+            let calibrator = calibrators[output.model.id] ?? ConfidenceCalibrator()
+            return (calibrator.calibrated(ConfidenceCalibrator.confidence(probabilities: probabilities)), Double(served) == example.label)
+        }
+        let evidence = guardian.state == .trusted ? guardian.suspicion : guardian.recovery
+        if let change = guardian.record(answers) {
+            let now = change == .suspect ? guardian.suspicion : max(evidence, guardian.configuration.threshold)
+            publications.append(.drift(guardReport(example, guardian, evidence: now, by: "label guard", at: wallClock)))
+        }
+        labelGuard = guardian
+        guard guardian.state == .suspect else { return (true, publications) }
+        labelsHeldBack += 1
+        let reason = "label guard: the labels disagree with every model's confident answers as bad labels would "
+            + "(CUSUM \(String(format: "%.1f", guardian.suspicion)) ≥ \(String(format: "%.1f", guardian.configuration.threshold))); "
+            + "this joined example is held back from learning until they agree again or an operator trusts them"
+        publications.append(.held(
+            DeadLetterEvent(
+                reason: reason, source: .init(topic: consumed.topic, partition: consumed.partition, offset: consumed.offset),
+                key: Array(example.requestId.utf8), value: EventDecoding.encode(example), ts: wallClock),
+            key: example.requestId))
+        return (false, publications)
+    }
+
+    /// Trusts the labels again from the next joined example on (an operator's order; `actor` is logged).
+    public mutating func trustLabels(actor: String) {
+        trustOrdered = actor
+    }
+
+    /// A report of the serving model saying what the guard concluded, with the evidence and who decided.
+    private func guardReport(
+        _ example: JoinedExample, _ guardian: LabelGuard, evidence: Double, by actor: String, at wallClock: Double
+    ) -> DriftReport {
+        var report = DriftReport(
+            // The window's example count is the labels the guard has scored: each guard report is distinct, even two in
+            // one batch (the registry keeps a report once by model, time and count).
+            model: example.champion.model, ts: wallClock,
+            window: .init(fromTs: wallClock, toTs: wallClock, examples: guardian.labels),
+            metrics: [:], detectors: [], features: [])
+        report.champion = true
+        report[.labelsSuspect] = guardian.state == .suspect ? 1 : 0
+        report[.labelGuardEvidence] = evidence
+        report[.labelsHeldBack] = Double(labelsHeldBack)
+        report.decidedBy = actor
+        return report
+    }
+}

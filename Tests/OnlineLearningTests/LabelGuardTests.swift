@@ -1,0 +1,120 @@
+import Datasets
+import FeatureValues
+import Foundation
+import OnlineLearning
+import Testing
+
+/// The label guard on the bundled streams, with the loop's logistic regression and perceptron learning test-then-train
+/// at label delay 1,000: each label is scored against both models' calibrated answers before they learn it, and while
+/// the guard is suspect they do not learn (as the loop's trainer does not).
+@Suite("Label guard: bad labels pause learning, drifts do not")
+struct LabelGuardTests {
+    struct Run {
+        var transitions: [(index: Int, state: LabelGuard.State)] = []
+        var learned = 0
+        var learnedFlipped = 0
+        var accuracyAfter = BinaryMetrics()
+    }
+
+    /// Runs `stream` with labels `flipped` (stream indices) inverted.
+    static func run(_ stream: String, flipped: Range<Int> = 0..<0) throws -> Run {
+        let schema = try JSONDecoder().decode(FeatureSchema.self, from: try SharedData.file("\(stream).meta.json"))
+        let text = String(decoding: try SharedData.file("\(stream).csv"), as: UTF8.self)
+        var examples = try CSVExamples.parse(text, schema: schema, target: "target")
+        for index in flipped { examples[index].target = 1 - examples[index].target }
+        let pipeline = try FeaturePipeline(schema: schema)
+        var guardian = LabelGuard()
+        var calibrators = [ConfidenceCalibrator(), ConfidenceCalibrator()]
+        var run = Run()
+        let models = (LogisticRegression(dimension: pipeline.dimension),
+                      MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64]))
+        var current = 0
+        _ = PrequentialEvaluation(delay: 1000).run(
+            examples, pipeline: pipeline, model: models,
+            predict: { models, x in [models.0.predictValue(x), models.1.predictValue(x)] },
+            learn: { models, x, example in
+                guard guardian.state == .trusted else { return }
+                models.0.learn(x, target: example.target)
+                models.1.learn(x, target: example.target)
+                run.learned += 1
+                if flipped.contains(current) { run.learnedFlipped += 1 }
+            },
+            score: { index, example, probabilities in
+                current = index
+                let answers = probabilities.indices.map { model in
+                    let confidence = ConfidenceCalibrator.confidence(probabilityOfOne: probabilities[model])
+                    return (chance: calibrators[model].calibrated(confidence),
+                            correct: (probabilities[model] > 0.5 ? 1.0 : 0.0) == example.target)
+                }
+                if let state = guardian.record(answers) { run.transitions.append((index, state)) }
+                if guardian.state == .trusted {
+                    for model in probabilities.indices {
+                        calibrators[model].record(
+                            confidence: ConfidenceCalibrator.confidence(probabilityOfOne: probabilities[model]),
+                            correct: answers[model].correct)
+                    }
+                }
+                if index >= flipped.upperBound + 1000 { run.accuracyAfter.update(target: example.target, prediction: probabilities[1]) }
+            })
+        return run
+    }
+
+    /// SEA's and agrawal's concept changes never pause learning (agrawal's at 25,000 makes the perceptron wrong on
+    /// many answers it was sure of, but not on nearly all of them, as flipped labels do).
+    @Test(arguments: ["sea_abrupt", "agrawal_abrupt"])
+    func conceptChangesDoNotPauseLearning(stream: String) throws {
+        let run = try Self.run(stream)
+        #expect(run.transitions.isEmpty, "\(stream): \(run.transitions)")
+        #expect(run.learned == 100_000)
+    }
+
+    /// elec's errors come in runs (the market changes regime for hours), and a run of confident mistakes can look like
+    /// bad labels for a moment: the guard pauses briefly and trusts again by itself, holding back about 1% of labels.
+    @Test func elecPausesAreBriefAndEndByThemselves() throws {
+        let run = try Self.run("elec")
+        let pauses = stride(from: 0, to: run.transitions.count - 1, by: 2).map {
+            (run.transitions[$0 + 1].index - run.transitions[$0].index, run.transitions[$0].state)
+        }
+        print("elec: \(pauses.count) pauses, longest \(pauses.map(\.0).max() ?? 0) labels, \(45_312 - run.learned) labels held back")
+        #expect(pauses.allSatisfy { $0.1 == .suspect && $0.0 < 200 }, "\(pauses)")
+        #expect(run.transitions.last?.state != .suspect, "it ends trusting")
+        #expect(45_312 - run.learned < 900, "\(45_312 - run.learned) labels held back")
+    }
+
+    @Test(arguments: ["sea_abrupt", "agrawal_abrupt"])
+    func flippedLabelsPauseLearningUntilTheyAreRightAgain(stream: String) throws {
+        let flipped = 40_000..<45_000
+        let run = try Self.run(stream, flipped: flipped)
+        print("\(stream): transitions \(run.transitions.map { "\($0.state.rawValue) at \($0.index)" }), learned \(run.learnedFlipped) flipped labels")
+        #expect(run.transitions.count == 2)
+        let pause = try #require(run.transitions.first), resume = try #require(run.transitions.last)
+        #expect(pause.state == .suspect && resume.state == .trusted)
+        #expect(pause.index >= flipped.lowerBound && pause.index < flipped.lowerBound + 50, "paused within 50 labels: at \(pause.index)")
+        #expect(resume.index >= flipped.upperBound && resume.index < flipped.upperBound + 20, "resumed within 20 labels: at \(resume.index)")
+        #expect(run.learnedFlipped < 50, "learned \(run.learnedFlipped) of the flipped labels")
+        #expect(run.accuracyAfter.accuracy > (stream == "sea_abrupt" ? 0.85 : 0.8), "the models learned on: \(run.accuracyAfter.accuracy)")
+    }
+
+    @Test func theSumNeedsConfidentDisagreementAndAnOperatorCanClearIt() {
+        var guardian = LabelGuard()
+        // Unsure answers carry no evidence, however many are wrong.
+        for _ in 0..<1000 { #expect(guardian.record([(0.55, false), (0.5, false)]) == nil) }
+        #expect(guardian.state == .trusted && guardian.suspicion == 0)
+        // Confident answers right at their calibrated rate: no evidence either way that accumulates.
+        for index in 0..<10_000 { _ = guardian.record([(0.9, index % 10 != 0)]) }
+        #expect(guardian.state == .trusted && guardian.pauses == 0)
+        // Confidently wrong, every model: suspect after log 10⁴ / log(0.9 / 0.5) ≈ 15.7 labels.
+        var turned: Int?
+        for index in 0..<30 where turned == nil { if guardian.record([(0.9, false), (0.9, false)]) == .suspect { turned = index } }
+        #expect(turned == 15)
+        #expect(guardian.state == .suspect)
+        // Right again: trusted after log 10⁴ / log(0.5 / 0.1) ≈ 5.7 labels.
+        var back: Int?
+        for index in 0..<30 where back == nil { if guardian.record([(0.9, true), (0.95, true)]) == .trusted { back = index } }
+        #expect(back == 5)
+        for _ in 0..<16 { _ = guardian.record([(0.9, false)]) }
+        #expect(guardian.state == .suspect && guardian.pauses == 2)
+        guardian.trust()
+        #expect(guardian.state == .trusted && guardian.suspicion == 0)
+    }
+}
