@@ -39,6 +39,9 @@ public struct DemoSummary {
         if let account = loop.joiner?.labelAccount(labelsTopic: loop.topics.labels) {
             lines.append("  labels accounted       " + account.formatted(g))
         }
+        if let joiner = loop.joiner, let pauses = joiner.withCore({ $0.labelGuard?.pauses }), pauses > 0 {
+            lines.append("  label guard            \(g(joiner.labelsHeldBack)) joined examples held back from learning in \(pauses) pause\(pauses == 1 ? "" : "s") (on flywheel.dead-letter; docs/learning.md)")
+        }
         lines.append("  model versions         \(g(trainer.versionsPublished)) published")
         lines.append("")
         if board.served.isClassifier {

@@ -166,7 +166,7 @@ struct OperatorServerTests {
             let promote = #"{"model": "\#(challenger)", "reason": "canary looked good"}"#
             // Without a token, with a wrong one, with a malformed header: 401, and nothing changes.
             for token in [nil, "wrong-token-0123456789", ""] as [String?] {
-                for (path, body) in [("/champion", promote), ("/rollback", "{}"), ("/freeze", "{}"), ("/unfreeze", "{}")] {
+                for (path, body) in [("/champion", promote), ("/rollback", "{}"), ("/freeze", "{}"), ("/unfreeze", "{}"), ("/labels/trust", "{}")] {
                     let answer = try await Self.call(port, path, method: "POST", token: token, body: body)
                     #expect(answer.status == 401, "\(path) with \(token ?? "no token"): \(answer)")
                 }
@@ -198,6 +198,10 @@ struct OperatorServerTests {
             #expect(try await Self.eventually { try registry.auditLog().last?.kind == .rollback })
             #expect(try await Self.call(port, "/unfreeze", method: "POST", token: Self.token).status == 200)
             #expect(!promoter.isFrozen)
+
+            // Trusting labels the guard does not suspect changes nothing.
+            let trust = try await Self.call(port, "/labels/trust", method: "POST", token: Self.token)
+            #expect(trust.status == 200 && trust.body.contains("\"changed\" : false"), "\(trust)")
 
             // Mistakes name the fix and change nothing.
             let unknown = try await Self.call(port, "/champion", method: "POST", token: Self.token, body: #"{"model": "nope"}"#)
