@@ -162,13 +162,15 @@ def models_cli(binary, base, failures):
     checks.append(("promote with a wrong token is refused", code != 0 and "401" in out, out))
     unchanged = json.loads(get(base + "/champion")[1])["champion"]["id"] == champion
     code, out = run("promote", target, "--reason", "operate-check", token=TOKEN)
+    def promoted():
+        # The inference role switches and the registry's recorder logs it, each as it reads flywheel.models.
+        now = json.loads(get(base + "/champion")[1])["champion"]["id"]
+        logged = [d for d in json.loads(get(base + "/decisions")[1]) if d["actor"] == "operator:admin"]
+        return now == target and any(d["kind"] == "promotion" and d["model"]["id"] == target for d in logged)
     deadline = time.monotonic() + 30
-    while json.loads(get(base + "/champion")[1])["champion"]["id"] != target and time.monotonic() < deadline:
+    while not promoted() and time.monotonic() < deadline:
         time.sleep(0.1)
-    now = json.loads(get(base + "/champion")[1])["champion"]["id"]
-    logged = [d for d in json.loads(get(base + "/decisions")[1]) if d["actor"] == "operator:admin"]
-    checks.append(("promote with the token changes the champion", code == 0 and unchanged and now == target
-                   and any(d["kind"] == "promotion" and d["model"]["id"] == target for d in logged), out))
+    checks.append(("promote with the token changes the champion", code == 0 and unchanged and promoted(), out))
     code, out = run("freeze", "--reason", "operate-check", token=TOKEN)
     checks.append(("freeze", code == 0 and "frozen" in out and json.loads(get(base + "/champion")[1]).get("frozen") is True, out))
     code, out = run("unfreeze", token=TOKEN)

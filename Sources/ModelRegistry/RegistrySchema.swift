@@ -111,28 +111,26 @@ enum RegistrySchema {
             // decisions stay unique by kind and versions through a partial index.
             try db.execute(sql: rebuildAuditLog(
                 as: "audit_log_5", unique: nil, insert: "INSERT",
-                kinds: "'promotion', 'rollback', 'retirement', 'freeze', 'unfreeze'")
-                + """
-
-                CREATE UNIQUE INDEX audit_log_decision_once ON audit_log
-                    (kind, model_id, model_version, replaces_id, replaces_version)
-                    WHERE kind IN ('promotion', 'rollback', 'retirement');
-                """)
+                kinds: "'promotion', 'rollback', 'retirement', 'freeze', 'unfreeze'") + decisionsOnce)
         }
         migrator.registerMigration("6-audit-log-label-guard") { db in
             // The label guard's pauses and resumptions of learning are logged too, each time.
             try db.execute(sql: rebuildAuditLog(
                 as: "audit_log_6", unique: nil, insert: "INSERT",
                 kinds: "'promotion', 'rollback', 'retirement', 'freeze', 'unfreeze', 'labelsSuspect', 'labelsTrusted'")
-                + """
-
-                CREATE UNIQUE INDEX audit_log_decision_once ON audit_log
-                    (kind, model_id, model_version, replaces_id, replaces_version)
-                    WHERE kind IN ('promotion', 'rollback', 'retirement');
-                """)
+                + decisionsOnce)
         }
         return migrator
     }
+
+    /// A decision about models is logged once, by its kind and the two versions it names (a partial index: the
+    /// loop-state entries — freezes, label-guard pauses — are logged every time).
+    private static let decisionsOnce = """
+
+        CREATE UNIQUE INDEX audit_log_decision_once ON audit_log
+            (kind, model_id, model_version, replaces_id, replaces_version)
+            WHERE kind IN ('promotion', 'rollback', 'retirement');
+        """
 
     /// The statements that copy the audit log, in order, into a new table `name` (entries of `kinds`, unique by the
     /// `unique` columns if given; `insert` is `INSERT` or `INSERT OR IGNORE` to keep the first of repeats), put it in
