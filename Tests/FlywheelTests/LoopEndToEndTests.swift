@@ -49,12 +49,13 @@ struct LoopEndToEndTests {
         let switches = engine.championChanges.dropFirst()
         #expect(switches.contains { Self.index($0.firstRequestID) > 10_000 && Self.index($0.firstRequestID) < stream.count })
 
-        // The served answers' accuracy over the last 1,000 requests is within 3 points of the 1,000 before the drift.
+        // The served answers' accuracy over the last 2,000 requests is within 3 points of the 2,000 before the drift
+        // (over 1,000 each, the difference's sampling error alone was ~1.4 points: one CI run in many fell 4.2 short).
         let answers = tally.answers
         func accuracy(_ range: Range<Int>) -> Double {
             Double(range.filter { answers["sea:\($0)"] == stream[$0].target }.count) / Double(range.count)
         }
-        let before = accuracy(9000..<10_000), end = accuracy(19_000..<20_000)
+        let before = accuracy(8000..<10_000), end = accuracy(18_000..<20_000)
         #expect(end >= before - 0.03, "pre-drift \(before), end \(end)")
         #expect(before > 0.8, "the champion learned the first concept: \(before)")
 

@@ -28,10 +28,10 @@ extension FeedbackRole {
             let calibrator = calibrators[output.model.id] ?? ConfidenceCalibrator()
             return (calibrator.calibrated(ConfidenceCalibrator.confidence(probabilities: probabilities)), Double(served) == example.label)
         }
-        let evidence = guardian.state == .trusted ? guardian.suspicion : guardian.recovery
         if let change = guardian.record(answers) {
-            let now = change == .suspect ? guardian.suspicion : max(evidence, guardian.configuration.threshold)
-            publications.append(.drift(guardReport(example, guardian, evidence: now, by: "label guard", at: wallClock)))
+            // The sum that crossed the threshold: the suspicion when it turned suspect, the recovery when it trusted.
+            let evidence = change == .suspect ? guardian.suspicion : guardian.recovery
+            publications.append(.drift(guardReport(example, guardian, evidence: evidence, by: "label guard", at: wallClock)))
         }
         labelGuard = guardian
         guard guardian.state == .suspect else { return (true, publications) }
