@@ -85,11 +85,8 @@ struct LoopEndToEndTests {
             let estimate = try #require(table[.estimatedAccuracy]), inFlight = try #require(table[.inFlight])
             #expect(estimate > 0.5 && estimate <= 1 && inFlight >= 1 && inFlight <= 5000, "estimate \(estimate) over \(inFlight)")
         }
-        // The second table (joins 5,000–10,000, concept 0; the first holds the learning curve, which the estimate for
-        // the predictions in flight now rightly does not): within 4 points (measured: 0.886 vs 0.892).
-        let steady = tables[1]
-        #expect(abs((steady[.estimatedAccuracy] ?? 0) - (steady[.accuracy] ?? 1)) < 0.04,
-                "estimate \(steady[.estimatedAccuracy] ?? 0) vs realized \(steady[.accuracy] ?? 0) before the drift")
+        // (How close the estimate comes is measured where it can be: InFlightEstimateTests per window, and the demo's
+        // 18 windows in DemoRunTests; one snapshot of a few hundred predictions in flight here is too few to judge.)
         // A change of concept is not bad labels: the label guard held nothing back.
         #expect(joiner.labelsHeldBack == 0 && joiner.labelsSuspect == false)
         #expect(joiner.driftAlarms.contains { $0.isChampion && Self.index($0.requestId) > 10_000 && $0.errorChange > 0 },
