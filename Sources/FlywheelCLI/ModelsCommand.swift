@@ -66,18 +66,16 @@ struct ModelsCommand: AsyncParsableCommand {
             var request = URLRequest(url: url)
             request.httpMethod = method
             if method != "GET" {
-                let name = tokenFile == nil ? "$\(AdminTokens.environmentVariable)" : tokenFile!
-                let tokens: [String]
-                if let tokenFile {
-                    guard let text = FileManager.default.contents(atPath: tokenFile) else { throw ValidationError("--token-file \(tokenFile) cannot be read") }
-                    tokens = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
-                        .filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-                } else {
-                    tokens = ProcessInfo.processInfo.environment[AdminTokens.environmentVariable].map { [$0] } ?? []
+                let tokens: AdminTokens
+                do {
+                    tokens = try AdminTokens.load(file: tokenFile)
+                } catch {
+                    throw ActionFailed(error.reason)
                 }
-                guard let line = tokens.first else { throw ActionFailed("no admin token: set \(name)") }
-                let token = line.split(separator: ":", maxSplits: 1).last.map(String.init) ?? line
-                request.setValue("Bearer \(token.trimmingCharacters(in: .whitespaces))", forHTTPHeaderField: "Authorization")
+                guard let token = tokens.firstToken else {
+                    throw ActionFailed("no admin token: set $\(AdminTokens.environmentVariable) or give --token-file")
+                }
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
                 request.httpBody = try JSONEncoder().encode(body)
             }
             let data: Data, response: URLResponse

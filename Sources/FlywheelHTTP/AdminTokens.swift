@@ -11,12 +11,17 @@ import HummingbirdAuth
 public struct AdminTokens: Sendable {
     /// Token → operator name.
     private let names: [String: String]
+    /// The first token, as the source listed it (what a client such as `flywheel models` sends).
+    public let firstToken: String?
 
     /// The environment variable holding one token.
     public static let environmentVariable = "FLYWHEEL_ADMIN_TOKEN"
 
-    /// Tokens and their operators.
-    public init(_ names: [String: String]) { self.names = names }
+    /// Tokens and their operators; `first` is the one a client sends (default: any).
+    public init(_ names: [String: String], first: String? = nil) {
+        self.names = names
+        firstToken = first ?? names.keys.first
+    }
 
     /// Whether any token is set (without one, every admin request is refused).
     public var isEmpty: Bool { names.isEmpty }
@@ -35,6 +40,7 @@ public struct AdminTokens: Sendable {
     /// - Throws: ``AdminTokenError`` naming the line that is not a token.
     public static func parse(_ text: String, source: String) throws(AdminTokenError) -> AdminTokens {
         var names: [String: String] = [:]
+        var first: String?
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
@@ -44,8 +50,9 @@ public struct AdminTokens: Sendable {
                 throw AdminTokenError("\(source) line \(number + 1) is not `name:token` with a token of at least 16 characters and no spaces")
             }
             names[token] = name
+            first = first ?? token
         }
-        return AdminTokens(names)
+        return AdminTokens(names, first: first)
     }
 
     /// Tokens from `file` if given, else from ``environmentVariable`` if set, else none.

@@ -226,6 +226,7 @@ struct AdminTokenTests {
         #expect(tokens.count == 2)
         #expect(tokens.name(for: "alice-token-0123456789") == "alice")
         #expect(tokens.name(for: "bob-bare-token-0123456789") == "admin")
+        #expect(tokens.firstToken == "alice-token-0123456789", "a client sends the file's first token")
         #expect(tokens.name(for: "alice-token-012345678") == nil, "a prefix is not the token")
         #expect(tokens.name(for: "") == nil)
         #expect(throws: AdminTokenError.self) { try AdminTokens.parse("carol:short", source: "f") }

@@ -11,10 +11,10 @@ import OnlineLearning
 /// calibration learn from them. Each change of the guard's mind is published at once as a report of the serving model
 /// on the drift topic (``FlywheelEvents/DriftMetric/labelsSuspect``), which the registry records in its audit log.
 extension FeedbackRole {
-    /// Scores `example` with the guard. Returns whether it may be learned from, and the publications this causes: a
+    /// Scores `example` (its classifiers' `answers`) with the guard. Returns whether it may be learned from, and the publications this causes: a
     /// guard report when the guard changed its mind, the held-back example when it may not.
     mutating func guardLabels(
-        _ example: JoinedExample, from consumed: Consumed<Incoming>, at wallClock: Double
+        _ example: JoinedExample, answers scored: [ScoredAnswer], from consumed: Consumed<Incoming>, at wallClock: Double
     ) -> (trusted: Bool, publications: [Publication]) {
         guard var guardian = labelGuard else { return (true, []) }
         var publications: [Publication] = []
@@ -23,10 +23,8 @@ extension FeedbackRole {
             publications.append(.drift(guardReport(example, guardian, evidence: 0, by: actor, at: wallClock)))
         }
         trustOrdered = nil
-        let answers = example.outputs.compactMap { output -> (chance: Double, correct: Bool)? in
-            guard let probabilities = output.probabilities, let served = output.servedClass else { return nil }
-            let calibrator = calibrators[output.model.id] ?? ConfidenceCalibrator()
-            return (calibrator.calibrated(ConfidenceCalibrator.confidence(probabilities: probabilities)), Double(served) == example.label)
+        let answers = scored.map { answer in
+            ((calibrators[answer.model] ?? ConfidenceCalibrator()).calibrated(answer.confidence), answer.correct)
         }
         if let change = guardian.record(answers) {
             // The sum that crossed the threshold: the suspicion when it turned suspect, the recovery when it trusted.

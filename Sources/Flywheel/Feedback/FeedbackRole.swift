@@ -153,13 +153,29 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         return estimate.count > 0 ? estimate : nil
     }
 
+    /// One classifier's answer to a joined example: its confidence in the class it served, and whether the label
+    /// agrees. Computed once per example for the label guard and the calibrators.
+    struct ScoredAnswer {
+        var model: String
+        var confidence: Double
+        var correct: Bool
+    }
+
+    /// Every classifier's answer to `example` (none for regressors).
+    func scoredAnswers(_ example: JoinedExample) -> [ScoredAnswer] {
+        guard labelClasses != nil else { return [] }
+        return example.outputs.compactMap { output in
+            guard let probabilities = output.probabilities, let served = output.servedClass else { return nil }
+            return ScoredAnswer(
+                model: output.model.id, confidence: ConfidenceCalibrator.confidence(probabilities: probabilities),
+                correct: Double(served) == example.label)
+        }
+    }
+
     /// Teaches each classifier's calibrator whether its answer to a joined example was right.
-    private mutating func calibrate(with example: JoinedExample) {
-        guard labelClasses != nil else { return }
-        for output in example.outputs {
-            guard let probabilities = output.probabilities, let served = output.servedClass else { continue }
-            calibrators[output.model.id, default: ConfidenceCalibrator()].record(
-                confidence: ConfidenceCalibrator.confidence(probabilities: probabilities), correct: Double(served) == example.label)
+    private mutating func calibrate(with answers: [ScoredAnswer]) {
+        for answer in answers {
+            calibrators[answer.model, default: ConfidenceCalibrator()].record(confidence: answer.confidence, correct: answer.correct)
         }
     }
 
@@ -189,11 +205,12 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             }
             guard let example else { continue }
             labelDelay?.recordNanoseconds(Int64((max(0, example.labelTs - example.requestTs) * 1e9).rounded()))
-            let (trusted, guardReports) = guardLabels(example, from: consumed, at: time.wallClock)
+            let answers = scoredAnswers(example)
+            let (trusted, guardReports) = guardLabels(example, answers: answers, from: consumed, at: time.wallClock)
             publications += guardReports
             guard trusted else { continue }
             scoreboard.record(example)
-            calibrate(with: example)
+            calibrate(with: answers)
             for var report in drift.record(example, now: time.wallClock) {
                 if !report.features.isEmpty {
                     // Label coverage so far: predictions joined with a label, of those joined or given up on.

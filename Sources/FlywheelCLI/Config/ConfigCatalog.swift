@@ -1,3 +1,5 @@
+import FlywheelHTTP
+
 // MARK: - ConfigEntry
 
 /// One key of `flywheel serve`'s configuration: its place in the YAML file, the `FLYWHEEL_*` environment variable
@@ -75,7 +77,7 @@ enum ConfigCatalog {
     ]
 
     /// Environment variables read by other means that are not configuration keys.
-    static let otherVariables: Set<String> = ["FLYWHEEL_ADMIN_TOKEN"]
+    static let otherVariables: Set<String> = [AdminTokens.environmentVariable]
 
     /// Whether a librdkafka property holds a secret (masked wherever configuration is printed).
     static func isSecret(property: String) -> Bool {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import FlywheelHTTP
 import Foundation
 import SystemPackage
 import Yams
@@ -122,8 +123,8 @@ enum ConfigMerge {
             MergedConfiguration.Line(key: $0.key, value: $0.current(command), source: sources[$0.key] ?? .default)
         }
         lines.append(.init(
-            key: "admin.token", value: environment[AdminTokenVariable.name].map { _ in "******" } ?? "(not set)",
-            source: environment[AdminTokenVariable.name] == nil ? .default : .environment))
+            key: "admin.token", value: environment[AdminTokens.environmentVariable].map { _ in "******" } ?? "(not set)",
+            source: environment[AdminTokens.environmentVariable] == nil ? .default : .environment))
         return MergedConfiguration(command: command, lines: lines + propertyLines)
     }
 
@@ -247,11 +248,6 @@ enum ConfigMerge {
     private static func masked(_ property: String, _ value: String) -> String {
         ConfigCatalog.isSecret(property: property) ? "******" : value
     }
-}
-
-/// The admin token's environment variable (``FlywheelHTTP/AdminTokens/environmentVariable``).
-enum AdminTokenVariable {
-    static let name = "FLYWHEEL_ADMIN_TOKEN"
 }
 
 extension ServeCommand {
