@@ -80,9 +80,12 @@ struct LoopEndToEndTests {
                 "features: \(tests.filter { $0.drifted }.map { "\($0.name) \($0.value)" })")
         #expect(tests.allSatisfy { $0.bins?.count == $0.reference?.count && $0.bins?.count == $0.current?.count })
         // Accuracy while labels are in flight: the serving model's reports estimate it for the predictions waiting
-        // for their labels (up to ~500: labels come 500 requests late).
-        for table in tables.dropLast() {  // the last one ends the stream: nothing waits for a label any more
-            let estimate = try #require(table[.estimatedAccuracy]), inFlight = try #require(table[.inFlight])
+        // for their labels (up to ~500: labels come 500 requests late) whenever any wait at the report's moment —
+        // not always (the last report ends the stream; under load a batch can catch up with every label).
+        let estimated = tables.filter { $0[.estimatedAccuracy] != nil }
+        #expect(!estimated.isEmpty, "no report carried an in-flight estimate")
+        for table in estimated {
+            let estimate = table[.estimatedAccuracy] ?? 0, inFlight = try #require(table[.inFlight])
             #expect(estimate > 0.5 && estimate <= 1 && inFlight >= 1 && inFlight <= 5000, "estimate \(estimate) over \(inFlight)")
         }
         // (How close the estimate comes is measured where it can be: InFlightEstimateTests per window, and the demo's
