@@ -107,11 +107,13 @@ struct ModelBlobTests {
         let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 2))
         var adam = LogisticRegression(dimension: pipeline.dimension, optimizer: .adamDefault, l1: 0.001, l2: 0.01)
         var perceptron = MultilayerPerceptron(task: .regression, inputs: pipeline.dimension, hidden: [5, 3], batchSize: 4)
+        var multiclass = MultilayerPerceptron(task: .multiclass, inputs: pipeline.dimension, hidden: [5], classes: 4, batchSize: 4)
         for i in 0..<23 {
             adam.learn([Float(i % 3), 1, 0, 1], target: Double(i % 2))
             perceptron.learn([Float(i % 3), 1, 0, 1], target: Double(i))
+            multiclass.learn([Float(i % 3), 1, 0, 1], target: Double(i % 4))
         }
-        for learner in [OnlineLearner.logistic(adam), .mlp(perceptron)] {
+        for learner in [OnlineLearner.logistic(adam), .mlp(perceptron), .mlp(multiclass)] {
             var restored = try ModelBlob.decodeLearner(ModelBlob.encode(pipeline: pipeline, learner: learner)).learner
             #expect(restored == learner)
             var original = learner
@@ -121,6 +123,7 @@ struct ModelBlobTests {
             }
             #expect(restored == original, "training continues identically after a reload")
         }
+        #expect(multiclass.classCount == 4 && OnlineLearner.mlp(multiclass).output([1, 1, 0, 1]).probabilities?.count == 4)
         // A perceptron whose saved shapes do not fit the pipeline it comes with is refused.
         let wrong = MultilayerPerceptron(task: .binary, inputs: pipeline.dimension + 1, hidden: [2])
         let error = #expect(throws: ModelFormatError.self) {

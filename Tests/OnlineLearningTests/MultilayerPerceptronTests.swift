@@ -43,8 +43,13 @@ struct MultilayerPerceptronTests {
         case "adagrad": .adaGradDefault
         default: .sgd
         }
+        let task: MultilayerPerceptron.Task = switch reference.task {
+        case "binary": .binary
+        case "multiclass": .multiclass
+        default: .regression
+        }
         var model = MultilayerPerceptron(
-            task: reference.task == "binary" ? .binary : .regression, layerSizes: reference.layerSizes,
+            task: task, layerSizes: reference.layerSizes,
             weights: reference.weights.map { $0.map(Float.init) }, biases: reference.biases.map { $0.map(Float.init) },
             batchSize: reference.batchSize, optimizer: optimizer, learningRate: reference.learningRate, l2: reference.l2)
         let inputs = reference.layerSizes[0]
@@ -64,6 +69,19 @@ struct MultilayerPerceptronTests {
             #expect(worst < 2e-5, "\(name): biases \(l) differ by \(worst)")
         }
         let probes = reference.probe.map(Float.init)
+        if task == .multiclass {
+            let classes = reference.layerSizes.last!, count = reference.probePredictions.count / classes
+            let batched = model.predictProbabilitiesBatch(probes, count: count)
+            for r in 0..<count {
+                let single = model.predictProbabilities(Array(probes[(r * inputs)..<((r + 1) * inputs)]))
+                let expected = Array(reference.probePredictions[(r * classes)..<((r + 1) * classes)])
+                #expect(zip(single, expected).allSatisfy { abs($0 - $1) < 1e-4 }, "\(name): probe \(r) \(single) vs \(expected)")
+                #expect(zip(batched[r], single).allSatisfy { abs($0 - $1) < 1e-5 }, "batch and single prediction agree")
+                #expect(model.predictValue(Array(probes[(r * inputs)..<((r + 1) * inputs)]))
+                        == Double(expected.indices.max { expected[$0] < expected[$1] }!), "the answer is the most likely class")
+            }
+            return
+        }
         let batched = model.predictBatch(probes, count: reference.probePredictions.count)
         for (r, expected) in reference.probePredictions.enumerated() {
             let single = model.predictValue(Array(probes[(r * inputs)..<((r + 1) * inputs)]))
@@ -96,5 +114,10 @@ struct MultilayerPerceptronTests {
         #expect(regressor.examplesRefused == 2)
         regressor.learn([1, 1], target: 5)
         #expect(regressor.predictValue([1, 1]).isFinite && regressor.steps == 1)
+        var multiclass = MultilayerPerceptron(task: .multiclass, inputs: 2, hidden: [3], classes: 3, batchSize: 1)
+        for target in [3, -1, 0.5, .nan] { multiclass.learn([1, 1], target: target) }
+        #expect(multiclass.examplesRefused == 4 && multiclass.steps == 0)
+        multiclass.learn([1, 1], target: 2)
+        #expect(multiclass.steps == 1 && multiclass.predictProbabilities([1, 1]).count == 3)
     }
 }

@@ -5,7 +5,8 @@ Run: python3 scripts/reference/mlp_steps.py > Tests/OnlineLearningTests/Fixtures
 For each case: seeded initial weights (layer l is fan_in x fan_out, row-major, as Flywheel stores it), three batches,
 and the weights after each optimizer step, with predictions on a probe batch. The backward pass is checked against
 central finite differences of the batch loss before anything is written, so the fixture does not just restate the
-Swift formulas. Loss: mean log loss (sigmoid output) or mean squared error (linear output) over the batch, plus
+Swift formulas. Loss: mean log loss (sigmoid output), mean squared error (linear output) or mean cross-entropy (softmax
+over one output per class; the probe's predictions are then every class's probability, row after row) over the batch, plus
 0.5 * l2 * |W|^2 on the weights. Optimizers follow river's optim.SGD / optim.AdaGrad / optim.Adam.
 """
 import json
@@ -23,7 +24,16 @@ def forward(ws, bs, x):
     return acts
 
 
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def loss(ws, bs, x, y, task, l2):
+    if task == "multiclass":
+        p = softmax(forward(ws, bs, x)[-1])
+        value = -np.mean(np.log(p[np.arange(len(y)), y.astype(int)]))
+        return value + 0.5 * l2 * sum((w**2).sum() for w in ws)
     out = forward(ws, bs, x)[-1][:, 0]
     if task == "binary":
         p = 1 / (1 + np.exp(-out))
@@ -37,11 +47,14 @@ def gradients(ws, bs, x, y, task, l2):
     acts = forward(ws, bs, x)
     out = acts[-1][:, 0]
     n = len(y)
-    if task == "binary":
-        delta = (1 / (1 + np.exp(-out)) - y) / n
+    if task == "multiclass":
+        delta = softmax(acts[-1])
+        delta[np.arange(n), y.astype(int)] -= 1
+        delta /= n
+    elif task == "binary":
+        delta = ((1 / (1 + np.exp(-out)) - y) / n)[:, None]
     else:
-        delta = 2 * (out - y) / n
-    delta = delta[:, None]
+        delta = (2 * (out - y) / n)[:, None]
     gws, gbs = [None] * len(ws), [None] * len(ws)
     for l in range(len(ws) - 1, -1, -1):
         gws[l] = acts[l].T @ delta + l2 * ws[l]
@@ -96,7 +109,10 @@ def case(name, task, sizes, optimizer, lr, l2, batch, seed):
     for _ in range(3):
         x = rng.normal(0, 1, (batch, sizes[0]))
         x[rng.random(x.shape) < 0.3] = 0  # some absent inputs, as one-hot vectors have
-        y = (rng.random(batch) < 0.5).astype(float) if task == "binary" else rng.normal(2, 3, batch)
+        if task == "multiclass":
+            y = rng.integers(0, sizes[-1], batch).astype(float)
+        else:
+            y = (rng.random(batch) < 0.5).astype(float) if task == "binary" else rng.normal(2, 3, batch)
         check_gradients(ws, bs, x, y, task, l2)
         gws, gbs = gradients(ws, bs, x, y, task, l2)
         for l in range(len(ws)):
@@ -106,8 +122,11 @@ def case(name, task, sizes, optimizer, lr, l2, batch, seed):
         batches.append({"x": x.ravel().tolist(), "y": y.tolist()})
         after.append([w.ravel().tolist() for w in ws])
     probe = rng.normal(0, 1, (4, sizes[0]))
-    out = forward(ws, bs, probe)[-1][:, 0]
-    predictions = (1 / (1 + np.exp(-out)) if task == "binary" else out).tolist()
+    if task == "multiclass":
+        predictions = softmax(forward(ws, bs, probe)[-1]).ravel().tolist()
+    else:
+        out = forward(ws, bs, probe)[-1][:, 0]
+        predictions = (1 / (1 + np.exp(-out)) if task == "binary" else out).tolist()
     return {
         "name": name, "task": task, "layerSizes": sizes, "optimizer": optimizer, "learningRate": lr, "l2": l2,
         "batchSize": batch, "weights": initial[0], "biases": initial[1], "batches": batches,
@@ -122,6 +141,8 @@ def main():
         case("binary, two hidden layers, SGD with L2", "binary", [6, 5, 3, 1], "sgd", 0.1, 0.01, 8, 2),
         case("regression, two hidden layers, AdaGrad", "regression", [4, 6, 3, 1], "adagrad", 0.05, 0.0, 5, 3),
         case("regression, one hidden layer, Adam with L2", "regression", [7, 8, 1], "adam", 0.02, 0.001, 7, 4),
+        case("multiclass, one hidden layer, Adam", "multiclass", [5, 6, 3], "adam", 0.01, 0.0, 6, 5),
+        case("multiclass, two hidden layers, SGD with L2", "multiclass", [6, 5, 4, 4], "sgd", 0.1, 0.01, 8, 6),
     ]
     print(json.dumps({"generatedBy": "python3 scripts/reference/mlp_steps.py", "numpy": np.__version__, "cases": cases}))
 

@@ -59,9 +59,7 @@ public struct ModelTrainer: Sendable {
         let pipeline = try FeaturePipeline(schema: champion.pipeline.schema)
         return ServedModel(
             reference: ModelReference(id: id, version: 1), pipeline: pipeline,
-            learner: .untrained(
-                classifier: champion.learner.isClassifier, dimension: pipeline.dimension, learningRate: learningRate,
-                decayPower: decayPower))
+            learner: champion.learner.untrained(dimension: pipeline.dimension, learningRate: learningRate, decayPower: decayPower))
     }
 
     /// Acts on a drift report: when a detector flagged a drift on the champion and its error rose (`errorChange` > 0;
@@ -77,9 +75,7 @@ public struct ModelTrainer: Sendable {
         else { return nil }
         let settings = models[index].learner
         models[index].pipeline = pipeline
-        models[index].learner = .untrained(
-            classifier: settings.isClassifier, dimension: pipeline.dimension, learningRate: settings.learningRate,
-            decayPower: settings.decayPower)
+        models[index].learner = settings.untrained(dimension: pipeline.dimension)
         models[index].reference.version += 1
         examplesSincePublished[index] = 0
         let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner, forServing: true)

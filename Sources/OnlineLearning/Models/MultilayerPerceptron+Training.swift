@@ -33,14 +33,25 @@ extension MultilayerPerceptron {
         guard count > 0 else { return }
         let outputs = forward(batchInputs, count: count)
         let scale = 1 / Float(count)
-        // Output gradient with respect to the raw output: p − y (log loss) or 2(ŷ − y) (squared loss).
-        var delta = [Float](repeating: 0, count: count)
+        // Output gradient with respect to the raw outputs: p − y (log loss), 2(ŷ − y) (squared loss), or
+        // softmax(z) − onehot(y) (cross-entropy, one row of `classes` per example).
         let raw = outputs[outputs.count - 1]
-        for r in 0..<count {
-            let error = task == .binary
-                ? Float(LogisticRegression.sigmoid(Double(raw[r]))) - batchTargets[r]
-                : 2 * (raw[r] - batchTargets[r])
-            delta[r] = error * scale
+        var delta: [Float]
+        switch task {
+        case .binary:
+            delta = (0..<count).map { (Float(LogisticRegression.sigmoid(Double(raw[$0]))) - batchTargets[$0]) * scale }
+        case .regression:
+            delta = (0..<count).map { 2 * (raw[$0] - batchTargets[$0]) * scale }
+        case .multiclass:
+            let classes = classCount
+            delta = [Float](repeating: 0, count: count * classes)
+            for r in 0..<count {
+                let probabilities = Self.softmax(raw[(r * classes)..<((r + 1) * classes)])
+                let label = Int(batchTargets[r])
+                for k in 0..<classes {
+                    delta[r * classes + k] = Float(probabilities[k] - (k == label ? 1 : 0)) * scale
+                }
+            }
         }
         let rate = Float(learningRate) * weightOptimizers[0].stepScale(atStep: steps)
         for l in stride(from: weights.count - 1, through: 0, by: -1) {

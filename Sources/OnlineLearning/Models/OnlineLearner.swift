@@ -9,7 +9,7 @@ public enum OnlineLearner: Sendable, Hashable {
     case linear(LinearRegression)
     /// FTRL-Proximal logistic regression: answers a class with its probabilities.
     case ftrl(FTRLProximal)
-    /// A multilayer perceptron: a class with its probabilities (binary task) or a value (regression task).
+    /// A multilayer perceptron: a class with its probabilities (binary and multiclass tasks) or a value (regression).
     case mlp(MultilayerPerceptron)
     /// Softmax regression: one of several classes, with every class's probability.
     case softmax(SoftmaxRegression)
@@ -18,12 +18,22 @@ public enum OnlineLearner: Sendable, Hashable {
     public var isClassifier: Bool {
         switch self {
         case .linear: false
-        case .mlp(let model): model.task == .binary
+        case .mlp(let model): model.task != .regression
         case .logistic, .ftrl, .softmax: true
         }
     }
 
-    /// The answer for a vector: the class (with `[P(0), P(1)]`), or the value (no probabilities).
+    /// How many classes a classifier tells apart (2 for binary ones), 0 for a regressor.
+    public var classCount: Int {
+        switch self {
+        case .linear: 0
+        case .logistic, .ftrl: 2
+        case .mlp(let model): model.classCount
+        case .softmax(let model): model.classCount
+        }
+    }
+
+    /// The answer for a vector: the class (with every class's probability), or the value (no probabilities).
     public func output(_ x: [Float]) -> (answer: Double, probabilities: [Double]?) {
         switch self {
         case .logistic(let model):
@@ -35,8 +45,16 @@ public enum OnlineLearner: Sendable, Hashable {
             let probability = model.predictProbability(x)
             return (probability > 0.5 ? 1 : 0, [1 - probability, probability])
         case .mlp(let model):
-            let value = model.predictValue(x)
-            return model.task == .binary ? (value > 0.5 ? 1 : 0, [1 - value, value]) : (value, nil)
+            switch model.task {
+            case .binary:
+                let value = model.predictValue(x)
+                return (value > 0.5 ? 1 : 0, [1 - value, value])
+            case .regression:
+                return (model.predictValue(x), nil)
+            case .multiclass:
+                let probabilities = model.predictProbabilities(x)
+                return (Double(MultilayerPerceptron.mostLikely(probabilities)), probabilities)
+            }
         case .softmax(let model):
             let probabilities = model.predictProbabilities(x)
             let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 > $1) }!
@@ -53,7 +71,8 @@ public enum OnlineLearner: Sendable, Hashable {
         case .ftrl(let model): model.predictBatch(rows, count: count).map { [1 - $0, $0] }
         case .softmax(let model): model.predictProbabilitiesBatch(rows, count: count)
         case .mlp(let model):
-            model.predictBatch(rows, count: count).map { model.task == .binary ? [1 - $0, $0] : [$0] }
+            model.task == .regression
+                ? model.predictBatch(rows, count: count).map { [$0] } : model.predictProbabilitiesBatch(rows, count: count)
         }
     }
 
@@ -121,6 +140,27 @@ public enum OnlineLearner: Sendable, Hashable {
         classifier
             ? .logistic(LogisticRegression(dimension: dimension, learningRate: learningRate, decayPower: decayPower))
             : .linear(LinearRegression(dimension: dimension, learningRate: learningRate, decayPower: decayPower))
+    }
+
+    /// An untrained learner of this one's family and settings (classes, layers, optimizer, L2) for vectors of
+    /// `dimension` slots, learning at `learningRate` with `decayPower` (by default this one's). A logistic regression,
+    /// FTRL model or linear regression starts over as ``untrained(classifier:dimension:learningRate:decayPower:)``
+    /// makes it.
+    public func untrained(dimension: Int, learningRate rate: Double? = nil, decayPower power: Double? = nil) -> OnlineLearner {
+        switch self {
+        case .softmax(let model):
+            .softmax(SoftmaxRegression(
+                classes: model.classCount, dimension: dimension, learningRate: rate ?? model.learningRate,
+                interceptLearningRate: model.interceptLearningRate == model.learningRate ? rate : model.interceptLearningRate,
+                optimizer: model.optimizerState.optimizer, l2: model.l2))
+        case .mlp(let model):
+            .mlp(MultilayerPerceptron(
+                task: model.task, inputs: dimension, hidden: model.hidden, classes: model.classCount,
+                batchSize: model.batchSize, optimizer: model.optimizer, learningRate: rate ?? model.learningRate, l2: model.l2))
+        case .logistic, .ftrl, .linear:
+            .untrained(classifier: isClassifier, dimension: dimension, learningRate: rate ?? learningRate,
+                       decayPower: power ?? decayPower)
+        }
     }
 
     /// The weights, one per vector slot (a perceptron's: every layer's, flattened; softmax: class after class).

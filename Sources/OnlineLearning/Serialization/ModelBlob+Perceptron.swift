@@ -1,7 +1,7 @@
 // MARK: - ModelBlob perceptron section
 
 extension ModelBlob {
-    /// Kind 4: task (`UInt8`: 0 binary, 1 regression); layer count `UInt32` and each size `UInt32`; batch size
+    /// Kind 4: task (`UInt8`: 0 binary, 1 regression, 2 multiclass); layer count `UInt32` and each size `UInt32`; batch size
     /// `UInt32`; learning rate, L2 (`Double`s); the optimizer section (rule and settings, empty accumulators); then per
     /// layer its weights and biases, and the optimizer accumulators of each; steps, examples seen (`UInt64`); the
     /// examples waiting in the current batch (inputs, targets). Weights, accumulators and the batch are `Float`s, as
@@ -37,8 +37,10 @@ extension ModelBlob {
         }
         var sizes: [Int] = []
         for index in 0..<layerCount { sizes.append(Int(try reader.read(UInt32.self, "layer \(index) size"))) }
-        guard sizes[0] == dimension, sizes.last == 1, sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }) else {
-            throw ModelFormatError(.invalidValue, "layer sizes \(sizes) do not fit a vector of \(dimension) and one output")
+        let outputsFit = task == .multiclass ? sizes[layerCount - 1] >= 2 : sizes[layerCount - 1] == 1
+        guard sizes[0] == dimension, outputsFit, sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }) else {
+            throw ModelFormatError(
+                .invalidValue, "layer sizes \(sizes) do not fit a vector of \(dimension) and \(task == .multiclass ? "two outputs or more" : "one output")")
         }
         let batchSize = Int(try reader.read(UInt32.self, "batch size"))
         let learningRate = try reader.readDouble("learning rate"), l2 = try reader.readDouble("L2")
@@ -47,7 +49,8 @@ extension ModelBlob {
         }
         let rule: OptimizerState<Float> = try readOptimizer(from: &reader, count: 0)
         var model = MultilayerPerceptron(
-            task: task, inputs: dimension, hidden: Array(sizes.dropFirst().dropLast()), batchSize: batchSize,
+            task: task, inputs: dimension, hidden: Array(sizes.dropFirst().dropLast()), classes: sizes[layerCount - 1],
+            batchSize: batchSize,
             optimizer: rule.optimizer, learningRate: learningRate, l2: l2)
         for l in 0..<(layerCount - 1) {
             let weights = try reader.readFloats("layer \(l) weights", limit: maximumDimension)
@@ -69,7 +72,8 @@ extension ModelBlob {
         let inputs = try reader.readFloats("batch inputs", limit: maximumDimension)
         let targets = try reader.readFloats("batch targets", limit: maximumDimension)
         guard steps <= UInt64(Int.max), seen <= UInt64(Int.max), targets.count < batchSize,
-            inputs.count == targets.count * dimension, inputs.allSatisfy(\.isFinite), targets.allSatisfy(\.isFinite)
+            inputs.count == targets.count * dimension, inputs.allSatisfy(\.isFinite), targets.allSatisfy(\.isFinite),
+            task != .multiclass || targets.allSatisfy({ $0 >= 0 && Int($0) < sizes[layerCount - 1] && $0.rounded() == $0 })
         else {
             throw ModelFormatError(.invalidValue, "the waiting batch or the counters are not valid")
         }
