@@ -42,12 +42,12 @@ extension PrequentialEvaluation {
         return (metrics, pipeline, model)
     }
 
-    /// ``run(_:pipeline:model:)`` (softmax) over parsed rows.
-    public func run(
+    /// ``run(_:pipeline:model:)`` (multiclass) over parsed rows.
+    public func run<Model: MulticlassModel>(
         rows: CSVRows,
         pipeline: FeaturePipeline,
-        model: SoftmaxRegression
-    ) -> (metrics: MulticlassMetrics, pipeline: FeaturePipeline, model: SoftmaxRegression) {
+        model: Model
+    ) -> (metrics: MulticlassMetrics, pipeline: FeaturePipeline, model: Model) {
         var metrics = MulticlassMetrics(classes: model.classCount)
         let (pipeline, model) = run(
             rows: rows, pipeline: pipeline, model: model, predict: { $0.predictProbabilities($1) },

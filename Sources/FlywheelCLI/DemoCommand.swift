@@ -30,6 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             Example: swift run -c release flywheel demo --label-delay 500 --limit 20000
             Regression: flywheel demo --data streams/data/friedman_gra.csv --schema streams/data/friedman_gra.meta.json --task regression
+            Multiclass: flywheel demo --data streams/data/waveform.csv --schema streams/data/waveform.meta.json --task multiclass
             """
     )
 
@@ -46,11 +47,8 @@ struct DemoCommand: AsyncParsableCommand {
     var target = "target"
 
     /// Classification or regression.
-    @Option(name: .customLong("task"), help: "What the label column holds: binary (class ids 0 and 1; logistic regressions and a perceptron) or regression (numbers; linear regressions and a perceptron).")
-    var loopTask: LoopTask = .binary
-
-    /// The learning core's task.
-    var task: LearningTask { loopTask.task }
+    @Option(name: .customLong("task"), help: "What the label column holds: binary (class ids 0 and 1; logistic regressions and a perceptron), multiclass (class ids 0 to N-1, see --classes; softmax regressions and a perceptron) or regression (numbers; linear regressions and a perceptron).")
+    var task: LearningTask = .binary
 
     /// The label delay.
     @Option(help: "Each label arrives right after the request this many places later.")
@@ -73,6 +71,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Checks the flags.
     func validate() throws {
+        try loop.validateClasses(task: task)
         guard labelDelay >= 0 else { throw ValidationError("--label-delay cannot be negative, not \(labelDelay).") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit).") }
         guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1, not \(partitions).") }
@@ -134,7 +133,8 @@ struct DemoCommand: AsyncParsableCommand {
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }
         let flywheel = try await FlywheelLoop(
-            settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task, shadows: loop.shadows), logger: logger)
+            settings: settings, initial: try InitialModels.make(
+                schema: featureSchema, task: task, classes: loop.classCount(task: task, schemaPath: schema), shadows: loop.shadows), logger: logger)
         guard let engine = flywheel.engine else { preconditionFailure("the demo runs every role") }
         let streamName = URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
         var replay = StreamReplayer.Configuration()

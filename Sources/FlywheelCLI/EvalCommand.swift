@@ -53,7 +53,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: """
         linear (logistic regression for binary streams, softmax regression for multiclass, linear regression for \
         regression; river's models with SGD), ftrl (FTRL-Proximal, binary), or mlp (perceptron with ReLU hidden \
-        layers, minibatch steps on BLAS; binary or regression).
+        layers, minibatch steps on BLAS; a sigmoid, softmax or linear output for binary, multiclass or regression).
         """)
     var model: ModelChoice = .linear
 
@@ -111,9 +111,6 @@ struct EvalCommand: ParsableCommand {
         if model == .ftrl && task != .binary {
             throw ValidationError("--model ftrl is a binary classifier; use --model linear (or mlp) for --task \(task.rawValue).")
         }
-        if model == .mlp && task == .multiclass {
-            throw ValidationError("--model mlp answers binary or regression streams; use --model linear (softmax) for --task multiclass.")
-        }
     }
 
     /// Runs the evaluation and prints the result.
@@ -139,17 +136,9 @@ struct EvalCommand: ParsableCommand {
             if task == .multiclass {
                 let classes = max(2, Int(examples.largestTarget) + 1)
                 modelName = "softmax regression over \(classes) classes, \(name)"
-                let softmax = SoftmaxRegression(
+                scores = evaluateMulticlass(examples, pipeline, SoftmaxRegression(
                     classes: classes, dimension: pipeline.dimension, learningRate: rate,
-                    interceptLearningRate: rule == .sgd ? rate : 0.01, optimizer: rule, l2: weightL2)
-                let metrics = examples.run(PrequentialEvaluation(delay: delay), pipeline: pipeline, model: softmax)
-                scores = """
-                    accuracy   \(String(format: "%.4f", metrics.accuracy))   (last 1,000: \
-                    \(String(format: "%.4f", metrics.recentAccuracy.value)); fading 0.999: \
-                    \(String(format: "%.4f", metrics.fadingAccuracy.value)))
-                    log loss   \(String(format: "%.4f", metrics.logLoss))
-                    macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
-                    """
+                    interceptLearningRate: rule == .sgd ? rate : 0.01, optimizer: rule, l2: weightL2))
             } else if task == .binary {
                 modelName = "logistic regression, \(name)"
                 scores = evaluate(examples, pipeline, LogisticRegression(
@@ -167,12 +156,18 @@ struct EvalCommand: ParsableCommand {
                 dimension: pipeline.dimension, alpha: ftrlAlpha, beta: ftrlBeta, l1: l1, l2: l2))
         case .mlp:
             let rate = learningRate ?? 0.005
+            let classes = max(2, Int(examples.largestTarget) + 1)
+            let perceptronTask: MultilayerPerceptron.Task = switch task {
+            case .binary: .binary
+            case .regression: .regression
+            case .multiclass: .multiclass
+            }
             let perceptron = MultilayerPerceptron(
-                task: task == .binary ? .binary : .regression, inputs: pipeline.dimension, hidden: hiddenLayers,
+                task: perceptronTask, inputs: pipeline.dimension, hidden: hiddenLayers, classes: classes,
                 batchSize: batchSize, optimizer: rule, learningRate: rate, l2: weightL2)
-            modelName = "perceptron \(pipeline.dimension)→\(hiddenLayers.map(String.init).joined(separator: "→"))→1 (ReLU), "
+            modelName = "perceptron \(perceptron.layerSizes.map(String.init).joined(separator: "→")) (ReLU\(task == .multiclass ? ", softmax" : "")), "
                 + "batch \(batchSize), \(rule.name) lr \(rate)\(weightL2 > 0 ? ", L2 \(weightL2)" : "")"
-            scores = evaluate(examples, pipeline, perceptron)
+            scores = task == .multiclass ? evaluateMulticlass(examples, pipeline, perceptron) : evaluate(examples, pipeline, perceptron)
         }
         let end = clock.now
         let seconds = (end - start) / .seconds(1)
@@ -186,6 +181,18 @@ struct EvalCommand: ParsableCommand {
             """)
     }
 
+    /// Runs a multiclass stream through a model test-then-train and formats its metrics.
+    private func evaluateMulticlass(_ examples: EvalStream, _ pipeline: FeaturePipeline, _ model: some MulticlassModel) -> String {
+        let metrics = examples.run(PrequentialEvaluation(delay: delay), pipeline: pipeline, model: model)
+        return """
+            accuracy   \(String(format: "%.4f", metrics.accuracy))   (last 1,000: \
+            \(String(format: "%.4f", metrics.recentAccuracy.value)); fading 0.999: \
+            \(String(format: "%.4f", metrics.fadingAccuracy.value)))
+            log loss   \(String(format: "%.4f", metrics.logLoss))
+            macro F1   \(String(format: "%.4f", metrics.confusion.macroF1))
+            """
+    }
+
     /// Runs the stream through a model test-then-train and formats the task's metrics.
     private func evaluate<Model: OnlineModel>(
         _ examples: EvalStream, _ pipeline: FeaturePipeline, _ model: Model
@@ -193,7 +200,7 @@ struct EvalCommand: ParsableCommand {
         let evaluation = PrequentialEvaluation(delay: delay)
         switch task {
         case .multiclass:
-            preconditionFailure("validate() sends multiclass streams to softmax regression")
+            preconditionFailure("multiclass streams go through evaluateMulticlass")
         case .binary:
             let metrics = examples.run(evaluation, pipeline: pipeline, model: model, metrics: BinaryEvaluationMetrics.self)
             return """

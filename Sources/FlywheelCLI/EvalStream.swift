@@ -49,8 +49,8 @@ enum EvalStream {
         }
     }
 
-    /// Runs the stream through a softmax regression test-then-train.
-    func run(_ evaluation: PrequentialEvaluation, pipeline: FeaturePipeline, model: SoftmaxRegression) -> MulticlassMetrics {
+    /// Runs the stream through a multiclass model (softmax regression, a multiclass perceptron) test-then-train.
+    func run(_ evaluation: PrequentialEvaluation, pipeline: FeaturePipeline, model: some MulticlassModel) -> MulticlassMetrics {
         switch self {
         case .rows(let rows): evaluation.run(rows: rows, pipeline: pipeline, model: model).metrics
         case .examples(let examples): evaluation.run(examples, pipeline: pipeline, model: model).metrics

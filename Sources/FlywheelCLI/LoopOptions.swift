@@ -10,9 +10,15 @@ import OnlineLearning
 struct LoopOptions: ParsableArguments {
     /// Shadows beside the champion.
     @Option(help: ArgumentHelp(
-        "Challengers scored beside the champion (0-7). The default three are logreg-finetune, logreg-fresh and mlp; fewer keep mlp first; more add logreg-fast, logreg-slow, mlp-32, mlp-wide (for measuring cost, e.g. flywheel-bench loop).",
+        "Challengers scored beside the champion (0-7). The default three are logreg-finetune, logreg-fresh and mlp (linreg-… for regression, softmax-… for multiclass); fewer keep mlp first; more add logreg-fast, logreg-slow, mlp-32, mlp-wide (for measuring cost, e.g. flywheel-bench loop).",
         valueName: "N"))
     var shadows = 3
+
+    /// Classes of a multiclass stream.
+    @Option(help: ArgumentHelp(
+        "How many classes the labels of a multiclass stream name (class ids 0 to N-1). Default: the length of the schema file's \"classes\" list.",
+        valueName: "N"))
+    var classes: Int?
 
     /// Examples between published model versions.
     @Option(help: "Publish a new version of each model every this many joined examples.")
@@ -123,6 +129,29 @@ struct LoopOptions: ParsableArguments {
     }
 
     /// Reads a feature schema file (streams/*.schema.json or a data set's .meta.json).
+    /// Refuses `--classes` for a task without classes to set, or fewer than 2.
+    func validateClasses(task: LearningTask) throws {
+        guard let classes else { return }
+        guard task == .multiclass else {
+            throw ValidationError("--classes \(classes) is for --task multiclass; --task \(task.rawValue) has none to set.")
+        }
+        guard classes >= 2 else { throw ValidationError("--classes must be at least 2, not \(classes).") }
+    }
+
+    /// How many classes the models tell apart: `--classes`, else the length of the schema file's `classes` list
+    /// (a stream's `.meta.json` has one); 2 for a binary or regression stream.
+    func classCount(task: LearningTask, schemaPath: String) throws -> Int {
+        try validateClasses(task: task)
+        guard task == .multiclass else { return 2 }
+        if let classes { return classes }
+        let object = (try? JSONSerialization.jsonObject(with: EvalCommand.read(schemaPath, flag: "--schema"))) as? [String: Any]
+        guard let listed = object?["classes"] as? [Any], listed.count >= 2 else {
+            throw ValidationError(
+                "--task multiclass needs the number of classes: pass --classes N, or list them in the schema (\"classes\": [0, 1, 2]).")
+        }
+        return listed.count
+    }
+
     static func loadSchema(_ path: String, flag: String) throws -> FeatureSchema {
         let data = try EvalCommand.read(path, flag: flag)
         do {
@@ -135,12 +164,3 @@ struct LoopOptions: ParsableArguments {
 
 extension PromotionRuleKind: ExpressibleByArgument {}
 
-// MARK: - LoopTask
-
-/// `--task` of `demo` and `serve`: the tasks the loop serves (multiclass streams are for `flywheel eval` so far).
-enum LoopTask: String, ExpressibleByArgument, CaseIterable {
-    case binary, regression
-
-    /// The learning core's task.
-    var task: LearningTask { self == .binary ? .binary : .regression }
-}

@@ -46,11 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
     var schema = "streams/sea_abrupt.schema.json"
 
     /// Classification or regression.
-    @Option(name: .customLong("task"), help: "What the labels hold: binary (logistic regressions and a perceptron) or regression (linear regressions and a perceptron).")
-    var loopTask: LoopTask = .binary
-
-    /// The learning core's task.
-    var task: LearningTask { loopTask.task }
+    @Option(name: .customLong("task"), help: "What the labels hold: binary (logistic regressions and a perceptron), multiclass (class ids 0 to N-1, see --classes; softmax regressions and a perceptron) or regression (linear regressions and a perceptron).")
+    var task: LearningTask = .binary
 
     /// The registry.
     @Option(help: ArgumentHelp("The SQLite registry the trainer role keeps.", valueName: "path"))
@@ -121,6 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Checks the flags.
     func validate() throws {
+        try loop.validateClasses(task: task)
         if let bootstrapServers, bootstrapServers.split(separator: ",").isEmpty {
             throw ValidationError("--bootstrap-servers is empty; give host:port[,host:port…] or leave it out for an embedded broker.")
         }
@@ -183,7 +181,8 @@ struct ServeCommand: AsyncParsableCommand {
         // The process's swift-metrics backend before the roles make their own metrics.
         let metricsFactory = http.isOff ? nil : LoopMetrics.bootstrapProcessMetrics()
         let flywheel = try await FlywheelLoop(
-            settings: settings, initial: try InitialModels.make(schema: featureSchema, task: task, shadows: loop.shadows), logger: logger)
+            settings: settings, initial: try InitialModels.make(
+                schema: featureSchema, task: task, classes: loop.classCount(task: task, schemaPath: schema), shadows: loop.shadows), logger: logger)
         let roleNames = LoopRole.allCases.filter(settings.roles.contains).map(\.rawValue).joined(separator: ", ")
         DemoWatcher.say("Flywheel serving \(roleNames) against bootstrap.servers=\(settings.client.bootstrapServers.joined(separator: ","))"
             + (embedded ? " (embedded broker)" : "")

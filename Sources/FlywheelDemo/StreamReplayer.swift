@@ -27,6 +27,9 @@ public final class StreamReplayer: Service, Sendable {
         public var labelDelay = 1000
         /// How far ahead of the served count requests may run. Default: 500.
         public var maximumLead = 500
+        /// How many of the labels sent the trainer may not have learned yet when the next chunk of requests goes out.
+        /// Default: 100.
+        public var maximumLearningLag = 100
         /// Requests per send. Default: 250.
         public var chunk = 250
         /// The stream's name, the prefix of request ids. Default: `stream`.
@@ -54,7 +57,8 @@ public final class StreamReplayer: Service, Sendable {
         producer: KafkaProducer, examples: [PrequentialEvaluation.Example], configuration: Configuration,
         served: @escaping @Sendable () -> Int, learned: @escaping @Sendable () -> Int = { Int.max }, logger: Logger
     ) {
-        precondition(configuration.labelDelay >= 0 && configuration.maximumLead > 0 && configuration.chunk > 0)
+        precondition(configuration.labelDelay >= 0 && configuration.maximumLead > 0 && configuration.chunk > 0
+                     && configuration.maximumLearningLag >= 0)
         self.producer = producer
         self.examples = examples
         self.configuration = configuration
@@ -85,7 +89,7 @@ public final class StreamReplayer: Service, Sendable {
             try Task.checkCancellation()
             // Pacing: stay within the lead of what has been served, and the labels within it of what has been learned.
             while index - served() >= configuration.maximumLead
-                || index - configuration.labelDelay - configuration.maximumLead >= learned()
+                || index - configuration.labelDelay - configuration.maximumLearningLag >= learned()
             {
                 try await Task.sleep(for: .milliseconds(1))
             }

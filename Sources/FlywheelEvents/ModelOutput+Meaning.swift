@@ -19,9 +19,20 @@ extension ModelOutput {
         return best
     }
 
-    /// The probability the answer gave class 1 (two classes), or the value itself for a regressor: what the drift
-    /// monitor tracks as `(prediction)`.
-    public var score: Double { probabilities?.last ?? answer }
+    /// The probability the answer gave class 1 (two classes), the class served (more classes), or the value itself
+    /// for a regressor: what the drift monitor tracks as `(prediction)`.
+    public var score: Double {
+        guard let probabilities, probabilities.count > 2 else { return probabilities?.last ?? answer }
+        return Double(servedClass ?? 0)
+    }
+
+    /// The probability the answer gave the label's class (0 for a label that names no class it knows); `nil` for a
+    /// regressor.
+    public func probability(ofLabel label: Double) -> Double? {
+        guard let probabilities else { return nil }
+        let labelClass = labelClass(label)
+        return probabilities.indices.contains(labelClass) ? probabilities[labelClass] : 0
+    }
 
     /// The class a label names for this output: with two classes, 1 only for a label of exactly 1 (anything else is
     /// class 0, as river scores binary streams); with more, the label's integer value.

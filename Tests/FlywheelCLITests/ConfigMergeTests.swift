@@ -104,7 +104,7 @@ struct ConfigMergeTests {
             ("models:\n  shadows: three\n", "models.shadows in"),
             ("models:\n  shadows: 9\n", "--shadows must be between 0 and 7, not 9"),
             ("promotion:\n  alpha: 1.5\n", "--promotion-alpha must be in (0, 1), not 1.5"),
-            ("task: multiclass\n", "task in"),
+            ("task: ternary\n", "task in"),
             ("kafka:\n  common: [a, b]\n", "kafka.common must be a mapping"),
             ("- just\n- a list\n", "the file must be a mapping"),
         ]

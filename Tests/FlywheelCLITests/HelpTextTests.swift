@@ -141,7 +141,7 @@ struct EvalArgumentTests {
         }
     }
 
-    @Test(arguments: [(["--model", "ftrl", "--task", "regression"], "--model ftrl"), (["--model", "mlp", "--task", "multiclass"], "--model mlp")])
+    @Test(arguments: [(["--model", "ftrl", "--task", "regression"], "--model ftrl"), (["--model", "ftrl", "--task", "multiclass"], "--model ftrl")])
     func modelsOutsideTheirTaskAreRefused(_ extra: [String], _ named: String) {
         #expect {
             try EvalCommand.parse(["--data", "d.csv", "--schema", "s.json"] + extra)
@@ -200,18 +200,35 @@ struct LoopArgumentTests {
         }
     }
 
-    /// The loop serves binary and regression streams; a multiclass stream is refused at parse time, naming the flag.
-    @Test func theLoopRefusesMulticlass() throws {
+    /// The loop serves binary, regression and multiclass streams; `--classes` belongs to a multiclass stream (else
+    /// it is refused, naming the flag), and without it the class count comes from the schema's `classes` list.
+    @Test func theLoopServesMulticlassWithItsClassCount() throws {
         #expect(try DemoCommand.parse(["--task", "regression"]).task == .regression)
-        #expect {
-            try DemoCommand.parse(["--task", "multiclass"])
-        } throws: { error in
-            DemoCommand.message(for: error).contains("--task")
+        #expect(try DemoCommand.parse(["--task", "multiclass"]).task == .multiclass)
+        #expect(try ServeCommand.parse(["--schema", "s.json", "--task", "multiclass", "--classes", "4"]).loop.classes == 4)
+        for arguments in [["--task", "binary", "--classes", "3"], ["--task", "multiclass", "--classes", "1"]] {
+            #expect {
+                try DemoCommand.parse(arguments)
+            } throws: { error in
+                DemoCommand.message(for: error).contains("--classes")
+            }
+            #expect {
+                try ServeCommand.parse(["--schema", "s.json"] + arguments)
+            } throws: { error in
+                ServeCommand.message(for: error).contains("--classes")
+            }
         }
+        let repository = ServeRestartTests.repository
+        let waveform = repository.appendingPathComponent("streams/data/waveform.meta.json").path
+        let sea = repository.appendingPathComponent("streams/sea_abrupt.schema.json").path
+        let demo = try DemoCommand.parse(["--task", "multiclass"])
+        #expect(try demo.loop.classCount(task: .multiclass, schemaPath: waveform) == 3, "the schema's classes list")
+        #expect(try DemoCommand.parse(["--task", "multiclass", "--classes", "5"]).loop.classCount(task: .multiclass, schemaPath: waveform) == 5)
+        #expect(try demo.loop.classCount(task: .binary, schemaPath: sea) == 2)
         #expect {
-            try ServeCommand.parse(["--schema", "s.json", "--task", "multiclass"])
+            try demo.loop.classCount(task: .multiclass, schemaPath: sea)
         } throws: { error in
-            ServeCommand.message(for: error).contains("--task")
+            "\(error)".contains("--classes N")
         }
     }
 

@@ -99,7 +99,7 @@ extension LoopHarness {
 
 /// Every prediction the reader saw: how many per request, and the served answer.
 final class PredictionTally: Sendable {
-    private let state = Mutex<(counts: [String: Int], answers: [String: Double], champions: [String: String], total: Int)>(([:], [:], [:], 0))
+    private let state = Mutex<(counts: [String: Int], answers: [String: Double], champions: [String: String], total: Int, probabilityCounts: Set<Int>)>(([:], [:], [:], 0, []))
 
     func add(_ batch: [KafkaConsumerMessage]) {
         let predictions = batch.compactMap { try? EventDecoding.decode(PredictionEvent.self, from: $0.value) }
@@ -108,6 +108,7 @@ final class PredictionTally: Sendable {
                 state.counts[prediction.requestId, default: 0] += 1
                 state.answers[prediction.requestId] = prediction.champion.answer
                 state.champions[prediction.requestId] = prediction.champion.model.id
+                state.probabilityCounts.insert(prediction.champion.probabilities?.count ?? 0)
                 state.total += 1
             }
         }
@@ -118,4 +119,6 @@ final class PredictionTally: Sendable {
     var counts: [String: Int] { state.withLock { $0.counts } }
     var answers: [String: Double] { state.withLock { $0.answers } }
     var champions: [String: String] { state.withLock { $0.champions } }
+    /// How many class probabilities the served answers carried (0 for a regressor's value), each count seen.
+    var probabilityCounts: Set<Int> { state.withLock { $0.probabilityCounts } }
 }

@@ -100,7 +100,7 @@ public struct DriftMonitor: Sendable, Codable {
             watch.toTs = example.labelTs
             watch.count += 1
             if output.isClassifier {
-                watch.classification.update(label: output.labelClass(example.label), probability: output.score)
+                watch.classification.score(output, label: example.label)
             } else {
                 watch.isClassifier = false
                 watch.regression.update(target: example.label, prediction: output.answer)

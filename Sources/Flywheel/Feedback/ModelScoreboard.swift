@@ -27,13 +27,13 @@ public struct ModelScoreboard: Sendable, Codable {
 
         mutating func update(_ output: ModelOutput, label: Double) {
             if output.model.version > latest.version { latest = output.model }
-            guard let probabilities = output.probabilities else {
+            guard output.probabilities != nil else {
                 isClassifier = false
                 regression.update(target: label, prediction: output.answer)
                 recentAbsoluteError.append(abs(output.answer - label))
                 return
             }
-            overall.update(label: output.labelClass(label), probability: probabilities.last ?? output.answer)
+            overall.score(output, label: label)
             recent.update(isCorrect: output.isCorrect(label: label))
         }
 

@@ -24,6 +24,10 @@ extension ModelSet {
         guard loaded.learner.isClassifier == champion.learner.isClassifier else {
             throw ModelEventError("version \(event.model) is a \(loaded.learner.isClassifier ? "classifier" : "regressor"); the set serves the other kind")
         }
+        guard loaded.learner.classCount == champion.learner.classCount else {
+            throw ModelEventError(
+                "version \(event.model) tells \(loaded.learner.classCount) classes apart; the set serves \(champion.learner.classCount)")
+        }
         let served = ServedModel(reference: event.model, pipeline: loaded.pipeline, learner: loaded.learner)
         var next = self
         if event.model.id == champion.reference.id {

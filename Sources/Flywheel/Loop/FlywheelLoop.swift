@@ -130,7 +130,7 @@ public final class FlywheelLoop: Sendable {
             feedback.featureSchema = initial.champion.pipeline.schema
             feedback.driftReportInterval = settings.driftReportInterval
             feedback.featureDrift = settings.featureDrift
-            feedback.labelClasses = initial.champion.learner.isClassifier ? 2 : nil
+            feedback.labelClasses = initial.champion.learner.isClassifier ? initial.champion.learner.classCount : nil
             feedback.labelDelay = CoreMetrics.Timer(label: LoopMetricNames.labelDelay)
             try Self.checkCopartitioned(topics.predictions, topics.labels, in: metadata)
             let consumer = try groupConsumer("feedback", topics: [topics.predictions, topics.labels])
@@ -209,7 +209,7 @@ public final class FlywheelLoop: Sendable {
             guard let stored = try registry.latestVersion(of: model.reference.id) else { return model }
             do {
                 let (pipeline, learner) = try ModelBlob.decodeLearner(stored.weights, expectedSchema: model.pipeline.schema)
-                guard learner.isClassifier == model.learner.isClassifier else {
+                guard learner.isClassifier == model.learner.isClassifier, learner.classCount == model.learner.classCount else {
                     throw ModelFormatError(.unknownModel, "the stored model is of another family")
                 }
                 logger.notice("Trainer resumes a model from the registry", metadata: ["flywheel.model.version": "\(stored.model)"])

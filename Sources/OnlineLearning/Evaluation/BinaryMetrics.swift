@@ -2,7 +2,8 @@ import Foundation
 
 // MARK: - BinaryMetrics
 
-/// Accuracy and log loss of binary probabilistic predictions, accumulated one at a time.
+/// Accuracy and log loss of binary probabilistic predictions, accumulated one at a time (multiclass answers are
+/// scored too, by ``update(isCorrect:probabilityOfTrueClass:)``).
 public struct BinaryMetrics: Sendable, Hashable, Codable {
     /// How many predictions were scored.
     public private(set) var count = 0
@@ -23,6 +24,14 @@ public struct BinaryMetrics: Sendable, Hashable, Codable {
         if (probability > 0.5 ? 1 : 0) == label { correct += 1 }
         let p = min(max(probability, 1e-15), 1 - 1e-15)
         totalLogLoss -= label == 1 ? log(p) : log(1 - p)
+    }
+
+    /// Scores one answer of a classifier with any number of classes: whether its class was right, and the
+    /// probability it gave the true class (log loss clipped as ``update(label:probability:)`` clips it).
+    public mutating func update(isCorrect: Bool, probabilityOfTrueClass probability: Double) {
+        count += 1
+        if isCorrect { correct += 1 }
+        totalLogLoss -= log(min(max(probability, 1e-15), 1 - 1e-15))
     }
 
     /// The share of right predictions (0 before any).

@@ -51,12 +51,13 @@ public struct PrequentialEvaluation: Sendable {
         return (metrics, pipeline, model)
     }
 
-    /// Runs a multiclass stream (targets are class ids) through a feature pipeline and a softmax regression.
-    public func run(
+    /// Runs a multiclass stream (targets are class ids) through a feature pipeline and a multiclass model
+    /// (softmax regression, a multiclass perceptron).
+    public func run<Model: MulticlassModel>(
         _ examples: some Sequence<Example>,
         pipeline: FeaturePipeline,
-        model: SoftmaxRegression
-    ) -> (metrics: MulticlassMetrics, pipeline: FeaturePipeline, model: SoftmaxRegression) {
+        model: Model
+    ) -> (metrics: MulticlassMetrics, pipeline: FeaturePipeline, model: Model) {
         var metrics = MulticlassMetrics(classes: model.classCount)
         let (pipeline, model) = run(
             examples, pipeline: pipeline, model: model, predict: { $0.predictProbabilities($1) },

@@ -11,6 +11,27 @@ public protocol OnlineModel: Sendable {
     var examplesSeen: Int { get }
 }
 
+// MARK: - MulticlassModel
+
+/// A model that answers every class's probability and learns class ids: softmax regression, a multiclass perceptron.
+public protocol MulticlassModel: Sendable {
+    /// How many classes it tells apart (labels `0..<classCount`).
+    var classCount: Int { get }
+    /// The probability of each class for a vector.
+    func predictProbabilities(_ x: [Float]) -> [Double]
+    /// Learns one example; a label outside `0..<classCount` or a bad vector is refused and counted.
+    mutating func learn(_ x: [Float], label: Int)
+}
+
+extension SoftmaxRegression: MulticlassModel {}
+
+extension MultilayerPerceptron: MulticlassModel {
+    /// Learns a class id (a multiclass perceptron; any other refuses it through ``learn(_:target:)``'s checks).
+    public mutating func learn(_ x: [Float], label: Int) {
+        learn(x, target: Double(label))
+    }
+}
+
 // MARK: - PrequentialMetrics
 
 /// Metrics that score one prediction at a time.
