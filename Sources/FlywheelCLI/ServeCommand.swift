@@ -93,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// fetch.wait.max.ms for a broker that waits it out.
     @Option(help: ArgumentHelp(
-        "The inference role's fetch.wait.max.ms in ms; the other roles' consumers wait 50 times as long (at least 50 ms). For a broker that waits out a fetch instead of answering when data arrives: flywheel broker, whose address you pass here, or the embedded one (which uses 1). Leave it out for Kafka.",
+        "The inference role's fetch.wait.max.ms in ms; the other roles' consumers wait 5 times as long (at least 5 ms). For a broker that waits out a fetch instead of answering when data arrives: flywheel broker, whose address you pass here, or the embedded one (which uses 1). Leave it out for Kafka.",
         valueName: "ms"))
     var fetchWait: Int?
 
@@ -157,7 +157,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let fetchWait {
             settings.fetchWait = .milliseconds(fetchWait)
-            settings.backgroundFetchWait = .milliseconds(max(50, fetchWait * 50))
+            settings.backgroundFetchWait = .milliseconds(max(5, fetchWait * 5))
         }
         for property in properties { settings.client.properties[property.key] = property.value }
         for property in producerProperties { settings.producerProperties[property.key] = property.value }

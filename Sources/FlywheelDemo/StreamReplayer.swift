@@ -29,9 +29,9 @@ public final class StreamReplayer: Service, Sendable {
         public var maximumLead = 500
         /// How many of the labels sent the trainer may not have learned yet when the next chunk of requests goes out.
         /// Default: 100.
-        public var maximumLearningLag = 100
+        public var maximumLearningLag = 50
         /// Requests per send. Default: 250.
-        public var chunk = 250
+        public var chunk = 50
         /// The stream's name, the prefix of request ids. Default: `stream`.
         public var streamName = "stream"
         /// Event time of request 0, seconds since 1970, and requests per second of event time.

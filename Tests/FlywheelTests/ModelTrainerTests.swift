@@ -70,13 +70,15 @@ struct ModelTrainerTests {
         #expect(correct > 160, "fresh shadow right on \(correct) of 200")
     }
 
-    /// A large model publishes less often: a perceptron of ~17,000 parameters every 4 × publishEvery examples, with
-    /// its whole state (a reloaded version trains on identically); a small one as often as a linear model.
+    /// A large model publishes less often: a perceptron of ~34,000 parameters every 2 × publishEvery examples, one of
+    /// ~17,000 (agrawal's `mlp`) as often as a linear model, each with its whole state (a reloaded version trains on
+    /// identically).
     @Test func largeModelsPublishLessOften() throws {
         let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 264))
-        let large = MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64])
-        #expect(large.parameterCount == 266 * 64 + 64 + 64 + 1)
-        #expect(ModelTrainer.publishInterval(of: .mlp(large), every: 100) == 400)
+        let large = MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [128])
+        #expect(large.parameterCount == 266 * 128 + 128 + 128 + 1)
+        #expect(ModelTrainer.publishInterval(of: .mlp(large), every: 100) == 200)
+        #expect(ModelTrainer.publishInterval(of: .mlp(MultilayerPerceptron(task: .binary, inputs: 266, hidden: [64])), every: 100) == 100)
         #expect(ModelTrainer.publishInterval(of: .mlp(MultilayerPerceptron(task: .binary, inputs: 4)), every: 100) == 100)
         #expect(ModelTrainer.publishInterval(of: .logistic(LogisticRegression(dimension: 266)), every: 100) == 100)
         var trainer = ModelTrainer(
@@ -88,7 +90,7 @@ struct ModelTrainerTests {
                 requestId: "r\(index)", requestTs: Double(index), labelTs: Double(index) + 1,
                 features: ["a": .number(Double(index % 7))], label: Double(index % 2), champion: Self.servedAnswer, shadows: []), ts: Double(index))
         }
-        #expect(events.map(\.model.version) == [2, 3], "versions after 400 and 800 examples")
+        #expect(events.map(\.model.version) == [2, 3, 4, 5], "versions after 200, 400, 600 and 800 examples")
         let blob = try #require(events.last?.weights.flatMap { Data(base64Encoded: $0) })
         #expect(try ModelBlob.decodeLearner(Array(blob)).learner != trainer.models[0].learner, "100 examples learned since")
     }

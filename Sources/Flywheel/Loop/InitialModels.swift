@@ -5,10 +5,13 @@ import OnlineLearning
 
 /// The models a fresh deployment starts with, on a feature schema:
 ///
-/// - `logreg`, the champion: logistic regression whose learning rate decays (0.3 / √(1 + t)), so it settles on a
-///   stationary stream — and, after a drift, adapts slowly;
-/// - `logreg-finetune`, a shadow fine-tuned from the champion's weights at a constant rate of 0.05 (adapts fast);
-/// - `logreg-fresh`, a shadow trained from scratch at river's constant rate of 0.01;
+/// - `logreg`, the champion: logistic regression with AdaGrad at 0.1 (per-weight rates that shrink as each weight
+///   learns; the intercept by SGD at 0.01). Measured with `flywheel eval` at delay 1,000 it beats river's best single
+///   model on sea (0.880 vs 0.877) and elec (0.769 vs 0.761), where a rate decaying as 0.3 / √(1 + t), the champion
+///   before, served 0.866 and 0.755 in the loop;
+/// - `logreg-finetune`, a shadow fine-tuned from the champion's weights by plain SGD at a constant 0.05 (adapts fast);
+/// - `logreg-fresh`, a shadow trained from scratch at river's constant rate of 0.01, restarted after a drift alarm on
+///   the champion;
 /// - `mlp`, a shadow of another family: a perceptron with 64 ReLU units, minibatches of 16, Adam at 0.005 — it
 ///   learns what no linear model can (on agrawal_abrupt it beats river's best model).
 ///
@@ -80,7 +83,9 @@ public enum InitialModels {
         case .regression:
             (champion, fineTuneRate) = (linear(regressionChampionID, rate: 0.01, decay: 0.25), 0.02)
         case .binary:
-            (champion, fineTuneRate) = (linear(championID, rate: 0.3, decay: 0.5), 0.05)
+            champion = model(championID, .logistic(LogisticRegression(
+                dimension: pipeline.dimension, learningRate: 0.1, interceptLearningRate: 0.01, optimizer: .adaGradDefault)))
+            fineTuneRate = 0.05
         case .multiclass:
             champion = model(multiclassChampionID, .softmax(SoftmaxRegression(
                 classes: classes, dimension: pipeline.dimension, learningRate: 0.1, interceptLearningRate: 0.01,
@@ -95,8 +100,14 @@ public enum InitialModels {
         func perceptron(id: String = "mlp", hidden: Int = 64) -> ServedModel {
             model(id, .mlp(MultilayerPerceptron(task: perceptronTask, inputs: pipeline.dimension, hidden: [hidden], classes: classes)))
         }
+        var fineTuned = ModelTrainer.fineTuned(from: champion, id: "\(line)-finetune", learningRate: fineTuneRate)
+        if case .logistic(var weights) = fineTuned.learner {
+            weights.setOptimizer(.sgd)  // the champion's weights, then plain SGD at a constant rate: it adapts fast
+            weights.setLearningRate(fineTuneRate)
+            fineTuned.learner = .logistic(weights)
+        }
         var available = [
-            ModelTrainer.fineTuned(from: champion, id: "\(line)-finetune", learningRate: fineTuneRate),
+            fineTuned,
             linear("\(line)-fresh", rate: 0.01),
             perceptron(),
         ]

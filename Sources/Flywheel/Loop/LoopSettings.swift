@@ -103,10 +103,13 @@ public struct LoopSettings: Sendable {
     public var fetchWait: Duration?
 
     /// `fetch.wait.max.ms` of every other consumer (feedback, trainer, promoter, registry, model updates), or `nil`
-    /// for librdkafka's default. Nothing waits on them per request, and against the embedded broker each idle fetch
-    /// costs CPU — the embedded broker's as well as the client's — so they wait longer: 50 ms with the embedded broker
-    /// (at 1 ms the idle fetches of six consumers took ~20% of a core per process at 1,000 requests/s; at 10 ms the
-    /// broker still spent 0.6 CPU seconds per 1,000 requests on them, docs/benchmarks.md).
+    /// for librdkafka's default. No request waits on them, but a label does: its way to a new version of every model
+    /// passes the feedback and trainer consumers and, back in inference, the model-updates consumer, and every
+    /// millisecond there is staleness — requests served by models that have not learned labels already sent. Against
+    /// the embedded broker each idle fetch also costs CPU (the broker's and the client's: at 1 ms the idle fetches of
+    /// six consumers took ~20% of a core per process at 1,000 requests/s), so it waits 5 ms there: at 50 ms, the
+    /// demo's served accuracy on agrawal was 0.8853 instead of 0.8940, on sea 0.8750 instead of 0.8773 (with 50-request
+    /// pacing; docs/benchmarks.md, issue 16).
     public var backgroundFetchWait: Duration?
 
     /// Each loop consumer's `queued.max.messages.kbytes`: how much librdkafka prefetches ahead of the role. Default:
@@ -138,7 +141,7 @@ public struct LoopSettings: Sendable {
     public static func embedded(bootstrapServers: String) -> LoopSettings {
         var settings = LoopSettings(client: KafkaClientConfiguration(bootstrapServers: [bootstrapServers]))
         settings.fetchWait = .milliseconds(1)
-        settings.backgroundFetchWait = .milliseconds(50)
+        settings.backgroundFetchWait = .milliseconds(5)
         return settings
     }
 }
