@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// `flywheel demo` on the full bundled stream, as the README's main job: it finishes, serves and joins all 100,000
-/// requests, promotes after the drift, writes the registry, and its champion's served accuracy at label delay 1,000
+/// requests, audits every decision of the promoter (champion changes and retirements of challengers shown worse; since
+/// issue 16's champion adapts to sea's drifts by itself, a run may rightly change no champion), writes the registry,
+/// and its served accuracy at label delay 1,000
 /// is at least river's `logreg` on the same stream and delay minus 1 point. River's figure, 0.8770, is the one in
 /// streams/data/README.md; `python3 scripts/reference/river_prequential.py streams/data/sea_abrupt.csv
 /// streams/data/sea_abrupt.meta.json 1000` (river 0.26.1) reproduces it: 0.87696.
@@ -43,10 +45,11 @@ struct DemoRunTests {
             guard let range = line.range(of: #"decided at [0-9,]+"#, options: .regularExpression) else { return nil }
             return Int(line[range].dropFirst("decided at ".count).replacingOccurrences(of: ",", with: ""))
         }
-        #expect(decidedAt.contains { $0 > 25_000 }, "a promotion after the first drift: \(decisions)")
+        #expect(decidedAt.count == decisions.count, "every champion change names the label it was decided at: \(decisions)")
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("flywheel-demo.sqlite").path))
         let retirements = text.range(of: #"[0-9]+ retirements of challengers"#, options: .regularExpression)
             .flatMap { Int(text[$0].prefix { $0.isNumber }) } ?? 0
+        #expect(decisions.count + retirements > 0, "the promoter decided something")
         #expect(text.contains("\(decisions.count + retirements) audit entries"), "every decision audited")
 
         // The drift report the demo wrote: well-formed HTML, one chart per model, a table row set for every feature

@@ -15,8 +15,8 @@ import Testing
 /// It runs the window rule (`--promotion-rule window`), whose loop behaviour it was written for: on this short stream
 /// the sequential rule (the default) rightly promotes nobody — the champion adapts to the new concept by itself and
 /// no shadow is shown better within 10,000 labels. The sequential rule's loop behaviour is checked by the full demo
-/// (DemoRunTests: a promotion after the first drift, every decision audited with its evidence chart) and on agrawal
-/// (LoopPerceptronTests: the perceptron promoted).
+/// (DemoRunTests: every decision audited with its evidence chart), on agrawal (LoopPerceptronTests: the perceptron
+/// promoted) and on waveform (LoopMulticlassTests: a slow champion replaced).
 ///
 /// The champion is the logistic regression whose rate decays as 0.3 / √(1 + t) (the default champion until issue 16):
 /// it adapts slowly after a drift, which is what a promotion after the drift needs. Today's default champion (AdaGrad

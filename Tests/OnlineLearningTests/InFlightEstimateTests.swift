@@ -6,23 +6,32 @@ import Testing
 
 /// The in-flight accuracy estimate (confidence-based performance estimation): each prediction's chance of being right
 /// is estimated from the model's confidence, calibrated on the labels arrived so far, when the prediction is made;
-/// once its label arrives the estimate is compared with what happened. Windows of 5,000 requests, label delay 1,000,
-/// the loop's logistic regression (river's defaults).
+/// once its label arrives the estimate is compared with what happened. Windows of 5,000 requests, label delay 1,000;
+/// the loop's default champion (logistic regression, AdaGrad 0.1 on the weights and SGD 0.01 on the intercept, as
+/// `InitialModels` makes it), river's default logistic regression (SGD 0.01), and the loop's perceptron.
 @Suite("In-flight accuracy estimate (CBPE) against realized accuracy")
 struct InFlightEstimateTests {
-    static func windows(_ stream: String, perceptron: Bool = false) throws -> [PrequentialEvaluation.EstimateWindow] {
+    static func windows(_ stream: String, model kind: String = "mlp") throws -> [PrequentialEvaluation.EstimateWindow] {
         let schema = try JSONDecoder().decode(FeatureSchema.self, from: try SharedData.file("\(stream).meta.json"))
         let text = String(decoding: try SharedData.file("\(stream).csv"), as: UTF8.self)
         let examples = try CSVExamples.parse(text, schema: schema, target: "target")
         let pipeline = try FeaturePipeline(schema: schema)
         let evaluation = PrequentialEvaluation(delay: 1000)
-        if perceptron {
+        switch kind {
+        case "mlp":
             return evaluation.inFlightEstimates(
                 examples, pipeline: pipeline,
                 model: MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64]), window: 5000)
+        case "champion":
+            return evaluation.inFlightEstimates(
+                examples, pipeline: pipeline,
+                model: LogisticRegression(
+                    dimension: pipeline.dimension, learningRate: 0.1, interceptLearningRate: 0.01, optimizer: .adaGradDefault),
+                window: 5000)
+        default:
+            return evaluation.inFlightEstimates(
+                examples, pipeline: pipeline, model: LogisticRegression(dimension: pipeline.dimension), window: 5000)
         }
-        return evaluation.inFlightEstimates(
-            examples, pipeline: pipeline, model: LogisticRegression(dimension: pipeline.dimension), window: 5000)
     }
 
     /// A window is affected by a drift if a concept change falls inside it or less than 3,000 requests (the label
@@ -33,15 +42,18 @@ struct InFlightEstimateTests {
         positions.contains { $0 >= window.first - 3000 - 5000 && $0 < window.first + window.estimate.count }
     }
 
-    /// Within 2 accuracy points on every window without drift, for the loop's logistic regression on SEA and for its
-    /// perceptron on both streams. Not met by the logistic regression on agrawal, whose own accuracy swings by up to 3
-    /// points from one window to the next while it learns agrawal's second concept: the calibration lags it by the
-    /// label delay and its memory, and the worst window there is 3.0 points off (bounded here at 3.5, so a worse
-    /// estimator still fails).
-    @Test(arguments: [("sea_abrupt", false, 0.02), ("sea_abrupt", true, 0.02), ("agrawal_abrupt", true, 0.02), ("agrawal_abrupt", false, 0.035)])
-    func withinTwoPointsOverWindowsWithoutDrift(stream: String, perceptron: Bool, bound: Double) throws {
-        let windows = try Self.windows(stream, perceptron: perceptron)
-        let model = perceptron ? "mlp" : "logreg"
+    /// Within 2 accuracy points on every window without drift for the loop's default champion on sea, the perceptron on
+    /// sea and agrawal, and river's logistic regression on sea. Not met by either logistic regression on agrawal,
+    /// whose own accuracy swings by up to 3 points from one window to the next on a concept no linear model can learn:
+    /// the calibration lags it by the label delay and its memory, and the worst window is 2.7 (AdaGrad) and 3.0 (SGD)
+    /// points off (bounded here at 3.5, so a worse estimator still fails). In the loop the perceptron is agrawal's
+    /// champion from the first few hundred labels on (docs/benchmarks.md), and its estimate is within 1.1 points.
+    @Test(arguments: [
+        ("sea_abrupt", "champion", 0.02), ("agrawal_abrupt", "champion", 0.035), ("sea_abrupt", "mlp", 0.02),
+        ("agrawal_abrupt", "mlp", 0.02), ("sea_abrupt", "logreg", 0.02), ("agrawal_abrupt", "logreg", 0.035),
+    ])
+    func withinTwoPointsOverWindowsWithoutDrift(stream: String, model: String, bound: Double) throws {
+        let windows = try Self.windows(stream, model: model)
         #expect(windows.count == 20)
         #expect(windows.allSatisfy { $0.estimate.count == 5000 && $0.estimate.labelled == 5000 }, "every prediction estimated and resolved once")
         var worst = 0.0, steady = 0
@@ -63,7 +75,7 @@ struct InFlightEstimateTests {
     /// The blind spot, shown: right after agrawal's third change the perceptron is far less accurate than its
     /// confidence says, and the estimate, calibrated on labels from before the change, over-states it by 7 points.
     @Test func aConceptChangeIsInvisibleUntilItsLabelsArrive() throws {
-        let windows = try Self.windows("agrawal_abrupt", perceptron: true)
+        let windows = try Self.windows("agrawal_abrupt", model: "mlp")
         let atDrift = try #require(windows.first { $0.first == 50_000 })
         #expect(atDrift.estimate.estimated - atDrift.estimate.realized > 0.05,
                 "estimate \(atDrift.estimate.estimated) vs realized \(atDrift.estimate.realized) right after the change")
