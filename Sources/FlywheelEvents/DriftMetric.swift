@@ -30,6 +30,9 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
     case labelGuardEvidence
     /// How many joined examples the guard has held back so far.
     case labelsHeldBack
+    /// The class nearly all recent labels named, when that is why the guard turned suspect (its evidence is then the
+    /// class's share of the recent labels).
+    case labelsStuckOnClass
 
     /// The metric a model is judged by in windows and decisions: accuracy for classifiers, MAE for regressors.
     public static func headline(isClassifier: Bool) -> DriftMetric { isClassifier ? .accuracy : .mae }
@@ -49,6 +52,7 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
         case .labelsSuspect: "labels suspect"
         case .labelGuardEvidence: "label guard evidence"
         case .labelsHeldBack: "labels held back"
+        case .labelsStuckOnClass: "labels stuck on class"
         }
     }
 }

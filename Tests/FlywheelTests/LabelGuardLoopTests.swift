@@ -45,12 +45,55 @@ struct LabelGuardLoopTests {
         #expect(try registry.driftReports().filter { $0[.labelsSuspect] != nil }.count == guardEntries.count, "on the drift topic too")
 
         // The held-back examples are on the dead-letter topic, whole, with the reason.
+        let letters = try await Self.heldBack(settings, count: heldBack)
+        let held = letters.count
+        let heldFlipped = letters.filter { flipped.contains(LoopEndToEndTests.index($0.example.requestId)) }.count
+        #expect(held == heldBack && heldFlipped >= heldBack - 100, "\(held) held on the dead-letter topic, \(heldFlipped) of them flipped")
+        _ = broker
+    }
+
+    /// Labels stuck on class 0 for 5,000 requests of SEA (where class 0 is about a third of the labels): their joined
+    /// examples are held back, the pauses logged, and examples pass again once the labels are mixed. Both rules act
+    /// here: the models' confident class-1 answers are contradicted first (seen: the CUSUM after ~50 labels), and when
+    /// the labels agree with their confident class-0 answers for a while the guard trusts them — until the class-mix
+    /// rule, whose window is by then all class 0, pauses again naming the class.
+    @Test func labelsStuckOnOneClassPauseTraining() async throws {
+        let (broker, settings) = try LoopHarness.cluster()
+        defer { try? FileManager.default.removeItem(atPath: settings.registryPath) }
+        let stuck = 8_000..<13_000
+        var stream = Array(LoopHarness.sea[0..<20_000])
+        for index in stuck { stream[index].target = 0 }
+        let loop = try await FlywheelLoop(
+            settings: settings, initial: try InitialModels.make(schema: LoopHarness.seaSchema), logger: LoopHarness.logger)
+        let joiner = try #require(loop.joiner), trainer = try #require(loop.trainer)
+        let tally = try await LoopHarness.replay(stream, into: loop, settings: settings, name: "sea", labelDelay: 500)
+        #expect(tally.distinct == stream.count, "serving went on")
+        let heldBack = joiner.labelsHeldBack
+        #expect(heldBack >= stuck.count - 400 && heldBack <= stuck.count + 150, "held back \(heldBack)")
+        #expect(joiner.labelsSuspect == false, "trusting again at the end")
+        #expect(trainer.learning.examplesLearned == stream.count - heldBack, "everything else learned once")
+
+        let registry = try ModelRegistry(path: settings.registryPath)
+        let guardEntries = try registry.auditLog().filter { $0.kind == .labelsSuspect || $0.kind == .labelsTrusted }
+        #expect(guardEntries.count >= 2 && guardEntries.count <= 8, "\(guardEntries.map(\.kind))")
+        #expect(guardEntries.indices.allSatisfy { guardEntries[$0].kind == ($0 % 2 == 0 ? .labelsSuspect : .labelsTrusted) })
+        #expect(guardEntries.contains { $0.evidence.contains("\"labelsStuckOnClass\":0") }, "\(guardEntries.map(\.evidence))")
+        print("labels stuck on class 0 in the loop: \(heldBack) of \(stuck.count) held back; audit log \(guardEntries.map(\.kind.rawValue))")
+        let letters = try await Self.heldBack(settings, count: heldBack)
+        #expect(letters.count == heldBack)
+        #expect(letters.contains { $0.reason.contains("labels name class 0") }, "\(letters.first?.reason ?? "")")
+        #expect(letters.filter { stuck.contains(LoopEndToEndTests.index($0.example.requestId)) }.count >= heldBack - 150)
+        _ = broker
+    }
+
+    /// The joined examples the label guard put on the dead-letter topic (reading until `count` or 30 s).
+    static func heldBack(_ settings: LoopSettings, count: Int) async throws -> [(reason: String, example: JoinedExample)] {
         let reader = try KafkaConsumer(
             configuration: .init(client: settings.client, groupID: "\(settings.groupPrefix)-dead"), logger: LoopHarness.logger)
         try await reader.assign((0..<4).map {
             KafkaTopicPartitionOffset(topic: settings.topics.deadLetter, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
         })
-        var held = 0, heldFlipped = 0
+        var letters: [(reason: String, example: JoinedExample)] = []
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await reader.run() }
             let deadline = ContinuousClock.now.advanced(by: .seconds(30))
@@ -58,15 +101,12 @@ struct LabelGuardLoopTests {
                 for message in batch {
                     let letter = try JSONDecoder().decode(DeadLetterEvent.self, from: Data(message.value))
                     guard letter.reason.hasPrefix("label guard") else { continue }
-                    held += 1
-                    let example = try EventDecoding.decode(JoinedExample.self, from: [UInt8](Data(base64Encoded: letter.value)!))
-                    if flipped.contains(LoopEndToEndTests.index(example.requestId)) { heldFlipped += 1 }
+                    letters.append((letter.reason, try EventDecoding.decode(JoinedExample.self, from: [UInt8](Data(base64Encoded: letter.value)!))))
                 }
-                if held >= heldBack || ContinuousClock.now > deadline { break }
+                if letters.count >= count || ContinuousClock.now > deadline { break }
             }
             group.cancelAll()
         }
-        #expect(held == heldBack && heldFlipped >= heldBack - 100, "\(held) held on the dead-letter topic, \(heldFlipped) of them flipped")
-        _ = broker
+        return letters
     }
 }

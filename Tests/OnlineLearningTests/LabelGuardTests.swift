@@ -117,4 +117,58 @@ struct LabelGuardTests {
         guardian.trust()
         #expect(guardian.state == .trusted && guardian.suspicion == 0)
     }
+
+    /// The labels of a bundled stream, as class ids.
+    static func labels(_ stream: String) throws -> [Int] {
+        let schema = try JSONDecoder().decode(FeatureSchema.self, from: try SharedData.file("\(stream).meta.json"))
+        let text = String(decoding: try SharedData.file("\(stream).csv"), as: UTF8.self)
+        let task: LearningTask = stream == "waveform" ? .multiclass : .binary
+        return try CSVExamples.parse(text, schema: schema, target: "target", task: task).map { Int($0.target) }
+    }
+
+    /// Labels stuck on one class (a pipeline writing a default value): the class-mix rule alone (no model answers),
+    /// on each bundled classification stream's own labels. Unchanged, no stream pauses — not elec, whose labels come
+    /// in runs of up to 82, nor sea and agrawal across their concept changes, which move the class mix. With 5,000
+    /// labels from request 10,000 on replaced by one class (each class in turn), the guard turns suspect within the
+    /// labels it takes to fill 98% of its 200-label window (174–195 measured) and trusts again within 100 labels of
+    /// the end (30–81 measured: longer when the stuck class is the majority), once.
+    @Test(arguments: ["sea_abrupt", "agrawal_abrupt", "elec", "waveform"])
+    func labelsStuckOnOneClassPause(stream: String) throws {
+        let labels = try Self.labels(stream)
+        var natural = LabelGuard()
+        for label in labels { #expect(natural.record([], labelClass: label) == nil, "\(stream): no pause on its own labels") }
+        #expect(natural.pauses == 0)
+        let classes = Set(labels).sorted()
+        for stuck in classes {
+            var guardian = LabelGuard()
+            var suspectAt: Int?, trustedAt: Int?
+            let stretch = 10_000..<15_000
+            for (index, label) in labels.enumerated() {
+                switch guardian.record([], labelClass: stretch.contains(index) ? stuck : label) {
+                case .suspect?:
+                    suspectAt = index
+                    #expect(guardian.cause == .stuckOnClass(stuck) && guardian.share(of: stuck) >= 0.98)
+                case .trusted?: trustedAt = index
+                case nil: break
+                }
+            }
+            let pausedAfter = try #require(suspectAt, "\(stream): stuck on \(stuck) is caught") - stretch.lowerBound
+            let resumedAfter = try #require(trustedAt, "\(stream): trusted again") - stretch.upperBound
+            print("\(stream) stuck on class \(stuck): suspect after \(pausedAfter) labels, trusted \(resumedAfter) after the end")
+            #expect(pausedAfter >= 0 && pausedAfter <= 200 && resumedAfter >= 0 && resumedAfter <= 100 && guardian.pauses == 1)
+        }
+    }
+
+    /// An operator who trusts labels that look stuck (the stream really did turn to one class) is not overruled by
+    /// the same window: the recent mix becomes the long-run one.
+    @Test func trustingStuckLabelsAdoptsTheirMix() {
+        var guardian = LabelGuard()
+        for index in 0..<2_000 { _ = guardian.record([], labelClass: index % 2) }
+        var turned: LabelGuard.State?
+        for _ in 0..<300 where turned == nil { turned = guardian.record([], labelClass: 1) }
+        #expect(turned == .suspect && guardian.state == .suspect)
+        guardian.trust()
+        for _ in 0..<500 { #expect(guardian.record([], labelClass: 1) == nil) }
+        #expect(guardian.state == .trusted && guardian.pauses == 1)
+    }
 }

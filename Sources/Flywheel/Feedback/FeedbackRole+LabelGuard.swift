@@ -20,23 +20,34 @@ extension FeedbackRole {
         var publications: [Publication] = []
         if let actor = trustOrdered, guardian.state == .suspect {
             guardian.trust()
-            publications.append(.drift(guardReport(example, guardian, evidence: 0, by: actor, at: wallClock)))
+            publications.append(.drift(guardReport(example, guardian, evidence: 0, stuckOn: nil, by: actor, at: wallClock)))
         }
         trustOrdered = nil
         let answers = scored.map { answer in
             ((calibrators[answer.model] ?? ConfidenceCalibrator()).calibrated(answer.confidence), answer.correct)
         }
-        if let change = guardian.record(answers) {
-            // The sum that crossed the threshold: the suspicion when it turned suspect, the recovery when it trusted.
-            let evidence = change == .suspect ? guardian.suspicion : guardian.recovery
-            publications.append(.drift(guardReport(example, guardian, evidence: evidence, by: "label guard", at: wallClock)))
+        let stuckBefore = guardian.cause.flatMap(Self.stuckClass)
+        if let change = guardian.record(answers, labelClass: example.champion.isClassifier ? example.champion.labelClass(example.label) : nil) {
+            // The evidence that crossed the line: the suspicion when it turned suspect, the recovery when it trusted;
+            // for labels stuck on a class, that class's share of the recent labels.
+            let stuck = guardian.cause.flatMap(Self.stuckClass) ?? stuckBefore
+            let evidence = stuck.map { guardian.share(of: $0) } ?? (change == .suspect ? guardian.suspicion : guardian.recovery)
+            publications.append(.drift(guardReport(
+                example, guardian, evidence: evidence, stuckOn: change == .suspect ? stuck : nil, by: "label guard", at: wallClock)))
         }
         labelGuard = guardian
         guard guardian.state == .suspect else { return (true, publications) }
         labelsHeldBack += 1
-        let reason = "label guard: the labels disagree with every model's confident answers as bad labels would "
-            + "(CUSUM \(String(format: "%.1f", guardian.suspicion)) ≥ \(String(format: "%.1f", guardian.configuration.threshold))); "
+        let settings = guardian.configuration
+        let why = guardian.cause.flatMap(Self.stuckClass).map { stuck in
+            "\(Int((guardian.share(of: stuck) * 100).rounded()))% of the last \(settings.stuckWindow) labels name class \(stuck) "
+                + "(at least \(Int(settings.stuckShare * 100))%, as labels stuck on one class would); this joined example is held "
+                + "back from learning until that share is below \(Int(((settings.stuckShare - settings.stuckMargin / 2) * 100).rounded()))% "
+                + "again or an operator trusts them"
+        } ?? "the labels disagree with every model's confident answers as bad labels would "
+            + "(CUSUM \(String(format: "%.1f", guardian.suspicion)) ≥ \(String(format: "%.1f", settings.threshold))); "
             + "this joined example is held back from learning until they agree again or an operator trusts them"
+        let reason = "label guard: " + why
         publications.append(.held(
             DeadLetterEvent(
                 reason: reason, source: .init(topic: consumed.topic, partition: consumed.partition, offset: consumed.offset),
@@ -50,9 +61,16 @@ extension FeedbackRole {
         trustOrdered = actor
     }
 
+    /// The class labels look stuck on, when that is the guard's cause.
+    private static func stuckClass(_ cause: LabelGuard.Cause) -> Int? {
+        if case .stuckOnClass(let stuck) = cause { return stuck }
+        return nil
+    }
+
     /// A report of the serving model saying what the guard concluded, with the evidence and who decided.
     private func guardReport(
-        _ example: JoinedExample, _ guardian: LabelGuard, evidence: Double, by actor: String, at wallClock: Double
+        _ example: JoinedExample, _ guardian: LabelGuard, evidence: Double, stuckOn stuck: Int?, by actor: String,
+        at wallClock: Double
     ) -> DriftReport {
         var report = DriftReport(
             // The window's example count is the labels the guard has scored: each guard report is distinct, even two in
@@ -64,6 +82,7 @@ extension FeedbackRole {
         report[.labelsSuspect] = guardian.state == .suspect ? 1 : 0
         report[.labelGuardEvidence] = evidence
         report[.labelsHeldBack] = Double(labelsHeldBack)
+        report[.labelsStuckOnClass] = stuck.map(Double.init)
         report.decidedBy = actor
         return report
     }

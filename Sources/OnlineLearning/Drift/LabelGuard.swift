@@ -19,6 +19,16 @@ import Foundation
 /// learning only if it contradicts nearly everything the models were sure of (SEA's and agrawal's do not); streams
 /// whose errors come in long runs (elec) pause briefly now and then (1% of elec's labels held back). A partial flip of
 /// fewer than about half the confident answers is not caught: the test is for labels that went bad, not noisy ones.
+///
+/// A second rule watches the class mix for labels stuck on one class (a pipeline writing a default value): labels
+/// suspect when at least `stuckShare` (0.98) of the last `stuckWindow` (200) labels name one class whose long-run share
+/// (fading counts, half weight after ~7,000 labels, frozen while suspect) is at most `stuckShare − stuckMargin` (0.78);
+/// trusted again once that class's share of the window is back below `stuckShare − stuckMargin / 2` (0.88). Labels
+/// stuck on class 0 answer many confident answers right, so the first test alone misses them. Not an iid test: labels
+/// come in runs on real streams (elec has runs of 82 equal labels; its largest share of one class in 200 labels is
+/// 0.865, sea's 0.795, agrawal's 0.76 — so none pauses), and labels stuck on a class that is already 78% of the
+/// stream go unnoticed. Detection takes the labels needed to fill 98% of the window (174–195 measured on the bundled
+/// streams), trust again 30–81 labels after the labels are right (`LabelGuardTests`).
 public struct LabelGuard: Sendable, Hashable, Codable {
     /// The test's settings.
     public struct Configuration: Sendable, Hashable, Codable {
@@ -34,9 +44,26 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         public var conceptErrorRate = 0.5
         /// Answers whose calibrated chance of being right is below this carry no evidence. Default: 0.8.
         public var minimumChance = 0.8
+        /// The labels the class-mix rule looks at. Default: 200.
+        public var stuckWindow = 200
+        /// The share of the window one class must have for the labels to look stuck on it. Default: 0.98.
+        public var stuckShare = 0.98
+        /// How far below `stuckShare` that class's long-run share must be (a class that is nearly all of the stream
+        /// anyway is not stuck). Default: 0.2.
+        public var stuckMargin = 0.2
+        /// The long-run class shares' per-label fading. Default: 0.9999 (half weight after ~7,000 labels).
+        public var classMemory = 0.9999
 
         /// The defaults above.
         public init() {}
+    }
+
+    /// Why the guard suspects the labels.
+    public enum Cause: Sendable, Hashable, Codable {
+        /// They contradict every model's confident answers (the CUSUM).
+        case contradictModels
+        /// Nearly all of the recent ones name this class.
+        case stuckOnClass(Int)
     }
 
     /// What the guard concludes about the labels.
@@ -61,17 +88,35 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     public private(set) var labelsWhileSuspect = 0
     /// How many times it turned suspect.
     public private(set) var pauses = 0
+    /// Why it suspects the labels now (nil while it trusts them).
+    public private(set) var cause: Cause?
+    /// The last `stuckWindow` labels' classes, oldest first once full (a ring from `recentStart`).
+    private var recentClasses: [Int] = []
+    private var recentStart = 0
+    /// How many of the window's labels name each class.
+    private var windowCounts: [Int: Int] = [:]
+    /// Fading counts of each class over the long run.
+    public private(set) var longRunCounts: [Int: Double] = [:]
 
     /// A guard trusting the labels.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }
 
-    /// Scores one label against the models' answers: each its calibrated chance of being right and whether it was.
+    /// Scores one label against the models' answers (each its calibrated chance of being right and whether it was)
+    /// and, given its class, against the recent class mix.
     /// - Returns: the new state when this label changed it.
-    public mutating func record(_ answers: [(chance: Double, correct: Bool)]) -> State? {
+    public mutating func record(_ answers: [(chance: Double, correct: Bool)], labelClass: Int? = nil) -> State? {
         labels += 1
         if state == .suspect { labelsWhileSuspect += 1 }
+        let stuck = labelClass.flatMap { watchMix($0) }
+        if state == .trusted, let stuck {
+            return turnSuspect(.stuckOnClass(stuck))
+        }
+        if case .stuckOnClass(let stuckClass) = cause {
+            guard share(of: stuckClass) < configuration.stuckShare - configuration.stuckMargin / 2 else { return nil }
+            return turnTrusted()
+        }
         var total = 0.0
         var counted = 0
         for answer in answers where answer.chance.isFinite && answer.chance >= configuration.minimumChance {
@@ -85,23 +130,64 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         case .trusted:
             suspicion = max(0, suspicion + ratio)
             guard suspicion >= configuration.threshold else { return nil }
-            state = .suspect
-            pauses += 1
-            recovery = 0
-            return .suspect
+            return turnSuspect(.contradictModels)
         case .suspect:
             recovery = max(0, recovery - ratio)
             guard recovery >= configuration.threshold else { return nil }
-            state = .trusted
-            suspicion = 0
-            return .trusted
+            return turnTrusted()
         }
     }
 
-    /// Trusts the labels again (an operator's command), forgetting the evidence.
-    public mutating func trust() {
+    /// Adds a label's class to the window and (while trusted) to the long-run counts.
+    /// - Returns: the class the recent labels look stuck on, if any.
+    private mutating func watchMix(_ labelClass: Int) -> Int? {
+        let size = configuration.stuckWindow
+        if recentClasses.count < size {
+            recentClasses.append(labelClass)
+        } else {
+            windowCounts[recentClasses[recentStart], default: 0] -= 1
+            recentClasses[recentStart] = labelClass
+            recentStart = (recentStart + 1) % size
+        }
+        windowCounts[labelClass, default: 0] += 1
+        if state == .trusted {
+            for key in longRunCounts.keys { longRunCounts[key]! *= configuration.classMemory }
+            longRunCounts[labelClass, default: 0] += 1
+        }
+        guard recentClasses.count == size, share(of: labelClass) >= configuration.stuckShare else { return nil }
+        let total = longRunCounts.values.reduce(0, +)
+        let longRunShare = total > 0 ? (longRunCounts[labelClass] ?? 0) / total : 1
+        return longRunShare <= configuration.stuckShare - configuration.stuckMargin ? labelClass : nil
+    }
+
+    /// The share of the window's labels that name `labelClass`.
+    public func share(of labelClass: Int) -> Double {
+        recentClasses.isEmpty ? 0 : Double(windowCounts[labelClass] ?? 0) / Double(recentClasses.count)
+    }
+
+    private mutating func turnSuspect(_ why: Cause) -> State {
+        state = .suspect
+        cause = why
+        pauses += 1
+        recovery = 0
+        return .suspect
+    }
+
+    private mutating func turnTrusted() -> State {
         state = .trusted
+        cause = nil
         suspicion = 0
         recovery = 0
+        return .trusted
+    }
+
+    /// Trusts the labels again (an operator's command), forgetting the evidence.
+    /// When the labels looked stuck on a class, the recent mix becomes the long-run one (the operator says the
+    /// labels are right), so the same window does not make them suspect again at once.
+    public mutating func trust() {
+        if case .stuckOnClass = cause {
+            longRunCounts = windowCounts.mapValues(Double.init)
+        }
+        _ = turnTrusted()
     }
 }
