@@ -24,6 +24,12 @@ struct LoopOptions: ParsableArguments {
     @Option(help: "Publish a new version of each model every this many joined examples.")
     var publishEvery = 250
 
+    /// Versions kept per model in the registry.
+    @Option(help: ArgumentHelp(
+        "How many of each model's newest versions the registry keeps (0: all); versions named in the audit log or by the champion alias are always kept.",
+        valueName: "N"))
+    var keepVersions = 100
+
     /// Which promotion rule.
     @Option(help: ArgumentHelp(
         "How challengers are promoted: sequential (an anytime-valid paired test, docs/promotion.md) or window (the old window rule, for comparison).",
@@ -86,6 +92,7 @@ struct LoopOptions: ParsableArguments {
             throw ValidationError("--shadows must be between 0 and 7, not \(shadows).")
         }
         guard publishEvery > 0 else { throw ValidationError("--publish-every must be at least 1, not \(publishEvery).") }
+        guard keepVersions >= 0 else { throw ValidationError("--keep-versions cannot be negative, not \(keepVersions) (0 keeps all).") }
         guard promotionWindow > 0 else {
             throw ValidationError("--promotion-window must be at least 1, not \(promotionWindow).")
         }
@@ -115,6 +122,7 @@ struct LoopOptions: ParsableArguments {
     /// Applies the options to `settings`.
     func apply(to settings: inout LoopSettings) {
         settings.publishEvery = publishEvery
+        settings.keepVersions = keepVersions > 0 ? keepVersions : nil
         settings.promotionRule = promotionRule
         settings.promotion.alpha = promotionAlpha
         settings.promotion.margin = promotionMargin

@@ -16,22 +16,30 @@ public final class ModelRegistry: Sendable {
     private let database: DatabaseQueue
     /// Where the file is.
     public let path: String
+    /// How many of each model's newest versions recording keeps (nil: every version). Older ones are deleted as new
+    /// ones arrive — except a version the audit log names (a champion, a challenger it replaced, an operator's pick)
+    /// or an alias points to, which stays for good.
+    public let keepVersions: Int?
 
     /// Opens (or creates) the registry at `path` and brings its tables up to date.
+    /// - Parameter keepVersions: the newest versions kept per model (nil, the default: all).
     /// - Throws: ``RegistryError`` naming the path when the file cannot be opened or migrated.
-    public init(path: String) throws(RegistryError) {
+    public init(path: String, keepVersions: Int? = nil) throws(RegistryError) {
+        precondition(keepVersions.map { $0 > 0 } ?? true, "keepVersions must be positive")
         self.path = path
+        self.keepVersions = keepVersions
         database = try RegistrySchema.open(path, migrator: RegistrySchema.migrator, what: "the registry")
     }
 
     /// Records one model version with its weights, and optionally the models-topic position it came from, in one
-    /// transaction.
+    /// transaction (deleting that model's versions beyond ``keepVersions``).
     /// - Returns: whether the version was new (false for a redelivered one; the first copy is kept).
     /// - Throws: ``RegistryError`` when the version has no weights or the file cannot be written.
     @discardableResult
     public func record(_ version: StoredVersion, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
         try write { db in
             let inserted = try RegistryWrites.insert(version, in: db)
+            if inserted, let keepVersions { try RegistryWrites.prune(version.model.id, keeping: keepVersions, in: db) }
             if let position { try RegistryWrites.store(position, in: db) }
             return inserted
         }

@@ -14,6 +14,24 @@ enum RegistryWrites {
         return db.changesCount > 0
     }
 
+    /// Deletes `modelID`'s versions older than its `count` newest, except those the audit log names (as the winner or
+    /// the model replaced) and those an alias points to.
+    static func prune(_ modelID: String, keeping count: Int, in db: Database) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM versions
+                WHERE model_id = ?1
+                  AND model_version <= (SELECT model_version FROM versions WHERE model_id = ?1
+                                        ORDER BY model_version DESC LIMIT 1 OFFSET ?2)
+                  AND NOT EXISTS (SELECT 1 FROM audit_log a
+                                  WHERE (a.model_id = ?1 AND a.model_version = versions.model_version)
+                                     OR (a.replaces_id = ?1 AND a.replaces_version = versions.model_version))
+                  AND NOT EXISTS (SELECT 1 FROM aliases
+                                  WHERE aliases.model_id = ?1 AND aliases.model_version = versions.model_version)
+                """,
+            arguments: [modelID, count])
+    }
+
     /// Appends a decision to the audit log — unless the same decision (kind and both versions, whatever its time) is
     /// logged already — and, for a promotion or rollback of the current champion, moves the champion alias to its
     /// winner (a decision replacing a model that is no longer champion is logged but moves nothing, as in the serving

@@ -46,6 +46,34 @@ struct ModelRegistryTests {
         #expect(try reopened.positions(topic: "m") == [.init(topic: "m", partition: 0, nextOffset: 12)])
     }
 
+    /// With `keepVersions`, each model keeps its newest versions; one the audit log names (winner or replaced) or the
+    /// champion alias points to stays whatever its age, and other models are untouched.
+    @Test func oldVersionsAreDeletedExceptAuditedOnes() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let registry = try ModelRegistry(path: path, keepVersions: 3)
+        try registry.setInitialChampion(.init(id: "a", version: 1), ts: 1)
+        #expect(try registry.record(Self.version("a", 1)))
+        for number in 2...4 { #expect(try registry.record(Self.version("b", number))) }
+        try registry.record(Decision(
+            kind: .promotion, ts: 2, actor: "promoter", model: .init(id: "b", version: 3), replaces: .init(id: "a", version: 1),
+            evidence: #"{"samples":10}"#))
+        for number in 5...10 { #expect(try registry.record(Self.version("b", number))) }
+        for number in 2...9 { #expect(try registry.record(Self.version("a", number))) }
+        #expect(try registry.versionList(of: "b").map(\.version) == [3, 8, 9, 10], "the newest three and the promoted one")
+        #expect(try registry.versionList(of: "a").map(\.version) == [1, 7, 8, 9], "the newest three and the one replaced")
+        #expect(try registry.alias(ModelRegistry.championAlias) == .init(id: "b", version: 3))
+        let initial = try ModelRegistry(path: Self.temporaryPath(), keepVersions: 2)
+        defer { try? FileManager.default.removeItem(atPath: initial.path) }
+        try initial.setInitialChampion(.init(id: "c", version: 1), ts: 1)
+        for number in 1...5 { try initial.record(Self.version("c", number)) }
+        #expect(try initial.versionList(of: "c").map(\.version) == [1, 4, 5], "the alias's version stays")
+        let everything = try ModelRegistry(path: Self.temporaryPath())
+        defer { try? FileManager.default.removeItem(atPath: everything.path) }
+        for number in 1...10 { try everything.record(Self.version("b", number)) }
+        #expect(try everything.versionCount() == 10, "without keepVersions every version stays")
+    }
+
     @Test func redeliveredEventsChangeNothing() throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -153,7 +153,7 @@ public final class FlywheelLoop: Sendable {
             // One trainer at a time: a second one on the same state stands by here until the first one ends.
             var lock: TrainerLock?
             if let statePath = settings.trainerStatePath { lock = try await TrainerLock(path: statePath + ".lock", logger: logger) }
-            let registry = try ModelRegistry(path: settings.registryPath)
+            let registry = try ModelRegistry(path: settings.registryPath, keepVersions: settings.keepVersions)
             try registry.setInitialChampion(initial.champion.reference, ts: settings.wallClock.secondsSince1970)
             let trainer = try IncrementalTrainer(
                 consumer: try groupConsumer("trainer", topics: [topics.examples, topics.drift]), producer: producer,

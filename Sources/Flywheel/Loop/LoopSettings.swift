@@ -39,6 +39,11 @@ public struct LoopSettings: Sendable {
     public var roles: Set<LoopRole> = Set(LoopRole.allCases)
     /// The SQLite registry (trainer role). Default: `flywheel-registry.sqlite` in the working directory.
     public var registryPath = "flywheel-registry.sqlite"
+    /// How many of each model's newest versions the registry keeps (nil: all); versions the audit log names or the
+    /// champion alias points to are kept whatever their age. Default: 100 — at a version per 250 examples, the last
+    /// 25,000 examples of every model, and a registry of a few MB instead of one that grows with every version
+    /// (33 MB per 100,000 requests on agrawal, whose perceptron versions are ~70 KB).
+    public var keepVersions: Int? = 100
     /// The feedback role's own state file (metrics and drift detectors; the join itself is rebuilt from Kafka), kept
     /// across restarts; nil keeps it in memory only. Default: `flywheel-feedback.sqlite`.
     public var feedbackStatePath: String? = "flywheel-feedback.sqlite"
