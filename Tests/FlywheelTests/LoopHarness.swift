@@ -33,6 +33,16 @@ enum LoopHarness {
         return try! CSVExamples.parse(text, schema: seaSchema, target: "target")
     }()
 
+    /// The first `count` rows of a bundled stream (`streams/data/<name>.csv`) with its schema (`schema`, a path in the
+    /// repository).
+    static func stream(
+        _ name: String, schema path: String, task: LearningTask = .binary, count: Int
+    ) throws -> (schema: FeatureSchema, examples: [PrequentialEvaluation.Example]) {
+        let schema = try JSONDecoder().decode(FeatureSchema.self, from: Data(contentsOf: repository.appendingPathComponent(path)))
+        let text = try String(contentsOf: repository.appendingPathComponent("streams/data/\(name).csv"), encoding: .utf8)
+        return (schema, Array(try CSVExamples.parse(text, schema: schema, target: "target", task: task).prefix(count)))
+    }
+
     /// A broker with the loop's topics under a fresh prefix, and settings pointing at them.
     static func cluster(partitions: Int32 = 4) throws -> (broker: EmbeddedBroker, settings: LoopSettings) {
         let broker = try EmbeddedBroker(logger: logger)

@@ -15,10 +15,7 @@ import Testing
 @Suite("The loop with a multiclass stream")
 struct LoopMulticlassTests {
     @Test func waveformIsServedJoinedLearnedAndPromoted() async throws {
-        let schemaData = try Data(contentsOf: LoopHarness.repository.appendingPathComponent("streams/data/waveform.meta.json"))
-        let schema = try JSONDecoder().decode(FeatureSchema.self, from: schemaData)
-        let text = try String(contentsOf: LoopHarness.repository.appendingPathComponent("streams/data/waveform.csv"), encoding: .utf8)
-        let stream = Array(try CSVExamples.parse(text, schema: schema, target: "target", task: .multiclass).prefix(8_000))
+        let (schema, stream) = try LoopHarness.stream("waveform", schema: "streams/data/waveform.meta.json", task: .multiclass, count: 8_000)
         let defaults = try InitialModels.make(schema: schema, task: .multiclass, classes: 3)
         #expect(defaults.champion.reference.id == "softmax" && defaults.shadows.map(\.reference.id) == ["softmax-finetune", "softmax-fresh", "mlp"])
         #expect(([defaults.champion] + defaults.shadows).allSatisfy { $0.learner.classCount == 3 })

@@ -12,10 +12,7 @@ import Testing
 @Suite("The loop with a perceptron challenger")
 struct LoopPerceptronTests {
     @Test func thePerceptronIsPromotedOnAgrawal() async throws {
-        let schemaData = try Data(contentsOf: LoopHarness.repository.appendingPathComponent("streams/agrawal_abrupt.schema.json"))
-        let schema = try JSONDecoder().decode(FeatureSchema.self, from: schemaData)
-        let text = try String(contentsOf: LoopHarness.repository.appendingPathComponent("streams/data/agrawal_abrupt.csv"), encoding: .utf8)
-        let stream = Array(try CSVExamples.parse(text, schema: schema, target: "target").prefix(30_000))
+        let (schema, stream) = try LoopHarness.stream("agrawal_abrupt", schema: "streams/agrawal_abrupt.schema.json", count: 30_000)
         let (broker, settings) = try LoopHarness.cluster()
         defer { try? FileManager.default.removeItem(atPath: settings.registryPath) }
         let loop = try await FlywheelLoop(settings: settings, initial: try InitialModels.make(schema: schema), logger: LoopHarness.logger)

@@ -13,10 +13,7 @@ import Testing
 @Suite("The loop with linear regression")
 struct LoopRegressionTests {
     @Test func friedmanIsServedJoinedAndLearned() async throws {
-        let schemaData = try Data(contentsOf: LoopHarness.repository.appendingPathComponent("streams/data/friedman_gra.meta.json"))
-        let schema = try JSONDecoder().decode(FeatureSchema.self, from: schemaData)
-        let text = try String(contentsOf: LoopHarness.repository.appendingPathComponent("streams/data/friedman_gra.csv"), encoding: .utf8)
-        let stream = Array(try CSVExamples.parse(text, schema: schema, target: "target", task: .regression).prefix(10_000))
+        let (schema, stream) = try LoopHarness.stream("friedman_gra", schema: "streams/data/friedman_gra.meta.json", task: .regression, count: 10_000)
         let (broker, settings) = try LoopHarness.cluster()
         defer { try? FileManager.default.removeItem(atPath: settings.registryPath) }
         let loop = try await FlywheelLoop(

@@ -26,11 +26,11 @@ extension FeedbackRole {
         let answers = scored.map { answer in
             ((calibrators[answer.model] ?? ConfidenceCalibrator()).calibrated(answer.confidence), answer.correct)
         }
-        let stuckBefore = guardian.cause.flatMap(Self.stuckClass)
+        let stuckBefore = guardian.stuckClass
         if let change = guardian.record(answers, labelClass: example.champion.isClassifier ? example.champion.labelClass(example.label) : nil) {
             // The evidence that crossed the line: the suspicion when it turned suspect, the recovery when it trusted;
             // for labels stuck on a class, that class's share of the recent labels.
-            let stuck = guardian.cause.flatMap(Self.stuckClass) ?? stuckBefore
+            let stuck = guardian.stuckClass ?? stuckBefore
             let evidence = stuck.map { guardian.share(of: $0) } ?? (change == .suspect ? guardian.suspicion : guardian.recovery)
             publications.append(.drift(guardReport(
                 example, guardian, evidence: evidence, stuckOn: change == .suspect ? stuck : nil, by: "label guard", at: wallClock)))
@@ -39,7 +39,7 @@ extension FeedbackRole {
         guard guardian.state == .suspect else { return (true, publications) }
         labelsHeldBack += 1
         let settings = guardian.configuration
-        let why = guardian.cause.flatMap(Self.stuckClass).map { stuck in
+        let why = guardian.stuckClass.map { stuck in
             "\(Int((guardian.share(of: stuck) * 100).rounded()))% of the last \(settings.stuckWindow) labels name class \(stuck) "
                 + "(at least \(Int(settings.stuckShare * 100))%, as labels stuck on one class would); this joined example is held "
                 + "back from learning until that share is below \(Int(((settings.stuckShare - settings.stuckMargin / 2) * 100).rounded()))% "
@@ -59,12 +59,6 @@ extension FeedbackRole {
     /// Trusts the labels again from the next joined example on (an operator's order; `actor` is logged).
     public mutating func trustLabels(actor: String) {
         trustOrdered = actor
-    }
-
-    /// The class labels look stuck on, when that is the guard's cause.
-    private static func stuckClass(_ cause: LabelGuard.Cause) -> Int? {
-        if case .stuckOnClass(let stuck) = cause { return stuck }
-        return nil
     }
 
     /// A report of the serving model saying what the guard concluded, with the evidence and who decided.

@@ -90,6 +90,11 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     public private(set) var pauses = 0
     /// Why it suspects the labels now (nil while it trusts them).
     public private(set) var cause: Cause?
+    /// The class the labels look stuck on, when that is why it suspects them.
+    public var stuckClass: Int? {
+        if case .stuckOnClass(let stuck)? = cause { return stuck }
+        return nil
+    }
     /// The last `stuckWindow` labels' classes, oldest first once full (a ring from `recentStart`).
     private var recentClasses: [Int] = []
     private var recentStart = 0
@@ -113,7 +118,7 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         if state == .trusted, let stuck {
             return turnSuspect(.stuckOnClass(stuck))
         }
-        if case .stuckOnClass(let stuckClass) = cause {
+        if let stuckClass {
             guard share(of: stuckClass) < configuration.stuckShare - configuration.stuckMargin / 2 else { return nil }
             return turnTrusted()
         }
@@ -185,7 +190,7 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     /// When the labels looked stuck on a class, the recent mix becomes the long-run one (the operator says the
     /// labels are right), so the same window does not make them suspect again at once.
     public mutating func trust() {
-        if case .stuckOnClass = cause {
+        if stuckClass != nil {
             longRunCounts = windowCounts.mapValues(Double.init)
         }
         _ = turnTrusted()
