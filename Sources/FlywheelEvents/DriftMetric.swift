@@ -33,6 +33,9 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
     /// The class nearly all recent labels named, when that is why the guard turned suspect (its evidence is then the
     /// class's share of the recent labels).
     case labelsStuckOnClass
+    /// The share of the latest resolved labels that named requests no prediction was seen for, when that is why the
+    /// guard turned suspect (or trusted again).
+    case labelsUnmatchedShare
 
     /// The metric a model is judged by in windows and decisions: accuracy for classifiers, MAE for regressors.
     public static func headline(isClassifier: Bool) -> DriftMetric { isClassifier ? .accuracy : .mae }
@@ -53,6 +56,7 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
         case .labelGuardEvidence: "label guard evidence"
         case .labelsHeldBack: "labels held back"
         case .labelsStuckOnClass: "labels stuck on class"
+        case .labelsUnmatchedShare: "labels for unknown requests"
         }
     }
 }

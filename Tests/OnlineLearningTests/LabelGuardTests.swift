@@ -171,4 +171,26 @@ struct LabelGuardTests {
         for _ in 0..<500 { #expect(guardian.record([], labelClass: 1) == nil) }
         #expect(guardian.state == .trusted && guardian.pauses == 1)
     }
+
+    /// The unknown-id rule on its own: half of the latest 200 resolved labels unmatched turns the guard suspect, fewer
+    /// than 20% trusts them again, and answers cannot end that pause.
+    @Test func labelsForUnknownRequestsPauseUntilTheyMatchAgain() {
+        var guardian = LabelGuard()
+        for _ in 0..<200 { #expect(guardian.recordMatch(true) == nil) }
+        var turned: LabelGuard.State?
+        var unmatched = 0
+        while turned == nil && unmatched < 200 {
+            turned = guardian.recordMatch(false)
+            unmatched += 1
+        }
+        #expect(turned == .suspect && unmatched == 100 && guardian.cause == .unknownIds)
+        #expect(guardian.record([(chance: 0.95, correct: true)], labelClass: 1) == nil, "answers do not end it")
+        var matched = 0
+        turned = nil
+        while turned == nil && matched < 400 {
+            turned = guardian.recordMatch(true)
+            matched += 1
+        }
+        #expect(turned == .trusted && guardian.unmatchedShare < 0.2 && guardian.pauses == 1, "after \(matched)")
+    }
 }

@@ -20,7 +20,7 @@ extension FeedbackRole {
         var publications: [Publication] = []
         if let actor = trustOrdered, guardian.state == .suspect {
             guardian.trust()
-            publications.append(.drift(guardReport(example, guardian, evidence: 0, stuckOn: nil, by: actor, at: wallClock)))
+            publications.append(.drift(guardReport(example.champion.model, guardian, evidence: 0, stuckOn: nil, by: actor, at: wallClock)))
         }
         trustOrdered = nil
         let answers = scored.map { answer in
@@ -33,13 +33,18 @@ extension FeedbackRole {
             let stuck = guardian.stuckClass ?? stuckBefore
             let evidence = stuck.map { guardian.share(of: $0) } ?? (change == .suspect ? guardian.suspicion : guardian.recovery)
             publications.append(.drift(guardReport(
-                example, guardian, evidence: evidence, stuckOn: change == .suspect ? stuck : nil, by: "label guard", at: wallClock)))
+                example.champion.model, guardian, evidence: evidence, stuckOn: change == .suspect ? stuck : nil,
+                by: "label guard", at: wallClock)))
         }
         labelGuard = guardian
         guard guardian.state == .suspect else { return (true, publications) }
         labelsHeldBack += 1
         let settings = guardian.configuration
-        let why = guardian.stuckClass.map { stuck in
+        let unknownIds = "\(Int((guardian.unmatchedShare * 100).rounded()))% of the last \(settings.unknownWindow) labels resolved "
+            + "named requests no prediction was seen for (at least \(Int(settings.unknownShare * 100))%: ids shifted or "
+            + "mis-keyed); this joined example is held back from learning until fewer than "
+            + "\(Int(settings.unknownRecovery * 100))% do or an operator trusts them"
+        let why = guardian.cause == .unknownIds ? unknownIds : guardian.stuckClass.map { stuck in
             "\(Int((guardian.share(of: stuck) * 100).rounded()))% of the last \(settings.stuckWindow) labels name class \(stuck) "
                 + "(at least \(Int(settings.stuckShare * 100))%, as labels stuck on one class would); this joined example is held "
                 + "back from learning until that share is below \(Int(((settings.stuckShare - settings.stuckMargin / 2) * 100).rounded()))% "
@@ -61,15 +66,27 @@ extension FeedbackRole {
         trustOrdered = actor
     }
 
+    /// Tells the guard whether a label matched a prediction (``LabelMatchWatch``); a change of its mind is reported
+    /// like the others, with the share of labels that matched none as the evidence.
+    mutating func noteLabelMatch(_ matched: Bool, model: ModelReference, at wallClock: Double) -> [Publication] {
+        guard var guardian = labelGuard else { return [] }
+        let change = guardian.recordMatch(matched)
+        labelGuard = guardian
+        guard change != nil else { return [] }
+        var report = guardReport(model, guardian, evidence: guardian.unmatchedShare, stuckOn: nil, by: "label guard", at: wallClock)
+        report[.labelsUnmatchedShare] = guardian.unmatchedShare
+        return [.drift(report)]
+    }
+
     /// A report of the serving model saying what the guard concluded, with the evidence and who decided.
     private func guardReport(
-        _ example: JoinedExample, _ guardian: LabelGuard, evidence: Double, stuckOn stuck: Int?, by actor: String,
+        _ model: ModelReference, _ guardian: LabelGuard, evidence: Double, stuckOn stuck: Int?, by actor: String,
         at wallClock: Double
     ) -> DriftReport {
         var report = DriftReport(
             // The window's example count is the labels the guard has scored: each guard report is distinct, even two in
             // one batch (the registry keeps a report once by model, time and count).
-            model: example.champion.model, ts: wallClock,
+            model: model, ts: wallClock,
             window: .init(fromTs: wallClock, toTs: wallClock, examples: guardian.labels),
             metrics: [:], detectors: [], features: [])
         report.champion = true

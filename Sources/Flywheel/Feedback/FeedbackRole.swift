@@ -49,6 +49,11 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         /// The label guard's settings (``OnlineLearning/LabelGuard``), or nil for no guard. Classifiers only.
         /// Default: the guard's defaults.
         public var labelGuard: LabelGuard.Configuration? = LabelGuard.Configuration()
+        /// Predictions read on a label's partition after the label, past which a label still waiting for its prediction
+        /// counts, for the label guard, as naming an unknown request. Default: 10,000 (40 s per partition at 1,000
+        /// requests/s over 4 partitions): larger than any lag of the predictions topic behind the labels topic the
+        /// role should tolerate.
+        public var labelMatchHorizon = 10_000
         /// Where each joined request's label delay (label time minus request time, in the events' wall-clock
         /// seconds; 0 if the label is stamped earlier) is recorded: a swift-metrics timer, which `flywheel serve
         /// --http` exports as a Prometheus histogram. Default: nil, not recorded.
@@ -90,6 +95,8 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     public internal(set) var labelGuard: LabelGuard?
     /// Joined examples held back by the label guard so far.
     public internal(set) var labelsHeldBack = 0
+    /// Which labels found their predictions (for the guard's unknown-id rule; nil without a guard).
+    var labelMatches: LabelMatchWatch?
     /// An operator's order to trust the labels again, carried out with the next joined example (who gave it).
     var trustOrdered: String?
 
@@ -114,6 +121,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
         maximumWaitingLabels = configuration.maximumWaitingLabels
         labelDelay = configuration.labelDelay
         labelGuard = configuration.labelClasses == nil ? nil : configuration.labelGuard.map { LabelGuard(configuration: $0) }
+        labelMatches = labelGuard == nil ? nil : LabelMatchWatch(horizon: configuration.labelMatchHorizon)
         if let data = try store?.load(Self.snapshotName),
             let saved = try? JSONDecoder().decode(FeedbackSnapshot.self, from: data)
         {
@@ -189,6 +197,13 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             switch consumed.input {
             case .prediction(let prediction):
                 example = join.receive(prediction, at: time.instant)
+                if var watch = labelMatches {
+                    let resolved = watch.predictionRead(partition: consumed.partition) { join.isWaiting(labelFor: $0) }
+                    labelMatches = watch
+                    for matched in resolved {
+                        publications += noteLabelMatch(matched, model: prediction.champion.model, at: time.wallClock)
+                    }
+                }
                 watermarks.handled(
                     topic: consumed.topic, partition: consumed.partition, offset: consumed.offset,
                     waiting: join.isWaiting(predictionFor: prediction.requestId) ? (prediction.requestId, .prediction) : nil)
@@ -199,6 +214,13 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
                     continue
                 }
                 example = join.receive(label, partition: consumed.partition, at: time.instant)
+                if example != nil || join.isWaiting(labelFor: label.id) {
+                    if let joined = example {
+                        publications += noteLabelMatch(true, model: joined.champion.model, at: time.wallClock)
+                    } else {
+                        labelMatches?.labelWaiting(label.id, partition: consumed.partition)
+                    }
+                }
                 watermarks.handled(
                     topic: consumed.topic, partition: consumed.partition, offset: consumed.offset,
                     waiting: join.isWaiting(labelFor: label.id) ? (label.id, .label) : nil)

@@ -29,6 +29,10 @@ import Foundation
 /// 0.865, sea's 0.795, agrawal's 0.76 — so none pauses), and labels stuck on a class that is already 78% of the
 /// stream go unnoticed. Detection takes the labels needed to fill 98% of the window (174–195 measured on the bundled
 /// streams), trust again 30–81 labels after the labels are right (`LabelGuardTests`).
+///
+/// A third rule watches whether labels find their predictions (``recordMatch(_:)``, fed by the feedback role): labels
+/// suspect when at least half of the latest 200 resolved labels named requests no prediction was seen for (ids
+/// shifted or mis-keyed; the joined examples that still match meanwhile are as suspect), trusted again below 20%.
 public struct LabelGuard: Sendable, Hashable, Codable {
     /// The test's settings.
     public struct Configuration: Sendable, Hashable, Codable {
@@ -53,6 +57,13 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         public var stuckMargin = 0.2
         /// The long-run class shares' per-label fading. Default: 0.9999 (half weight after ~7,000 labels).
         public var classMemory = 0.9999
+        /// How many of the latest resolved labels (matched to a prediction, or given up on) the unknown-id rule looks
+        /// at. Default: 200.
+        public var unknownWindow = 200
+        /// The share of those that matched no prediction at which the labels are suspect. Default: 0.5.
+        public var unknownShare = 0.5
+        /// The share below which they are trusted again. Default: 0.2.
+        public var unknownRecovery = 0.2
 
         /// The defaults above.
         public init() {}
@@ -64,6 +75,8 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         case contradictModels
         /// Nearly all of the recent ones name this class.
         case stuckOnClass(Int)
+        /// Most of the recent ones name requests no prediction was seen for.
+        case unknownIds
     }
 
     /// What the guard concludes about the labels.
@@ -102,6 +115,10 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     private var windowCounts: [Int: Int] = [:]
     /// Fading counts of each class over the long run.
     public private(set) var longRunCounts: [Int: Double] = [:]
+    /// The latest resolutions (true: the label matched a prediction), a ring from `resolutionStart`.
+    private var resolutions: [Bool] = []
+    private var resolutionStart = 0
+    private var unmatchedInWindow = 0
 
     /// A guard trusting the labels.
     public init(configuration: Configuration = Configuration()) {
@@ -122,6 +139,7 @@ public struct LabelGuard: Sendable, Hashable, Codable {
             guard share(of: stuckClass) < configuration.stuckShare - configuration.stuckMargin / 2 else { return nil }
             return turnTrusted()
         }
+        if cause == .unknownIds { return nil }  // only ``recordMatch(_:)`` ends that pause
         var total = 0.0
         var counted = 0
         for answer in answers where answer.chance.isFinite && answer.chance >= configuration.minimumChance {
@@ -163,6 +181,34 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         let total = longRunCounts.values.reduce(0, +)
         let longRunShare = total > 0 ? (longRunCounts[labelClass] ?? 0) / total : 1
         return longRunShare <= configuration.stuckShare - configuration.stuckMargin ? labelClass : nil
+    }
+
+    /// Records whether a label matched a prediction: at once or later (true), or not within the feedback role's
+    /// horizon (false: a label for an id no prediction was seen for). Labels suspect when at least `unknownShare` of
+    /// the last `unknownWindow` resolutions did not match, trusted again below `unknownRecovery`.
+    /// - Returns: the new state when this changed it.
+    public mutating func recordMatch(_ matched: Bool) -> State? {
+        let size = configuration.unknownWindow
+        if resolutions.count < size {
+            resolutions.append(matched)
+        } else {
+            if !resolutions[resolutionStart] { unmatchedInWindow -= 1 }
+            resolutions[resolutionStart] = matched
+            resolutionStart = (resolutionStart + 1) % size
+        }
+        if !matched { unmatchedInWindow += 1 }
+        if state == .trusted, resolutions.count == size, unmatchedShare >= configuration.unknownShare {
+            return turnSuspect(.unknownIds)
+        }
+        if cause == .unknownIds, unmatchedShare < configuration.unknownRecovery {
+            return turnTrusted()
+        }
+        return nil
+    }
+
+    /// The share of the latest resolved labels that matched no prediction.
+    public var unmatchedShare: Double {
+        resolutions.isEmpty ? 0 : Double(unmatchedInWindow) / Double(resolutions.count)
     }
 
     /// The share of the window's labels that name `labelClass`.
