@@ -13,16 +13,10 @@ import Testing
 @Suite("Label guard in the loop")
 struct LabelGuardLoopTests {
     @Test func flippedLabelsPauseTrainingAndTheLoopResumesAfter() async throws {
-        let (broker, settings) = try LoopHarness.cluster()
+        let flipped = Self.spoiled
+        let (broker, settings, loop, stream) = try await Self.run(spoiling: { 1 - $0 })
         defer { try? FileManager.default.removeItem(atPath: settings.registryPath) }
-        let flipped = 8_000..<13_000
-        var stream = Array(LoopHarness.sea[0..<20_000])
-        for index in flipped { stream[index].target = 1 - stream[index].target }
-        let loop = try await FlywheelLoop(
-            settings: settings, initial: try InitialModels.make(schema: LoopHarness.seaSchema), logger: LoopHarness.logger)
         let joiner = try #require(loop.joiner), trainer = try #require(loop.trainer), promoter = try #require(loop.promoter)
-        let tally = try await LoopHarness.replay(stream, into: loop, settings: settings, name: "sea", labelDelay: 500)
-        #expect(tally.distinct == stream.count, "serving went on")
 
         // Paused within 50 flipped labels; at the end of the stretch the labels of four partitions interleave, right
         // ones among the last flipped ones, and the guard may trust and suspect again a few times before it settles
@@ -58,16 +52,10 @@ struct LabelGuardLoopTests {
     /// the labels agree with their confident class-0 answers for a while the guard trusts them — until the class-mix
     /// rule, whose window is by then all class 0, pauses again naming the class.
     @Test func labelsStuckOnOneClassPauseTraining() async throws {
-        let (broker, settings) = try LoopHarness.cluster()
+        let stuck = Self.spoiled
+        let (broker, settings, loop, stream) = try await Self.run(spoiling: { _ in 0 })
         defer { try? FileManager.default.removeItem(atPath: settings.registryPath) }
-        let stuck = 8_000..<13_000
-        var stream = Array(LoopHarness.sea[0..<20_000])
-        for index in stuck { stream[index].target = 0 }
-        let loop = try await FlywheelLoop(
-            settings: settings, initial: try InitialModels.make(schema: LoopHarness.seaSchema), logger: LoopHarness.logger)
         let joiner = try #require(loop.joiner), trainer = try #require(loop.trainer)
-        let tally = try await LoopHarness.replay(stream, into: loop, settings: settings, name: "sea", labelDelay: 500)
-        #expect(tally.distinct == stream.count, "serving went on")
         let heldBack = joiner.labelsHeldBack
         #expect(heldBack >= stuck.count - 400 && heldBack <= stuck.count + 150, "held back \(heldBack)")
         #expect(joiner.labelsSuspect == false, "trusting again at the end")
@@ -84,6 +72,25 @@ struct LabelGuardLoopTests {
         #expect(letters.contains { $0.reason.contains("labels name class 0") }, "\(letters.first?.reason ?? "")")
         #expect(letters.filter { stuck.contains(LoopEndToEndTests.index($0.example.requestId)) }.count >= heldBack - 150)
         _ = broker
+    }
+
+    /// The requests whose labels the tests spoil.
+    static let spoiled = 8_000..<13_000
+
+    /// The loop with the default models on SEA's first 20,000 requests, the labels of ``spoiled`` rewritten by
+    /// `spoil`, replayed with labels 500 requests late; checks that serving went on for every request. The caller
+    /// removes the registry and keeps the broker until it is done.
+    static func run(
+        spoiling spoil: (Double) -> Double
+    ) async throws -> (broker: EmbeddedBroker, settings: LoopSettings, loop: FlywheelLoop, stream: [PrequentialEvaluation.Example]) {
+        let (broker, settings) = try LoopHarness.cluster()
+        var stream = Array(LoopHarness.sea[0..<20_000])
+        for index in spoiled { stream[index].target = spoil(stream[index].target) }
+        let loop = try await FlywheelLoop(
+            settings: settings, initial: try InitialModels.make(schema: LoopHarness.seaSchema), logger: LoopHarness.logger)
+        let tally = try await LoopHarness.replay(stream, into: loop, settings: settings, name: "sea", labelDelay: 500)
+        #expect(tally.distinct == stream.count, "serving went on")
+        return (broker, settings, loop, stream)
     }
 
     /// The joined examples the label guard put on the dead-letter topic (reading until `count` or 30 s).

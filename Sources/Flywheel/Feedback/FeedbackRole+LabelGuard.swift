@@ -17,6 +17,8 @@ extension FeedbackRole {
         _ example: JoinedExample, answers scored: [ScoredAnswer], from consumed: Consumed<Incoming>, at wallClock: Double
     ) -> (trusted: Bool, publications: [Publication]) {
         guard var guardian = labelGuard else { return (true, []) }
+        labelGuard = nil  // the only reference while it changes: its windows are updated in place, not copied
+        defer { labelGuard = guardian }
         var publications: [Publication] = []
         if let actor = trustOrdered, guardian.state == .suspect {
             guardian.trust()
@@ -36,23 +38,9 @@ extension FeedbackRole {
                 example.champion.model, guardian, evidence: evidence, stuckOn: change == .suspect ? stuck : nil,
                 by: "label guard", at: wallClock)))
         }
-        labelGuard = guardian
         guard guardian.state == .suspect else { return (true, publications) }
         labelsHeldBack += 1
-        let settings = guardian.configuration
-        let unknownIds = "\(Int((guardian.unmatchedShare * 100).rounded()))% of the last \(settings.unknownWindow) labels resolved "
-            + "named requests no prediction was seen for (at least \(Int(settings.unknownShare * 100))%: ids shifted or "
-            + "mis-keyed); this joined example is held back from learning until fewer than "
-            + "\(Int(settings.unknownRecovery * 100))% do or an operator trusts them"
-        let why = guardian.cause == .unknownIds ? unknownIds : guardian.stuckClass.map { stuck in
-            "\(Int((guardian.share(of: stuck) * 100).rounded()))% of the last \(settings.stuckWindow) labels name class \(stuck) "
-                + "(at least \(Int(settings.stuckShare * 100))%, as labels stuck on one class would); this joined example is held "
-                + "back from learning until that share is below \(Int(((settings.stuckShare - settings.stuckMargin / 2) * 100).rounded()))% "
-                + "again or an operator trusts them"
-        } ?? "the labels disagree with every model's confident answers as bad labels would "
-            + "(CUSUM \(String(format: "%.1f", guardian.suspicion)) ≥ \(String(format: "%.1f", settings.threshold))); "
-            + "this joined example is held back from learning until they agree again or an operator trusts them"
-        let reason = "label guard: " + why
+        let reason = "label guard: " + Self.holdReason(guardian)
         publications.append(.held(
             DeadLetterEvent(
                 reason: reason, source: .init(topic: consumed.topic, partition: consumed.partition, offset: consumed.offset),
@@ -66,13 +54,35 @@ extension FeedbackRole {
         trustOrdered = actor
     }
 
+    /// Why a joined example is held back, for the dead-letter topic: the guard's cause with its evidence.
+    private static func holdReason(_ guardian: LabelGuard) -> String {
+        let settings = guardian.configuration
+        let percent = { (share: Double) in "\(Int((share * 100).rounded()))%" }
+        switch guardian.cause {
+        case .unknownIds?:
+            return "\(percent(guardian.unmatchedShare)) of the last \(settings.unknownWindow) labels resolved named requests no "
+                + "prediction was seen for (at least \(percent(settings.unknownShare)): ids shifted or mis-keyed); this joined "
+                + "example is held back from learning until fewer than \(percent(settings.unknownRecovery)) do or an operator "
+                + "trusts them"
+        case .stuckOnClass(let stuck)?:
+            return "\(percent(guardian.share(of: stuck))) of the last \(settings.stuckWindow) labels name class \(stuck) (at least "
+                + "\(percent(settings.stuckShare)), as labels stuck on one class would); this joined example is held back from "
+                + "learning until that share is below \(percent(settings.stuckShare - settings.stuckMargin / 2)) again or an "
+                + "operator trusts them"
+        case .contradictModels?, nil:
+            return "the labels disagree with every model's confident answers as bad labels would (CUSUM "
+                + "\(String(format: "%.1f", guardian.suspicion)) ≥ \(String(format: "%.1f", settings.threshold))); this joined "
+                + "example is held back from learning until they agree again or an operator trusts them"
+        }
+    }
+
     /// Tells the guard whether a label matched a prediction (``LabelMatchWatch``); a change of its mind is reported
     /// like the others, with the share of labels that matched none as the evidence.
     mutating func noteLabelMatch(_ matched: Bool, model: ModelReference, at wallClock: Double) -> [Publication] {
         guard var guardian = labelGuard else { return [] }
-        let change = guardian.recordMatch(matched)
-        labelGuard = guardian
-        guard change != nil else { return [] }
+        labelGuard = nil  // updated in place, as in guardLabels
+        defer { labelGuard = guardian }
+        guard guardian.recordMatch(matched) != nil else { return [] }
         var report = guardReport(model, guardian, evidence: guardian.unmatchedShare, stuckOn: nil, by: "label guard", at: wallClock)
         report[.labelsUnmatchedShare] = guardian.unmatchedShare
         return [.drift(report)]

@@ -198,6 +198,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             case .prediction(let prediction):
                 example = join.receive(prediction, at: time.instant)
                 if var watch = labelMatches {
+                    labelMatches = nil  // the only reference while it changes: its queues are updated in place
                     let resolved = watch.predictionRead(partition: consumed.partition) { join.isWaiting(labelFor: $0) }
                     labelMatches = watch
                     for matched in resolved {
@@ -214,16 +215,15 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
                     continue
                 }
                 example = join.receive(label, partition: consumed.partition, at: time.instant)
-                if example != nil || join.isWaiting(labelFor: label.id) {
-                    if let joined = example {
-                        publications += noteLabelMatch(true, model: joined.champion.model, at: time.wallClock)
-                    } else {
-                        labelMatches?.labelWaiting(label.id, partition: consumed.partition)
-                    }
+                let waits = join.isWaiting(labelFor: label.id)
+                if let joined = example {
+                    publications += noteLabelMatch(true, model: joined.champion.model, at: time.wallClock)
+                } else if waits {
+                    labelMatches?.labelWaiting(label.id, partition: consumed.partition)
                 }
                 watermarks.handled(
                     topic: consumed.topic, partition: consumed.partition, offset: consumed.offset,
-                    waiting: join.isWaiting(labelFor: label.id) ? (label.id, .label) : nil)
+                    waiting: waits ? (label.id, .label) : nil)
             }
             guard let example else { continue }
             labelDelay?.recordNanoseconds(Int64((max(0, example.labelTs - example.requestTs) * 1e9).rounded()))

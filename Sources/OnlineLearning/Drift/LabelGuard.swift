@@ -115,14 +115,13 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     private var windowCounts: [Int: Int] = [:]
     /// Fading counts of each class over the long run.
     public private(set) var longRunCounts: [Int: Double] = [:]
-    /// The latest resolutions (true: the label matched a prediction), a ring from `resolutionStart`.
-    private var resolutions: [Bool] = []
-    private var resolutionStart = 0
-    private var unmatchedInWindow = 0
+    /// The latest resolutions ("right": the label matched a prediction).
+    private var matches: RollingAccuracy
 
     /// A guard trusting the labels.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        matches = RollingAccuracy(window: configuration.unknownWindow)
     }
 
     /// Scores one label against the models' answers (each its calibrated chance of being right and whether it was)
@@ -188,16 +187,8 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     /// the last `unknownWindow` resolutions did not match, trusted again below `unknownRecovery`.
     /// - Returns: the new state when this changed it.
     public mutating func recordMatch(_ matched: Bool) -> State? {
-        let size = configuration.unknownWindow
-        if resolutions.count < size {
-            resolutions.append(matched)
-        } else {
-            if !resolutions[resolutionStart] { unmatchedInWindow -= 1 }
-            resolutions[resolutionStart] = matched
-            resolutionStart = (resolutionStart + 1) % size
-        }
-        if !matched { unmatchedInWindow += 1 }
-        if state == .trusted, resolutions.count == size, unmatchedShare >= configuration.unknownShare {
+        matches.update(isCorrect: matched)
+        if state == .trusted, matches.count == matches.window, unmatchedShare >= configuration.unknownShare {
             return turnSuspect(.unknownIds)
         }
         if cause == .unknownIds, unmatchedShare < configuration.unknownRecovery {
@@ -208,7 +199,7 @@ public struct LabelGuard: Sendable, Hashable, Codable {
 
     /// The share of the latest resolved labels that matched no prediction.
     public var unmatchedShare: Double {
-        resolutions.isEmpty ? 0 : Double(unmatchedInWindow) / Double(resolutions.count)
+        matches.count == 0 ? 0 : Double(matches.count - matches.correct) / Double(matches.count)
     }
 
     /// The share of the window's labels that name `labelClass`.

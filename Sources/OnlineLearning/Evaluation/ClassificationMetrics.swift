@@ -85,7 +85,8 @@ public struct RollingAccuracy: Sendable, Hashable, Codable {
     public let window: Int
     private var outcomes: [Bool] = []
     private var next = 0
-    private var correct = 0
+    /// How many of the window's outcomes are right.
+    public private(set) var correct = 0
 
     /// Makes an empty window.
     public init(window: Int) {
@@ -107,6 +108,8 @@ public struct RollingAccuracy: Sendable, Hashable, Codable {
 
     /// The share right among the predictions in the window (0 before any).
     public var value: Double { outcomes.isEmpty ? 0 : Double(correct) / Double(outcomes.count) }
+    /// How many outcomes the window holds (at most ``window``).
+    public var count: Int { outcomes.count }
 }
 
 // MARK: - FadingAccuracy

@@ -26,7 +26,7 @@ public struct MulticlassMetrics: Sendable, Hashable {
 
     /// Scores class probabilities against the true class.
     public mutating func update(label: Int, probabilities: [Double]) {
-        let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 > $1) } ?? 0
+        let predicted = mostLikelyClass(probabilities)
         let p = probabilities.indices.contains(label) ? probabilities[label] : 0
         count += 1
         correct += predicted == label ? 1 : 0

@@ -181,7 +181,7 @@ public struct MultilayerPerceptron: Sendable, Hashable {
         switch task {
         case .binary: LogisticRegression.sigmoid(score(x))
         case .regression: score(x)
-        case .multiclass: Double(Self.mostLikely(predictProbabilities(x)))
+        case .multiclass: Double(mostLikelyClass(predictProbabilities(x)))
         }
     }
 
@@ -197,7 +197,7 @@ public struct MultilayerPerceptron: Sendable, Hashable {
     public func predictBatch(_ rows: [Float], count: Int) -> [Double] {
         precondition(rows.count == count * inputs, "\(rows.count) values are not \(count) vectors of \(inputs)")
         if task == .multiclass {
-            return predictProbabilitiesBatch(rows, count: count).map { Double(Self.mostLikely($0)) }
+            return predictProbabilitiesBatch(rows, count: count).map { Double(mostLikelyClass($0)) }
         }
         let raw = forward(rows, count: count).last!
         return raw.map { task == .binary ? LogisticRegression.sigmoid(Double($0)) : Double($0) }
@@ -218,13 +218,6 @@ public struct MultilayerPerceptron: Sendable, Hashable {
         let exponentials = raw.map { exp(Double($0) - largest) }
         let total = exponentials.reduce(0, +)
         return exponentials.map { $0 / total }
-    }
-
-    /// The index of the largest probability, the lower one on a tie.
-    static func mostLikely(_ probabilities: [Double]) -> Int {
-        var best = 0
-        for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
-        return best
     }
 
     /// Adds an example to the batch, and takes a step when the batch is full. Refused examples are counted.

@@ -53,12 +53,11 @@ public enum OnlineLearner: Sendable, Hashable {
                 return (model.predictValue(x), nil)
             case .multiclass:
                 let probabilities = model.predictProbabilities(x)
-                return (Double(MultilayerPerceptron.mostLikely(probabilities)), probabilities)
+                return (Double(mostLikelyClass(probabilities)), probabilities)
             }
         case .softmax(let model):
             let probabilities = model.predictProbabilities(x)
-            let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 > $1) }!
-            return (Double(best), probabilities)
+            return (Double(mostLikelyClass(probabilities)), probabilities)
         }
     }
 
@@ -85,10 +84,7 @@ public enum OnlineLearner: Sendable, Hashable {
         guard isClassifier else { return batch.map { ($0[0], nil) } }
         return batch.map { probabilities in
             if probabilities.count == 2 { return (probabilities[1] > 0.5 ? 1 : 0, probabilities) }
-            let best = probabilities.indices.max {
-                probabilities[$0] < probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 > $1)
-            }!
-            return (Double(best), probabilities)
+            return (Double(mostLikelyClass(probabilities)), probabilities)
         }
     }
 

@@ -2,6 +2,14 @@ import LinearAlgebra
 
 // MARK: - Answers, class probabilities and batch prediction, the same across families
 
+/// The most likely class of a classifier's answer: the index of the largest probability, the lower one on a tie
+/// (0 for no probabilities).
+func mostLikelyClass(_ probabilities: [Double]) -> Int {
+    var best = 0
+    for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
+    return best
+}
+
 extension LinearWeights {
     /// `W·x + b` for `count` vectors stored row after row, one `cblas_sgemv` (single precision).
     func scoreBatch(_ rows: [Float], count: Int) -> [Double] {

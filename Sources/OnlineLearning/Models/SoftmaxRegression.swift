@@ -90,8 +90,7 @@ public struct SoftmaxRegression: Sendable, Hashable {
 
     /// The most likely class (the lowest index on a tie).
     public func predict(_ x: [Float]) -> Int {
-        let probabilities = predictProbabilities(x)
-        return probabilities.indices.max { probabilities[$0] < probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 > $1) }!
+        mostLikelyClass(predictProbabilities(x))
     }
 
     /// Probabilities for `count` vectors stored row after row: one `sgemm` for all scores.
