@@ -36,6 +36,11 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
     /// The share of the latest resolved labels that named requests no prediction was seen for, when that is why the
     /// guard turned suspect (or trusted again).
     case labelsUnmatchedShare
+    /// The share of the latest predictions (the guard's `rateWindow`) labelled within the join window, when the label
+    /// rate is why the guard turned suspect (or trusted again).
+    case recentLabelCoverage
+    /// The long-run share it was compared with.
+    case usualLabelCoverage
 
     /// The metric a model is judged by in windows and decisions: accuracy for classifiers, MAE for regressors.
     public static func headline(isClassifier: Bool) -> DriftMetric { isClassifier ? .accuracy : .mae }
@@ -57,6 +62,8 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
         case .labelsHeldBack: "labels held back"
         case .labelsStuckOnClass: "labels stuck on class"
         case .labelsUnmatchedShare: "labels for unknown requests"
+        case .recentLabelCoverage: "recent label coverage"
+        case .usualLabelCoverage: "usual label coverage"
         }
     }
 }

@@ -59,6 +59,11 @@ extension FeedbackRole {
         let settings = guardian.configuration
         let percent = { (share: Double) in "\(Int((share * 100).rounded()))%" }
         switch guardian.cause {
+        case .labelRate?:
+            return "\(percent(guardian.recentCoverage)) of the last \(settings.rateWindow) predictions were labelled within the join "
+                + "window against \(percent(guardian.usualCoverage)) usually (a change by a factor of \(String(format: "%g", settings.rateFactor)) "
+                + "or more: labels for a different subset of requests); this joined example is held back from learning until "
+                + "the share is within a factor of \(String(format: "%g", settings.rateRecovery)) of the usual one or an operator trusts them"
         case .unknownIds?:
             return "\(percent(guardian.unmatchedShare)) of the last \(settings.unknownWindow) labels resolved named requests no "
                 + "prediction was seen for (at least \(percent(settings.unknownShare)): ids shifted or mis-keyed); this joined "
@@ -86,6 +91,22 @@ extension FeedbackRole {
         var report = guardReport(model, guardian, evidence: guardian.unmatchedShare, stuckOn: nil, by: "label guard", at: wallClock)
         report[.labelsUnmatchedShare] = guardian.unmatchedShare
         return [.drift(report)]
+    }
+
+    /// Tells the guard the fate of predictions in the join (`labelled` found their label, `unlabelled` were given up
+    /// on); a change of its mind is reported like the others, with the recent labelled share as the evidence.
+    mutating func noteCoverage(labelled: Int = 0, unlabelled: Int = 0, model: ModelReference, at wallClock: Double) -> [Publication] {
+        guard labelled + unlabelled > 0, var guardian = labelGuard else { return [] }
+        labelGuard = nil  // updated in place, as in guardLabels
+        defer { labelGuard = guardian }
+        var publications: [Publication] = []
+        for index in 0..<(labelled + unlabelled) where guardian.recordCoverage(index < labelled) != nil {
+            var report = guardReport(model, guardian, evidence: guardian.recentCoverage, stuckOn: nil, by: "label guard", at: wallClock)
+            report[.recentLabelCoverage] = guardian.recentCoverage
+            report[.usualLabelCoverage] = guardian.usualCoverage
+            publications.append(.drift(report))
+        }
+        return publications
     }
 
     /// A report of the serving model saying what the guard concluded, with the evidence and who decided.

@@ -99,6 +99,8 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     var labelMatches: LabelMatchWatch?
     /// An operator's order to trust the labels again, carried out with the next joined example (who gave it).
     var trustOrdered: String?
+    /// The model that served the latest prediction read: the model the guard's label-rate reports name.
+    var servingModel: ModelReference?
 
     /// The name the state is saved under in the store.
     static var snapshotName: String { "feedback" }
@@ -197,6 +199,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             switch consumed.input {
             case .prediction(let prediction):
                 example = join.receive(prediction, at: time.instant)
+                servingModel = prediction.champion.model
                 if var watch = labelMatches {
                     labelMatches = nil  // the only reference while it changes: its queues are updated in place
                     let resolved = watch.predictionRead(partition: consumed.partition) { join.isWaiting(labelFor: $0) }
@@ -226,6 +229,7 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
                     waiting: waits ? (label.id, .label) : nil)
             }
             guard let example else { continue }
+            publications += noteCoverage(labelled: 1, model: example.champion.model, at: time.wallClock)
             labelDelay?.recordNanoseconds(Int64((max(0, example.labelTs - example.requestTs) * 1e9).rounded()))
             let answers = scoredAnswers(example)
             let (trusted, guardReports) = guardLabels(example, answers: answers, from: consumed, at: time.wallClock)
@@ -250,7 +254,11 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
             }
             publications.append(.example(example))
         }
+        let unlabeledBefore = join.counters.unlabeledPredictions
         join.expire(at: time.instant)
+        if let model = servingModel {
+            publications += noteCoverage(unlabelled: join.counters.unlabeledPredictions - unlabeledBefore, model: model, at: time.wallClock)
+        }
         holdLabelsBack()
         return publications
     }

@@ -33,6 +33,15 @@ import Foundation
 /// A third rule watches whether labels find their predictions (``recordMatch(_:)``, fed by the feedback role): labels
 /// suspect when at least half of the latest 200 resolved labels named requests no prediction was seen for (ids
 /// shifted or mis-keyed; the joined examples that still match meanwhile are as suspect), trusted again below 20%.
+///
+/// A fourth rule watches the label *rate* per prediction (``recordCoverage(_:)``, fed by the feedback role with each
+/// prediction's fate in the join: labelled within the join window or not): labels suspect when the share of the
+/// latest `rateWindow` (1,000) predictions that were labelled is below half its long-run share or above twice it (a
+/// pipeline that now labels only some requests — a biased subset — or labels requests it never labelled), trusted
+/// again once it is within a factor `rateRecovery` (1.5) of it. Like the class-mix rule a window rule against a fading
+/// long-run share (frozen while suspect), not an iid test: missing labels come in runs. It acts only after
+/// `rateWarmUp` (2,000) outcomes and while the window expects at least `rateMinimumCount` (50) labels — below that,
+/// chance alone halves or doubles a window's count.
 public struct LabelGuard: Sendable, Hashable, Codable {
     /// The test's settings.
     public struct Configuration: Sendable, Hashable, Codable {
@@ -64,6 +73,20 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         public var unknownShare = 0.5
         /// The share below which they are trusted again. Default: 0.2.
         public var unknownRecovery = 0.2
+        /// How many of the latest predictions' join outcomes (labelled or not) the label-rate rule looks at. Default:
+        /// 1,000.
+        public var rateWindow = 1000
+        /// Outcomes seen before the label-rate rule acts (its long-run share needs them). Default: 2,000.
+        public var rateWarmUp = 2000
+        /// The factor by which the recent labelled share must fall below (or rise above) the long-run one for the
+        /// labels to be suspect. Default: 2.
+        public var rateFactor = 2.0
+        /// The factor within which it must be again for them to be trusted. Default: 1.5.
+        public var rateRecovery = 1.5
+        /// The fewest labels the window must expect at the long-run share for the rule to act. Default: 50.
+        public var rateMinimumCount = 50.0
+        /// The long-run labelled share's per-outcome fading. Default: 0.9999 (half weight after ~7,000 outcomes).
+        public var rateMemory = 0.9999
 
         /// The defaults above.
         public init() {}
@@ -77,6 +100,8 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         case stuckOnClass(Int)
         /// Most of the recent ones name requests no prediction was seen for.
         case unknownIds
+        /// The share of recent predictions that were labelled halved or doubled against the long run.
+        case labelRate
     }
 
     /// What the guard concludes about the labels.
@@ -117,11 +142,18 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     public private(set) var longRunCounts: [Int: Double] = [:]
     /// The latest resolutions ("right": the label matched a prediction).
     private var matches: RollingAccuracy
+    /// The latest predictions' join outcomes ("right": labelled within the join window).
+    private var coverage: RollingAccuracy
+    /// Fading counts, over the long run, of predictions labelled and of all outcomes.
+    private var longRunLabelled = 0.0, longRunOutcomes = 0.0
+    /// Join outcomes seen so far.
+    public private(set) var outcomes = 0
 
     /// A guard trusting the labels.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         matches = RollingAccuracy(window: configuration.unknownWindow)
+        coverage = RollingAccuracy(window: configuration.rateWindow)
     }
 
     /// Scores one label against the models' answers (each its calibrated chance of being right and whether it was)
@@ -138,7 +170,7 @@ public struct LabelGuard: Sendable, Hashable, Codable {
             guard share(of: stuckClass) < configuration.stuckShare - configuration.stuckMargin / 2 else { return nil }
             return turnTrusted()
         }
-        if cause == .unknownIds { return nil }  // only ``recordMatch(_:)`` ends that pause
+        if cause == .unknownIds || cause == .labelRate { return nil }  // only their own rule ends those pauses
         var total = 0.0
         var counted = 0
         for answer in answers where answer.chance.isFinite && answer.chance >= configuration.minimumChance {
@@ -197,6 +229,37 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// Records one prediction's fate in the join: labelled within the join window (true) or given up on (false).
+    /// Labels suspect when the latest `rateWindow` outcomes' labelled share is below the long-run share divided by
+    /// `rateFactor` or above it multiplied by it; trusted again within a factor `rateRecovery`.
+    /// - Returns: the new state when this changed it.
+    public mutating func recordCoverage(_ labelled: Bool) -> State? {
+        let settings = configuration
+        coverage.update(isCorrect: labelled)
+        outcomes += 1
+        if state == .trusted {
+            longRunLabelled = longRunLabelled * settings.rateMemory + (labelled ? 1 : 0)
+            longRunOutcomes = longRunOutcomes * settings.rateMemory + 1
+        }
+        guard outcomes >= settings.rateWarmUp, coverage.count == coverage.window,
+            usualCoverage * Double(settings.rateWindow) >= settings.rateMinimumCount
+        else { return nil }
+        let recent = recentCoverage, usual = usualCoverage
+        if state == .trusted, recent < usual / settings.rateFactor || recent > usual * settings.rateFactor {
+            return turnSuspect(.labelRate)
+        }
+        if cause == .labelRate, recent >= usual / settings.rateRecovery, recent <= usual * settings.rateRecovery {
+            return turnTrusted()
+        }
+        return nil
+    }
+
+    /// The share of the latest `rateWindow` predictions that were labelled (0 before any).
+    public var recentCoverage: Double { coverage.value }
+
+    /// The long-run share of predictions labelled (fading, frozen while suspect; 0 before any).
+    public var usualCoverage: Double { longRunOutcomes > 0 ? longRunLabelled / longRunOutcomes : 0 }
+
     /// The share of the latest resolved labels that matched no prediction.
     public var unmatchedShare: Double {
         matches.count == 0 ? 0 : Double(matches.count - matches.correct) / Double(matches.count)
@@ -225,10 +288,15 @@ public struct LabelGuard: Sendable, Hashable, Codable {
 
     /// Trusts the labels again (an operator's command), forgetting the evidence.
     /// When the labels looked stuck on a class, the recent mix becomes the long-run one (the operator says the
-    /// labels are right), so the same window does not make them suspect again at once.
+    /// labels are right), so the same window does not make them suspect again at once; likewise the recent labelled
+    /// share when the label rate was why.
     public mutating func trust() {
         if stuckClass != nil {
             longRunCounts = windowCounts.mapValues(Double.init)
+        }
+        if cause == .labelRate {
+            longRunLabelled = Double(coverage.correct)
+            longRunOutcomes = Double(coverage.count)
         }
         _ = turnTrusted()
     }
