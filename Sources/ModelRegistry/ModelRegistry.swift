@@ -45,6 +45,29 @@ public final class ModelRegistry: Sendable {
         }
     }
 
+    /// Records model versions, each with the models-topic position it came from, in one transaction (one sync of the
+    /// file for all of them: a version every 50 examples of four models would otherwise be ~0.45 ms of `fsync` each),
+    /// then deletes each model's versions beyond ``keepVersions``.
+    /// - Returns: for each version, whether it was new.
+    @discardableResult
+    public func record(versions: [(version: StoredVersion, position: TopicPosition?)]) throws(RegistryError) -> [Bool] {
+        guard !versions.isEmpty else { return [] }
+        return try write { db in
+            var inserted: [Bool] = []
+            for (version, position) in versions {
+                inserted.append(try RegistryWrites.insert(version, in: db))
+                if let position { try RegistryWrites.store(position, in: db) }
+            }
+            if let keepVersions {
+                var pruned = Set<String>()
+                for (index, entry) in versions.enumerated() where inserted[index] && pruned.insert(entry.version.model.id).inserted {
+                    try RegistryWrites.prune(entry.version.model.id, keeping: keepVersions, in: db)
+                }
+            }
+            return inserted
+        }
+    }
+
     /// Appends a promotion or rollback to the audit log and moves the `champion` alias to its winner, with the
     /// position it came from, in one transaction.
     /// - Returns: whether the decision was new (false for a redelivered one).

@@ -99,7 +99,7 @@ struct ConfigMergeTests {
 
     @Test func badConfigurationNamesTheKeyAndWhy() async throws {
         let cases: [(String, String)] = [
-            ("models:\n  shadow: 2\n", "unknown key 'models.shadow'; under 'models' the keys are publishEvery, shadows"),
+            ("models:\n  shadow: 2\n", "unknown key 'models.shadow'; under 'models' the keys are publishEvery, saveEvery, shadows"),
             ("modls:\n  shadows: 2\n", "unknown key 'modls'"),
             ("models:\n  shadows: three\n", "models.shadows in"),
             ("models:\n  shadows: 9\n", "--shadows must be between 0 and 7, not 9"),

@@ -70,29 +70,30 @@ struct ModelTrainerTests {
         #expect(correct > 160, "fresh shadow right on \(correct) of 200")
     }
 
-    /// A large model publishes less often: a perceptron of ~34,000 parameters every 2 × publishEvery examples, one of
-    /// ~17,000 (agrawal's `mlp`) as often as a linear model, each with its whole state (a reloaded version trains on
-    /// identically).
+    /// A large model publishes less often — at most one version per 64 of its parameters' worth of examples: a
+    /// perceptron of ~34,000 parameters every 536 examples, one of ~17,000 (agrawal's `mlp`) every 268, a small one and
+    /// a linear model every `publishEvery` — each with its whole state (a reloaded version trains on identically).
     @Test func largeModelsPublishLessOften() throws {
         let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 264))
         let large = MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [128])
         #expect(large.parameterCount == 266 * 128 + 128 + 128 + 1)
-        #expect(ModelTrainer.publishInterval(of: .mlp(large), every: 100) == 200)
-        #expect(ModelTrainer.publishInterval(of: .mlp(MultilayerPerceptron(task: .binary, inputs: 266, hidden: [64])), every: 100) == 100)
+        #expect(ModelTrainer.publishInterval(of: .mlp(large), every: 100) == 34_305 / 64)
+        #expect(ModelTrainer.publishInterval(of: .mlp(MultilayerPerceptron(task: .binary, inputs: 266, hidden: [64])), every: 100) == 17_153 / 64)
+        #expect(ModelTrainer.publishInterval(of: .mlp(MultilayerPerceptron(task: .binary, inputs: 266, hidden: [64])), every: 300) == 300)
         #expect(ModelTrainer.publishInterval(of: .mlp(MultilayerPerceptron(task: .binary, inputs: 4)), every: 100) == 100)
         #expect(ModelTrainer.publishInterval(of: .logistic(LogisticRegression(dimension: 266)), every: 100) == 100)
         var trainer = ModelTrainer(
             models: [ServedModel(reference: ModelReference(id: "mlp", version: 1), pipeline: pipeline, learner: .mlp(large))],
             publishEvery: 100)
         var events: [ModelEvent] = []
-        for index in 0..<900 {
+        for index in 0..<1_200 {
             events += trainer.learn(JoinedExample(
                 requestId: "r\(index)", requestTs: Double(index), labelTs: Double(index) + 1,
                 features: ["a": .number(Double(index % 7))], label: Double(index % 2), champion: Self.servedAnswer, shadows: []), ts: Double(index))
         }
-        #expect(events.map(\.model.version) == [2, 3, 4, 5], "versions after 200, 400, 600 and 800 examples")
+        #expect(events.map(\.model.version) == [2, 3], "versions after 536 and 1,072 examples")
         let blob = try #require(events.last?.weights.flatMap { Data(base64Encoded: $0) })
-        #expect(try ModelBlob.decodeLearner(Array(blob)).learner != trainer.models[0].learner, "100 examples learned since")
+        #expect(try ModelBlob.decodeLearner(Array(blob)).learner != trainer.models[0].learner, "128 examples learned since")
     }
 
     @Test func liveModelsPickUpNewVersions() throws {

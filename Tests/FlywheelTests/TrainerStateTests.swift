@@ -54,6 +54,59 @@ struct TrainerStateTests {
         #expect(second.trainer.models.map(\.reference) == reference.trainer.models.map(\.reference))
     }
 
+    /// With `saveEvery`, versions are published more often than the state is saved. A trainer restarted from its last
+    /// save numbers its next versions past every version it may have published since (the save's number plus its
+    /// gap, `TrainerRole.versionGap`), so no version number names two different models, and it still learns each
+    /// example once.
+    @Test func aRestartedTrainerNumbersItsVersionsPastWhatItMayHavePublished() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var reference = try TrainerRole(trainer: ModelTrainer(models: try Self.models(), publishEvery: 50))
+        _ = reference.handle(Self.batch(Array(0..<450), offset: 0), at: Self.time)
+        #expect(TrainerRole.versionGap(saveEvery: 250, publishEvery: 50) == 12)
+
+        func versions(_ publications: [Publication]) -> [String: [Int]] {
+            publications.reduce(into: [:]) { numbers, publication in
+                if case .model(let event) = publication { numbers[event.model.id, default: []].append(event.model.version) }
+            }
+        }
+        var first = try TrainerRole(
+            trainer: ModelTrainer(models: try Self.models(), publishEvery: 50), store: try StateStore(path: path), saveEvery: 250)
+        var before = versions(first.handle(Self.batch(Array(0..<100), offset: 0), at: Self.time))
+        #expect(try first.batchDelivered(at: Self.time) == .hold, "two versions each, 100 examples: no save yet")
+        before.merge(versions(first.handle(Self.batch(Array(100..<300), offset: 100), at: Self.time))) { $0 + $1 }
+        #expect(try first.batchDelivered(at: Self.time) == .release, "300 examples since the start: saved")
+        // 300…449 learned and published (versions after 350, 400) but not saved before kill -9.
+        before.merge(versions(first.handle(Self.batch(Array(300..<450), offset: 300), at: Self.time))) { $0 + $1 }
+        #expect(try first.batchDelivered(at: Self.time) == .hold)
+        #expect(before["tuned"] == Array(2...10) && before["fresh"] == Array(2...10), "\(before)")
+
+        var second = try TrainerRole(
+            trainer: ModelTrainer(models: try Self.models(), publishEvery: 50), store: try StateStore(path: path), saveEvery: 250)
+        #expect(second.examplesLearned == 300)
+        #expect(second.trainer.models.map(\.reference.version) == [7 + 12, 7 + 12], "the save's version 7 plus the gap")
+        let after = versions(second.handle(Self.batch(Array(300..<450), offset: 300), at: Self.time))
+        #expect(after["tuned"] == [20, 21, 22] && after["fresh"] == [20, 21, 22], "\(after)")
+        #expect(Set(after["tuned"] ?? []).isDisjoint(with: before["tuned"] ?? []), "no version number used twice")
+        #expect(second.examplesLearned == 450)
+        #expect(second.trainer.models.map(\.learner) == reference.trainer.models.map(\.learner),
+                "the same weights as a trainer that learned 0…449 once")
+    }
+
+    /// Between two saves a model publishes at most its budget (the gap a restart skips); past it, it keeps learning
+    /// and publishes right after the next save.
+    @Test func aModelPublishesAtMostItsBudgetBetweenSaves() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var role = try TrainerRole(
+            trainer: ModelTrainer(models: try Self.models(), publishEvery: 50), store: try StateStore(path: path), saveEvery: 250)
+        let burst = role.handle(Self.batch(Array(0..<1_000), offset: 0), at: Self.time)
+        #expect(burst.count == 2 * 12, "12 versions of each model in a batch of 1,000 (20 were due)")
+        #expect(try role.batchDelivered(at: Self.time) == .release)
+        let next = role.handle(Self.batch([1_000], offset: 1_000), at: Self.time)
+        #expect(next.count == 2, "each model publishes its overdue version after the save")
+    }
+
     @Test func aStateFromAnotherClusterStopsStartUp() async throws {
         let (broker, base) = try LoopHarness.cluster()
         var settings = base

@@ -74,6 +74,24 @@ struct ModelRegistryTests {
         #expect(try everything.versionCount() == 10, "without keepVersions every version stays")
     }
 
+    /// Versions recorded together (the recorder's consecutive versions: one transaction, one sync) end as if recorded
+    /// one by one: the newest `keepVersions` of each model, the positions stored, a redelivered batch changing nothing.
+    @Test func versionsRecordedTogetherAreKeptAsOneByOne() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let registry = try ModelRegistry(path: path, keepVersions: 3)
+        let batch = (1...5).flatMap { number in
+            ["a", "b"].map { id in
+                (version: Self.version(id, number), position: TopicPosition?.some(.init(topic: "models", partition: 0, nextOffset: Int64(number))))
+            }
+        }
+        #expect(try registry.record(versions: batch) == Array(repeating: true, count: 10))
+        #expect(try registry.versionList(of: "a").map(\.version) == [3, 4, 5] && registry.versionList(of: "b").map(\.version) == [3, 4, 5])
+        #expect(try registry.positions(topic: "models").map(\.nextOffset) == [5])
+        #expect(try registry.record(versions: Array(batch.suffix(2))) == [false, false], "a redelivered version is not new")
+        #expect(try registry.record(versions: []) == [])
+    }
+
     @Test func redeliveredEventsChangeNothing() throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

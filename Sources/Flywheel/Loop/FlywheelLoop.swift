@@ -161,7 +161,7 @@ public final class FlywheelLoop: Sendable {
                     models: try Self.restore([initial.champion] + initial.shadows, from: registry, logger: logger),
                     publishEvery: settings.publishEvery, restartsOnChampionDrift: settings.restartsOnChampionDrift),
                 configuration: roleConfiguration, stateStore: try settings.trainerStatePath.map { try StateStore(path: $0) },
-                recentCapacity: settings.recentRequests, logger: logger)
+                recentCapacity: settings.recentRequests, saveEvery: settings.saveEvery, logger: logger)
             if let statePath = settings.trainerStatePath {
                 try await Self.checkTrainerState(trainer.withCore(\.positions), path: statePath, using: probe)
             }

@@ -63,8 +63,12 @@ public struct LoopSettings: Sendable {
     /// Request ids the trainer and the promoter remember, to apply an example published twice once. Default:
     /// ``LoopDefaults/recentRequests``.
     public var recentRequests = LoopDefaults.recentRequests
-    /// Examples between published versions of each model. Default: 250.
+    /// Examples between published versions of each model (``ModelTrainer/publishInterval(of:every:)``). Default: 250.
     public var publishEvery = 250
+    /// Examples between saves of the trainer's state, when it has a state file (nil: a save with every batch that
+    /// published a version). Default: 250 — a save writes every model with its optimizer state (~210 KB for agrawal's
+    /// perceptron), so it costs more than a published serving version; see ``TrainerRole``.
+    public var saveEvery: Int? = 250
     /// Which promotion rule decides. Default: `.sequential`.
     public var promotionRule = PromotionRuleKind.sequential
     /// The sequential rule's level, margin and restart policy (α 0.05, δ 0 by default).

@@ -36,6 +36,23 @@ extension ModelRegistry {
         }
     }
 
+    /// Records `version` events (each with the models-topic position it came from) in one transaction.
+    /// - Throws: ``ModelRegistry/RegistryError`` naming the first event that is not a whole version (nothing is
+    ///   written), or when the file cannot be written.
+    public func record(versionEvents events: [(event: ModelEvent, position: TopicPosition?)]) throws(RegistryError) {
+        var versions: [(version: StoredVersion, position: TopicPosition?)] = []
+        for (event, position) in events {
+            if let problem = event.problem { throw RegistryError(problem) }
+            precondition(event.kind == .version, "record(versionEvents:) takes versions only")
+            versions.append((
+                StoredVersion(
+                    model: VersionID(event.model), ts: event.ts, weights: event.weightBytes ?? [],
+                    evidence: event.evidence.map { Self.sortedJSON($0) }),
+                position))
+        }
+        try record(versions: versions)
+    }
+
     /// Records one drift report (the whole report as JSON, with its model, window and whether a detector fired),
     /// with the drift-topic position it came from, in one transaction.
     /// - Returns: whether the report was new (false for a redelivered one).

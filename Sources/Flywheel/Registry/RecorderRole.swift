@@ -36,14 +36,23 @@ public struct RecorderRole: StreamRole {
             : .model(try EventDecoding.decode(ModelEvent.self, from: value))  // refuses a ModelEvent with a problem
     }
 
-    /// Records each event with its position.
+    /// Records each event with its position; consecutive versions in one transaction (each other record in its own,
+    /// in order).
     /// - Throws: ``ModelRegistry/RegistryError`` when the file cannot be written (the service stops rather than skip).
     public mutating func handle(
         _ batch: [Consumed<Input>], at time: BatchTime<ContinuousClock.Instant>
     ) throws(RegistryError) -> [Publication] {
+        var versions: [(event: ModelEvent, position: TopicPosition?)] = []
         for consumed in batch {
             let position = TopicPosition(
                 topic: consumed.topic, partition: consumed.partition, nextOffset: consumed.offset + 1)
+            if case .model(let event) = consumed.input, event.kind == .version {
+                versions.append((event, position))
+                eventsRecorded += 1
+                continue
+            }
+            try registry.record(versionEvents: versions)
+            versions = []
             switch consumed.input {
             case .drift(let report):
                 let isNew = try registry.record(report, position: position)
@@ -60,6 +69,7 @@ public struct RecorderRole: StreamRole {
                 eventsRecorded += 1
             }
         }
+        try registry.record(versionEvents: versions)
         return []
     }
 }

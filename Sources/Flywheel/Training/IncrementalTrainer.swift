@@ -15,9 +15,9 @@ extension RoleRunner where Role == TrainerRole, C == ContinuousClock {
     /// - Throws: ``ModelRegistry/RegistryError`` when the state store cannot be read.
     public convenience init(
         consumer: KafkaConsumer, producer: KafkaProducer, trainer: ModelTrainer, configuration: Configuration = .init(),
-        stateStore: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests, logger: Logger
+        stateStore: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests, saveEvery: Int? = nil, logger: Logger
     ) throws(RegistryError) {
-        let core = try TrainerRole(trainer: trainer, store: stateStore, recentCapacity: recentCapacity)
+        let core = try TrainerRole(trainer: trainer, store: stateStore, recentCapacity: recentCapacity, saveEvery: saveEvery)
         if stateStore != nil, core.examplesLearned > 0 {
             logger.notice("Trainer state restored", metadata: [
                 "flywheel.examples.learned": "\(core.examplesLearned)",

@@ -12,9 +12,13 @@ import OnlineLearning
 /// Each request id is learned once: an example published twice (the feedback role may join a request again after a
 /// restart) is skipped while its id is among the last ``RecentRequests/capacity`` learned. With a
 /// ``ModelRegistry/StateStore``, the models, the input positions they reflect and those ids are saved in one
-/// transaction whenever a version is published (and when the role stops), and the consumer's offsets are held until
-/// then: a restarted trainer starts from the saved models and skips every record the save already reflects, so after
-/// `kill -9` no example is learned twice and none is lost.
+/// transaction — every `saveEvery` examples (or, without it, with every batch that published a version), after a
+/// shadow's restart and when the role stops — and the consumer's offsets are held until then: a restarted trainer
+/// starts from the saved models and skips every record the save already reflects, so after `kill -9` no example is
+/// learned twice and none is lost. Versions published after the last save are not reproduced by the restart (it
+/// learns those examples again, perhaps in another order across partitions), so it numbers its next versions past
+/// all of them: a model publishes at most ``versionGap(saveEvery:publishEvery:)`` versions between saves, and the
+/// restarted one starts that many numbers on.
 public struct TrainerRole: StreamRole {
     /// The models and their training.
     public private(set) var trainer: ModelTrainer
@@ -32,15 +36,32 @@ public struct TrainerRole: StreamRole {
     private var applied: [InputPartition: Int64] = [:]
     private let store: StateStore?
     private var unsaved = false
+    /// Examples between saves (nil: a save with every batch that published a version).
+    private let saveEvery: Int?
+    /// Examples learned since the last save.
+    private var learnedSinceSave = 0
+    /// Whether a shadow restarted after a drift alarm since the last save (saved with the batch).
+    private var restartedSinceSave = false
 
     /// The name the state is saved under in the store.
     static var snapshotName: String { "trainer" }
 
     /// Trains with `trainer`; with a `store` it starts from the state saved there instead (models whose saved
     /// weights do not load for their schema start as given).
-    /// - Parameter recentCapacity: how many recent request ids are kept to skip duplicates.
+    /// - Parameters:
+    ///   - recentCapacity: how many recent request ids are kept to skip duplicates.
+    ///   - saveEvery: with a store, how many examples between saves of the state (nil: a save with every batch that
+    ///     published a version). Versions are then published more often than the state is saved: each model may
+    ///     publish at most ``versionGap(saveEvery:publishEvery:)`` versions between saves, and a restarted trainer
+    ///     numbers its next versions past them, so a version number never names two different models.
     /// - Throws: ``ModelRegistry/RegistryError`` when the store cannot be read.
-    public init(trainer: ModelTrainer, store: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests) throws(RegistryError) {
+    public init(
+        trainer: ModelTrainer, store: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests, saveEvery: Int? = nil
+    ) throws(RegistryError) {
+        precondition(saveEvery.map { $0 > 0 } ?? true, "saveEvery must be positive")
+        var trainer = trainer
+        self.saveEvery = store == nil ? nil : saveEvery
+        if let every = self.saveEvery { trainer.publishBudget = Self.versionGap(saveEvery: every, publishEvery: trainer.publishEvery) }
         self.trainer = trainer
         self.store = store
         recent = RecentRequests(capacity: recentCapacity)
@@ -56,6 +77,10 @@ public struct TrainerRole: StreamRole {
         }
         self.trainer = ModelTrainer(
             models: models, publishEvery: trainer.publishEvery, restartsOnChampionDrift: trainer.restartsOnChampionDrift)
+        self.trainer.publishBudget = trainer.publishBudget
+        // Versions numbered up to the save's plus its gap may be on the models topic already (published after the
+        // save, before the crash): the next ones are numbered past them.
+        self.trainer.skipVersions(saved.versionGap ?? 0)
         examplesLearned = saved.examplesLearned
         versionsPublished = saved.versionsPublished
         restartsAfterDrift = saved.restartsAfterDrift
@@ -108,6 +133,7 @@ public struct TrainerRole: StreamRole {
                 if let event = trainer.handle(report, ts: time.wallClock) {
                     publications.append(.model(event))
                     restartsAfterDrift += 1
+                    restartedSinceSave = true
                 }
             case .example(let example):
                 guard recent.insert(example.requestId) else {
@@ -115,6 +141,7 @@ public struct TrainerRole: StreamRole {
                     continue
                 }
                 examplesLearned += 1
+                learnedSinceSave += 1
                 publications += trainer.learn(features: example.features, label: example.label, ts: time.wallClock)
                     .map(Publication.model)
             }
@@ -124,12 +151,26 @@ public struct TrainerRole: StreamRole {
     }
 
     /// With a store: saves the state when this batch published a version (so what the models topic shows and what a
-    /// restart resumes from agree), and holds the offsets until a save.
+    /// restart resumes from agree) — or, with `saveEvery`, every that many examples, after a shadow's restart, and
+    /// when a model has used its version budget — and holds the offsets until a save.
     public mutating func batchDelivered(at time: BatchTime<ContinuousClock.Instant>) throws -> OffsetRelease {
         guard store != nil else { return .release }
-        guard unsaved, versionsPublished > savedVersions else { return unsaved ? .hold : .release }
+        let due: Bool
+        if let saveEvery {
+            due = learnedSinceSave >= saveEvery || restartedSinceSave
+                || trainer.publishedSinceSave.contains { $0 >= (trainer.publishBudget ?? .max) }
+        } else {
+            due = versionsPublished > savedVersions
+        }
+        guard unsaved, due else { return unsaved ? .hold : .release }
         try save(at: time)
         return .release
+    }
+
+    /// The versions a model may publish between two saves: twice the saves' share of the publish cadence, and two
+    /// more (a batch may run past `saveEvery`; a restart publishes too).
+    public static func versionGap(saveEvery: Int, publishEvery: Int) -> Int {
+        2 * ((saveEvery + publishEvery - 1) / publishEvery) + 2
     }
 
     /// Saves the state.
@@ -147,13 +188,17 @@ public struct TrainerRole: StreamRole {
             },
             positions: positions,
             examplesLearned: examplesLearned, versionsPublished: versionsPublished,
-            restartsAfterDrift: restartsAfterDrift, duplicatesSkipped: duplicatesSkipped)
+            restartsAfterDrift: restartsAfterDrift, duplicatesSkipped: duplicatesSkipped,
+            versionGap: trainer.publishBudget)
         try store.save(
             Self.snapshotName, data: try JSONEncoder().encode(snapshot), ts: time.wallClock,
             recentAdded: recent.unsaved, recentKeptFrom: recent.oldestSequence)
         recent.markSaved()
         unsaved = false
         savedVersions = versionsPublished
+        learnedSinceSave = 0
+        restartedSinceSave = false
+        trainer.stateSaved()
     }
 }
 
@@ -173,4 +218,7 @@ struct TrainerSnapshot: Codable, Sendable {
     var versionsPublished: Int
     var restartsAfterDrift: Int
     var duplicatesSkipped: Int
+    /// How many versions of each model may have been published after this save (its publish budget); nil when every
+    /// version was saved with the state (no `saveEvery`).
+    var versionGap: Int?
 }

@@ -53,6 +53,7 @@ enum ConfigCatalog {
         ConfigEntry(key: "state.keepVersions", flag: "keep-versions", kind: .int) { "\($0.loop.keepVersions)" },
         ConfigEntry(key: "models.shadows", flag: "shadows", kind: .int) { "\($0.loop.shadows)" },
         ConfigEntry(key: "models.publishEvery", flag: "publish-every", kind: .int) { "\($0.loop.publishEvery)" },
+        ConfigEntry(key: "models.saveEvery", flag: "save-every", kind: .int) { "\($0.loop.saveEvery)" },
         ConfigEntry(key: "promotion.rule", flag: "promotion-rule", kind: .string) { $0.loop.promotionRule.rawValue },
         ConfigEntry(key: "promotion.alpha", flag: "promotion-alpha", kind: .double) { "\($0.loop.promotionAlpha)" },
         ConfigEntry(key: "promotion.margin", flag: "promotion-margin", kind: .double) { "\($0.loop.promotionMargin)" },
