@@ -3,25 +3,13 @@ import Testing
 
 /// The label guard's label-rate rule on its own: each prediction's fate in the join (labelled within the join window
 /// or given up on) goes to ``LabelGuard/recordCoverage(_:)``. A labelled share that halves or doubles against the long
-/// run pauses learning; back within a factor 1.5 it resumes. Outcomes are drawn from a seeded generator, so every run
-/// sees the same ones.
+/// run pauses learning; back within a factor 1.5 it resumes. Outcomes are drawn from a seeded `SplitMix64`, so every
+/// run sees the same ones.
 @Suite("Label guard: the label rate")
 struct LabelGuardRateTests {
-    /// SplitMix64 (Steele, Lea and Flood 2014): a seeded, reproducible generator for the outcomes.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Feeds `count` outcomes labelled with chance `share`; returns the first change of state and after how many.
     static func feed(
-        _ guardian: inout LabelGuard, _ count: Int, share: Double, random: inout Seeded
+        _ guardian: inout LabelGuard, _ count: Int, share: Double, random: inout SplitMix64
     ) -> (state: LabelGuard.State, after: Int)? {
         for index in 1...count {
             if let change = guardian.recordCoverage(Double.random(in: 0..<1, using: &random) < share) {
@@ -35,7 +23,7 @@ struct LabelGuardRateTests {
     /// suspect once the window's share is below half the usual one; trusted when the labels come for all again.
     @Test func aLabelRateThatDropsPausesUntilItIsBack() {
         var guardian = LabelGuard()
-        var random = Seeded(state: 1)
+        var random = SplitMix64(seed: 1)
         #expect(Self.feed(&guardian, 20_000, share: 1, random: &random) == nil)
         let paused = Self.feed(&guardian, 5_000, share: 0.25, random: &random)
         // Half the usual share (1.0) is 0.5: a window of 1,000 with a quarter labelled crosses it after ~667 outcomes.
@@ -54,7 +42,7 @@ struct LabelGuardRateTests {
     /// cross twice a usual share that has moved to 0.33 by then).
     @Test func aSteadyPartialRateDoesNotPauseAJumpDoes() {
         var guardian = LabelGuard()
-        var random = Seeded(state: 7)
+        var random = SplitMix64(seed: 7)
         var changes = 0
         for _ in 0..<40_000 {
             let labelled = Double.random(in: 0..<1, using: &random) < 0.3
@@ -72,7 +60,7 @@ struct LabelGuardRateTests {
     /// Too few labels to tell (2% labelled: 20 expected in a window) or too early (the warm-up): the rule does not act.
     @Test func tooFewLabelsOrTooEarlyDoNotAct() {
         var sparse = LabelGuard()
-        var random = Seeded(state: 3)
+        var random = SplitMix64(seed: 3)
         #expect(Self.feed(&sparse, 20_000, share: 0.02, random: &random) == nil)
         #expect(Self.feed(&sparse, 5_000, share: 0, random: &random) == nil, "a window expecting 20 labels is not judged")
         var early = LabelGuard()
@@ -86,7 +74,7 @@ struct LabelGuardRateTests {
     /// the recent share becomes the usual one.
     @Test func trustingANewRateAdoptsIt() {
         var guardian = LabelGuard()
-        var random = Seeded(state: 5)
+        var random = SplitMix64(seed: 5)
         _ = Self.feed(&guardian, 10_000, share: 0.9, random: &random)
         #expect(Self.feed(&guardian, 3_000, share: 0.3, random: &random)?.state == .suspect)
         guardian.trust()

@@ -1,4 +1,5 @@
 import FlywheelEvents
+import OnlineLearning
 
 // MARK: - PromotionSimulation
 
@@ -77,29 +78,4 @@ public struct PromotionSimulation: Sendable {
         }
         return Outcome(decision: nil, label: nil)
     }
-}
-
-// MARK: - SplitMix64
-
-/// A small, fast, seeded generator (Steele, Lea & Flood 2014), so every run is reproducible.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// Starts at `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform value in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-
-    /// 0 or 1, evenly.
-    public mutating func nextBit() -> Int { Int(next() >> 63) }
 }
