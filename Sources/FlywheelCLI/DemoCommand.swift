@@ -128,7 +128,7 @@ struct DemoCommand: AsyncParsableCommand {
         var settings = LoopSettings.embedded(bootstrapServers: broker.bootstrapServers)
         // The demo replays as fast as the loop learns (labels at most 50 ahead of the trainer), so a label's way to the
         // trainer — two consumers' fetch waits — sets its pace, and it is never idle: 2 ms instead of the embedded
-        // default of 5 (which spares an idle `serve` its empty fetches) took sea from ~3,600 to ~4,900 requests/s at the
+        // default of 5 (which spares an idle `serve` its empty fetches) took sea from ~3,600 to ~4,650 requests/s at the
         // same served accuracy (docs/benchmarks.md).
         settings.backgroundFetchWait = .milliseconds(2)
         settings.registryPath = registryPath

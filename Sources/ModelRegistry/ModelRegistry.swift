@@ -37,12 +37,7 @@ public final class ModelRegistry: Sendable {
     /// - Throws: ``RegistryError`` when the version has no weights or the file cannot be written.
     @discardableResult
     public func record(_ version: StoredVersion, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
-        try write { db in
-            let inserted = try RegistryWrites.insert(version, in: db)
-            if inserted, let keepVersions { try RegistryWrites.prune(version.model.id, keeping: keepVersions, in: db) }
-            if let position { try RegistryWrites.store(position, in: db) }
-            return inserted
-        }
+        try record(versions: [(version, position)])[0]
     }
 
     /// Records model versions, each with the models-topic position it came from, in one transaction (one sync of the

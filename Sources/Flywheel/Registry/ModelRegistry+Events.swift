@@ -18,10 +18,7 @@ extension ModelRegistry {
         if let problem = event.problem { throw RegistryError(problem) }
         switch event.kind {
         case .version:
-            let evidence = event.evidence.map { Self.sortedJSON($0) }
-            return try record(
-                StoredVersion(model: VersionID(event.model), ts: event.ts, weights: event.weightBytes ?? [], evidence: evidence),
-                position: position)
+            return try record(Self.storedVersion(event), position: position)
         case .promotion, .rollback, .retirement:
             let kind: Decision.Kind = switch event.kind {
             case .promotion: .promotion
@@ -44,13 +41,16 @@ extension ModelRegistry {
         for (event, position) in events {
             if let problem = event.problem { throw RegistryError(problem) }
             precondition(event.kind == .version, "record(versionEvents:) takes versions only")
-            versions.append((
-                StoredVersion(
-                    model: VersionID(event.model), ts: event.ts, weights: event.weightBytes ?? [],
-                    evidence: event.evidence.map { Self.sortedJSON($0) }),
-                position))
+            versions.append((Self.storedVersion(event), position))
         }
         try record(versions: versions)
+    }
+
+    /// A `version` event as the registry stores it: its weights, and its evidence as sorted JSON.
+    private static func storedVersion(_ event: ModelEvent) -> StoredVersion {
+        StoredVersion(
+            model: VersionID(event.model), ts: event.ts, weights: event.weightBytes ?? [],
+            evidence: event.evidence.map { sortedJSON($0) })
     }
 
     /// Records one drift report (the whole report as JSON, with its model, window and whether a detector fired),
