@@ -96,6 +96,56 @@ struct DriftMonitorTests {
         #expect(trainer.models[0].learner == champ.learner, "the champion keeps its weights")
     }
 
+    /// A drift report about the champion a promotion replaced (labels of requests it served before the change) can
+    /// reach the trainer after the promotion: the trainer follows promotions and rollbacks on the models topic and
+    /// never restarts the model serving now — once the old champion is back, the same report restarts the shadow.
+    @Test func aNewlyPromotedChampionIsNeverRestartedForItsPredecessorsAlarm() throws {
+        let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 1)
+        var pipeline = try FeaturePipeline(schema: schema)
+        var learned = LogisticRegression(dimension: pipeline.dimension, learningRate: 0.05)
+        for index in 0..<200 {
+            let features: FeatureMap = ["a": .number(Double(index % 7))]
+            pipeline.learn(features)
+            learned.learn(pipeline.transform(features).vector, label: index % 7 > 3 ? 1 : 0)
+        }
+        var trainer = ModelTrainer(
+            models: [ServedModel(reference: Self.champion, pipeline: pipeline, model: learned),
+                     ServedModel(reference: Self.shadow, pipeline: pipeline, model: learned)],
+            publishEvery: 100, restartsOnChampionDrift: "fresh")
+        trainer.champion = Self.champion.id
+        var role = try TrainerRole(trainer: trainer)
+        let topics = LoopTopics()
+        func modelEvent(_ event: ModelEvent) throws -> TrainerRole.Input {
+            try TrainerRole.decode(topic: topics.models, value: EventDecoding.encode(event), topics: topics)
+        }
+        var report = DriftReport(
+            model: Self.champion, ts: 5, window: .init(fromTs: 1, toTs: 2, examples: 40), metrics: ["errorChange": 0.1],
+            detectors: [.init(name: "ADWIN", state: .drift)], features: [])
+        report.champion = true
+        let promotion = try modelEvent(ModelEvent(kind: .promotion, ts: 4, model: Self.shadow, replaces: Self.champion))
+        let rollback = try modelEvent(ModelEvent(kind: .rollback, ts: 6, model: Self.champion, replaces: Self.shadow))
+        guard case .champion(let promoted) = promotion else { Issue.record("a promotion names the champion"); return }
+        #expect(promoted == Self.shadow)
+        guard case .otherModelEvent = try modelEvent(ModelEvent(kind: .version, ts: 4, model: Self.shadow, weights: "AAAA")) else {
+            Issue.record("a version changes no champion"); return
+        }
+        guard case .otherModelEvent = try TrainerRole.decode(topic: topics.models, value: Array("{\"kind\":".utf8), topics: topics) else {
+            Issue.record("a malformed model event is left to the registry recorder"); return
+        }
+        func consumed(_ input: TrainerRole.Input, _ topic: String, _ offset: Int64) -> Consumed<TrainerRole.Input> {
+            Consumed(input, topic: topic, partition: 0, offset: offset)
+        }
+        let time = BatchTime(instant: ContinuousClock.now, wallClock: 9)
+        let afterPromotion = role.handle(
+            [consumed(promotion, topics.models, 0), consumed(.drift(report), topics.drift, 0)], at: time)
+        #expect(afterPromotion.isEmpty, "the new champion keeps its weights")
+        #expect(role.trainer.models[1].learner == .logistic(learned) && role.restartsAfterDrift == 0)
+        let afterRollback = role.handle(
+            [consumed(rollback, topics.models, 1), consumed(.drift(report), topics.drift, 1)], at: time)
+        #expect(afterRollback.count == 1 && role.restartsAfterDrift == 1, "a shadow again: restarted")
+        #expect(role.trainer.models[1].learner.examplesSeen == 0)
+    }
+
     @Test func driftReportsAreKeptInTheRegistryOnce() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("drift-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -96,6 +96,38 @@ struct ModelTrainerTests {
         #expect(try ModelBlob.decodeLearner(Array(blob)).learner != trainer.models[0].learner, "128 examples learned since")
     }
 
+    /// A young model publishes every eighth of what it has learned (at least every 10 examples) until that reaches its
+    /// interval; without the option, or once grown, it keeps its interval. Its age is its pipeline's count, so a
+    /// model restored from a save or restarted from nothing is as young as its statistics say.
+    @Test func youngModelsPublishSooner() throws {
+        #expect(ModelTrainer.youngInterval(learned: 0, regular: 250) == 10)
+        #expect(ModelTrainer.youngInterval(learned: 800, regular: 250) == 100)
+        #expect(ModelTrainer.youngInterval(learned: 5_000, regular: 250) == 250)
+        #expect(ModelTrainer.youngInterval(learned: 0, regular: 4) == 4)
+        let champion = try Self.champion()
+        func versionsAt(sooner: Bool) throws -> [Int] {
+            var trainer = ModelTrainer(
+                models: [try ModelTrainer.fresh(like: champion, id: "fresh")], publishEvery: 250,
+                publishesYoungModelsSooner: sooner)
+            var at: [Int] = []
+            for index in 0..<3_000 where !trainer.learn(Self.example(index), ts: Double(index)).isEmpty { at.append(index + 1) }
+            return at
+        }
+        #expect(try versionsAt(sooner: false) == Array(stride(from: 250, through: 3_000, by: 250)))
+        let young = try versionsAt(sooner: true)
+        #expect(young.first == 10)
+        var previous = 0
+        for learned in young {
+            #expect(learned - previous == ModelTrainer.youngInterval(learned: learned, regular: 250), "version at \(learned)")
+            previous = learned
+        }
+        // ~35 versions before it has learned 2,000 examples (8 at 10 apart, then each 1/8 past the last), then 250 apart.
+        #expect((30...40).contains(young.filter { $0 < 2_000 }.count), "\(young.count) versions: \(young)")
+        // Its age is its statistics' count: none without numeric features.
+        #expect(champion.pipeline.examplesLearned == 300)
+        #expect(try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "c", kind: .categorical)], hashWidth: 4)).examplesLearned == nil)
+    }
+
     @Test func liveModelsPickUpNewVersions() throws {
         let champion = try Self.champion()
         var trainer = ModelTrainer(models: [try ModelTrainer.fresh(like: champion, id: "fresh")], publishEvery: 50)

@@ -93,6 +93,32 @@ struct TrainerStateTests {
                 "the same weights as a trainer that learned 0…449 once")
     }
 
+    /// A trainer whose young models publish sooner counts its budget — the gap a restart skips — at their fastest
+    /// pace (every 10 examples), so a fresh model's early versions stay within it and a restart still numbers past
+    /// them.
+    @Test func youngModelsAreBudgetedAtTheirFastestPace() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func role() throws -> TrainerRole {
+            try TrainerRole(
+                trainer: ModelTrainer(models: try Self.models(), publishEvery: 250, publishesYoungModelsSooner: true),
+                store: try StateStore(path: path), saveEvery: 250)
+        }
+        var first = try role()
+        #expect(first.trainer.publishBudget == TrainerRole.versionGap(saveEvery: 250, publishEvery: 10))
+        _ = first.handle(Self.batch(Array(0..<250), offset: 0), at: Self.time)
+        #expect(try first.batchDelivered(at: Self.time) == .release, "saved at 250")
+        let unsaved = first.handle(Self.batch(Array(250..<500), offset: 250), at: Self.time)
+        let fresh = unsaved.compactMap { publication -> Int? in
+            guard case .model(let event) = publication, event.model.id == "fresh" else { return nil }
+            return event.model.version
+        }
+        #expect(fresh.count > 4, "the fresh model (250…500 learned) publishes more often than every 250: \(fresh)")
+        let second = try role()
+        let next = try #require(second.trainer.models.first { $0.reference.id == "fresh" }?.reference.version)
+        #expect(next > (fresh.max() ?? 0), "the restart numbers past \(fresh)")
+    }
+
     /// Between two saves a model publishes at most its budget (the gap a restart skips); past it, it keeps learning
     /// and publishes right after the next save.
     @Test func aModelPublishesAtMostItsBudgetBetweenSaves() throws {

@@ -155,11 +155,15 @@ public final class FlywheelLoop: Sendable {
             if let statePath = settings.trainerStatePath { lock = try await TrainerLock(path: statePath + ".lock", logger: logger) }
             let registry = try ModelRegistry(path: settings.registryPath, keepVersions: settings.keepVersions)
             try registry.setInitialChampion(initial.champion.reference, ts: settings.wallClock.secondsSince1970)
+            var modelTrainer = ModelTrainer(
+                models: try Self.restore([initial.champion] + initial.shadows, from: registry, logger: logger),
+                publishEvery: settings.publishEvery, restartsOnChampionDrift: settings.restartsOnChampionDrift,
+                publishesYoungModelsSooner: settings.publishesYoungModelsSooner)
+            // The champion as the registry has it, then as each promotion and rollback on the models topic says.
+            modelTrainer.champion = try registry.snapshot(topic: topics.models).champion?.id ?? initial.champion.reference.id
             let trainer = try IncrementalTrainer(
-                consumer: try groupConsumer("trainer", topics: [topics.examples, topics.drift]), producer: producer,
-                trainer: ModelTrainer(
-                    models: try Self.restore([initial.champion] + initial.shadows, from: registry, logger: logger),
-                    publishEvery: settings.publishEvery, restartsOnChampionDrift: settings.restartsOnChampionDrift),
+                consumer: try groupConsumer("trainer", topics: [topics.examples, topics.drift, topics.models]), producer: producer,
+                trainer: modelTrainer,
                 configuration: roleConfiguration, stateStore: try settings.trainerStatePath.map { try StateStore(path: $0) },
                 recentCapacity: settings.recentRequests, saveEvery: settings.saveEvery, logger: logger)
             if let statePath = settings.trainerStatePath {

@@ -65,6 +65,9 @@ public struct LoopSettings: Sendable {
     public var recentRequests = LoopDefaults.recentRequests
     /// Examples between published versions of each model (``ModelTrainer/publishInterval(of:every:)``). Default: 250.
     public var publishEvery = 250
+    /// Whether a model that has learned few examples publishes sooner: every eighth of what it has learned, from 10
+    /// examples up to its interval (``ModelTrainer/youngInterval(learned:regular:)``). Default: true.
+    public var publishesYoungModelsSooner = true
     /// Examples between saves of the trainer's state, when it has a state file (nil: a save with every batch that
     /// published a version). Default: 250 — a save writes every model with its optimizer state (~210 KB for agrawal's
     /// perceptron), so it costs more than a published serving version; see ``TrainerRole``.

@@ -61,7 +61,7 @@ public struct TrainerRole: StreamRole {
         precondition(saveEvery.map { $0 > 0 } ?? true, "saveEvery must be positive")
         var trainer = trainer
         self.saveEvery = store == nil ? nil : saveEvery
-        if let every = self.saveEvery { trainer.publishBudget = Self.versionGap(saveEvery: every, publishEvery: trainer.publishEvery) }
+        if let every = self.saveEvery { trainer.publishBudget = Self.versionGap(saveEvery: every, publishEvery: trainer.shortestInterval) }
         self.trainer = trainer
         self.store = store
         recent = RecentRequests(capacity: recentCapacity)
@@ -76,8 +76,10 @@ public struct TrainerRole: StreamRole {
             return ServedModel(reference: stored.reference, pipeline: pipeline, learner: learner)
         }
         self.trainer = ModelTrainer(
-            models: models, publishEvery: trainer.publishEvery, restartsOnChampionDrift: trainer.restartsOnChampionDrift)
+            models: models, publishEvery: trainer.publishEvery, restartsOnChampionDrift: trainer.restartsOnChampionDrift,
+            publishesYoungModelsSooner: trainer.publishesYoungModelsSooner)
         self.trainer.publishBudget = trainer.publishBudget
+        self.trainer.champion = trainer.champion
         // Versions numbered up to the save's plus its gap may be on the models topic already (published after the
         // save, before the crash): the next ones are numbered past them.
         self.trainer.skipVersions(saved.versionGap ?? 0)
@@ -99,19 +101,38 @@ public struct TrainerRole: StreamRole {
             .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
     }
 
-    /// What the trainer reads: joined examples, and drift reports.
+    /// What the trainer reads: joined examples, drift reports, and the champion changes on the models topic.
     public enum Input: Sendable {
         /// A joined example to learn (its learnable part: the models' answers are not decoded).
         case example(LearnableExample)
         /// A drift report that may call for a restart.
         case drift(DriftReport)
+        /// A promotion or rollback: the model that is champion from now on.
+        case champion(ModelReference)
+        /// Any other model event (versions, retirements): nothing to do.
+        case otherModelEvent
     }
 
-    /// A drift report from the drift topic, a joined example from any other.
+    /// A drift report from the drift topic, a champion change (or nothing) from the models topic, a joined example
+    /// from any other.
     public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> Input {
-        topic == topics.drift
-            ? .drift(try EventDecoding.decode(DriftReport.self, from: value))
-            : .example(try EventDecoding.decodeLearnable(from: value))
+        if topic == topics.drift { return .drift(try EventDecoding.decode(DriftReport.self, from: value)) }
+        if topic == topics.models { return championChange(value) }
+        return .example(try EventDecoding.decodeLearnable(from: value))
+    }
+
+    /// How a plain version event starts (sorted keys; a version with evidence, and every other kind, starts
+    /// otherwise): most of the models topic, skipped without decoding its weights.
+    private static let plainVersionPrefix = Array(#"{"kind":"version""#.utf8)
+
+    /// The champion a promotion or rollback names, or `.otherModelEvent` (also for an event that does not decode:
+    /// the registry recorder dead-letters those, once).
+    static func championChange(_ value: [UInt8]) -> Input {
+        guard !value.starts(with: plainVersionPrefix),
+            let event = try? EventDecoding.decode(ModelEvent.self, from: value),
+            event.kind == .promotion || event.kind == .rollback
+        else { return .otherModelEvent }
+        return .champion(event.model)
     }
 
     /// Learns each example and acts on each report, in order; skips what the saved state already reflects and
@@ -129,6 +150,10 @@ public struct TrainerRole: StreamRole {
             applied[key] = consumed.offset + 1
             unsaved = true
             switch consumed.input {
+            case .champion(let model):
+                trainer.champion = model.id
+            case .otherModelEvent:
+                break
             case .drift(let report):
                 if let event = trainer.handle(report, ts: time.wallClock) {
                     publications.append(.model(event))

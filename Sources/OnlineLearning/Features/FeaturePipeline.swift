@@ -41,6 +41,10 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
         self.statistics = statistics
     }
 
+    /// How many examples the statistics have learned: the most values any numeric feature counted (a feature absent
+    /// from some requests counts fewer). nil for a schema without numeric features, whose pipeline keeps no count.
+    public var examplesLearned: Int? { statistics.lazy.map(\.count).max() }
+
     /// The vector length: two slots per numeric feature plus the hashed buckets.
     public var dimension: Int { 2 * statistics.count + schema.hashWidth }
 
