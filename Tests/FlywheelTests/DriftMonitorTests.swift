@@ -57,7 +57,8 @@ struct DriftMonitorTests {
         #expect(champion.allSatisfy { $0.window.examples == 6 })
     }
 
-    @Test func theTrainerRestartsTheFreshShadowOnlyWhenTheChampionGetsWorse() throws {
+    /// A logistic regression (SGD 0.05) and its pipeline after 200 examples of `a % 7 > 3`.
+    static func trainedModel() throws -> (FeaturePipeline, LogisticRegression) {
         let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 1)
         var pipeline = try FeaturePipeline(schema: schema)
         var learned = LogisticRegression(dimension: pipeline.dimension, learningRate: 0.05)
@@ -66,6 +67,11 @@ struct DriftMonitorTests {
             pipeline.learn(features)
             learned.learn(pipeline.transform(features).vector, label: index % 7 > 3 ? 1 : 0)
         }
+        return (pipeline, learned)
+    }
+
+    @Test func theTrainerRestartsTheFreshShadowOnlyWhenTheChampionGetsWorse() throws {
+        let (pipeline, learned) = try Self.trainedModel()
         let fresh = ServedModel(reference: Self.shadow, pipeline: pipeline, model: learned)
         let champ = ServedModel(reference: Self.champion, pipeline: pipeline, model: learned)
         var trainer = ModelTrainer(models: [champ, fresh], publishEvery: 100, restartsOnChampionDrift: "fresh")
@@ -100,14 +106,7 @@ struct DriftMonitorTests {
     /// reach the trainer after the promotion: the trainer follows promotions and rollbacks on the models topic and
     /// never restarts the model serving now — once the old champion is back, the same report restarts the shadow.
     @Test func aNewlyPromotedChampionIsNeverRestartedForItsPredecessorsAlarm() throws {
-        let schema = FeatureSchema(features: [.init(name: "a", kind: .numeric)], hashWidth: 1)
-        var pipeline = try FeaturePipeline(schema: schema)
-        var learned = LogisticRegression(dimension: pipeline.dimension, learningRate: 0.05)
-        for index in 0..<200 {
-            let features: FeatureMap = ["a": .number(Double(index % 7))]
-            pipeline.learn(features)
-            learned.learn(pipeline.transform(features).vector, label: index % 7 > 3 ? 1 : 0)
-        }
+        let (pipeline, learned) = try Self.trainedModel()
         var trainer = ModelTrainer(
             models: [ServedModel(reference: Self.champion, pipeline: pipeline, model: learned),
                      ServedModel(reference: Self.shadow, pipeline: pipeline, model: learned)],

@@ -97,7 +97,8 @@ public struct ModelTrainer: Sendable {
     /// A model learns fastest while it is young — from nothing at the start, or after a restart on drift — and a
     /// served version is behind its training by half an interval on average: with a fixed 250, the first thousands
     /// of requests are answered by models a sizeable share less trained than they are (on a 10-feature hyperplane at
-    /// label delay 1000 that alone cost 0.4 accuracy points over 50,000 requests). At 1/8 a version is never more
+    /// label delay 1000, half of what 250 more requests of delay cost over 50,000 is lost in the first 3,000). At 1/8
+    /// a version is never more
     /// than ~12% of its training behind; the ramp from 10 to 250 costs ~30 more versions per model, once.
     public static func youngInterval(learned: Int, regular: Int) -> Int {
         min(regular, max(min(youngestInterval, regular), learned / youngShare))
