@@ -210,4 +210,7 @@ struct RepeatedTTestRule: PromotionPolicy {
         }
         return nil
     }
+
+    /// Forgets the challenger's differences (the simulation never restarts one; the loop's rules do the same).
+    mutating func challengerRestarted(_ model: ModelReference) { sums[model.id] = nil }
 }

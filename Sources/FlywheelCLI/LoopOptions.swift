@@ -50,6 +50,13 @@ struct LoopOptions: ParsableArguments {
     @Option(help: "Promote only a challenger better than the champion by more than this mean loss (sequential rule).")
     var promotionMargin = 0.0
 
+    /// The sequential test's evidence before a promotion.
+    @Option(help: ArgumentHelp(
+        "Labels a challenger must have been compared on before it may be promoted (sequential rule; rollbacks need none).",
+        discussion: "Set it to about the label delay in requests: a promoted model serves that long after the evidence it won on, so a shorter advantage is gone before it is served.",
+        valueName: "labels"))
+    var promotionMinEvidence = 1000
+
     /// The window rule's window.
     @Option(help: "Window rule: compare challenger and champion over this many of the latest requests both answered.")
     var promotionWindow = 1000
@@ -109,6 +116,9 @@ struct LoopOptions: ParsableArguments {
         guard promotionMargin >= 0, promotionMargin < 1 else {
             throw ValidationError("--promotion-margin must be in [0, 1), not \(promotionMargin).")
         }
+        guard promotionMinEvidence >= 0 else {
+            throw ValidationError("--promotion-min-evidence cannot be negative, not \(promotionMinEvidence).")
+        }
         guard windowMargin >= 0, windowMargin < 1 else {
             throw ValidationError("--window-margin must be in [0, 1), not \(windowMargin).")
         }
@@ -134,6 +144,7 @@ struct LoopOptions: ParsableArguments {
         settings.promotionRule = promotionRule
         settings.promotion.alpha = promotionAlpha
         settings.promotion.margin = promotionMargin
+        settings.promotion.minimumEvidence = promotionMinEvidence
         settings.promotionWindow = promotionWindow
         settings.windowMargin = windowMargin
         settings.joinWindow = .milliseconds(Int64((joinWindow * 1000).rounded()))

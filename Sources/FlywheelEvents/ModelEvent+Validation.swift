@@ -36,4 +36,6 @@ public enum EvidenceKey {
     public static let decidedBy = "decidedBy"
     /// The request whose label completed the evidence.
     public static let decidedAtRequest = "decidedAtRequest"
+    /// Why a version was published out of its cadence (``ModelEvent/restartReason``).
+    public static let reason = "reason"
 }

@@ -42,6 +42,30 @@ public struct ModelEvent: Codable, Sendable, Hashable {
     }
 }
 
+// MARK: - Restarts and cheap reading
+
+extension ModelEvent {
+    /// The ``EvidenceKey/reason`` of a version that starts a model over from nothing (the trainer's restart of a
+    /// shadow after a drift alarm on the champion).
+    public static let restartReason = "restarted after a drift alarm on the champion"
+
+    /// Whether this is the first version of a model started over from nothing: evidence about its earlier versions
+    /// is about another model.
+    public var isRestart: Bool { kind == .version && evidence?[EvidenceKey.reason] == .text(Self.restartReason) }
+
+    /// How a plain version event starts (sorted keys; a version with evidence, and every other kind, starts
+    /// otherwise).
+    private static let plainVersionPrefix = Array(#"{"kind":"version""#.utf8)
+
+    /// The event in `bytes`, unless it is a plain version — most of the models topic, skipped by its first bytes
+    /// without decoding its weights — or does not decode (the registry recorder dead-letters those, once): for roles
+    /// that only act on decisions and restarts.
+    public static func decodeUnlessPlainVersion(_ bytes: [UInt8]) -> ModelEvent? {
+        guard !bytes.starts(with: plainVersionPrefix) else { return nil }
+        return try? EventDecoding.decode(ModelEvent.self, from: bytes)
+    }
+}
+
 // MARK: - EvidenceValue
 
 /// One piece of evidence for a promotion or rollback: a number or a text.

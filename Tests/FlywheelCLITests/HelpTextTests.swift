@@ -181,13 +181,13 @@ struct LoopArgumentTests {
         #expect(command.data == "streams/data/sea_abrupt.csv" && command.schema == "streams/sea_abrupt.schema.json")
         #expect(command.labelDelay == 1000 && command.limit == nil && command.registry == nil)
         #expect(command.loop.publishEvery == 250 && command.loop.saveEvery == 250 && command.loop.promotionRule == .sequential)
-        #expect(command.loop.promotionAlpha == 0.05 && command.loop.promotionMargin == 0)
+        #expect(command.loop.promotionAlpha == 0.05 && command.loop.promotionMargin == 0 && command.loop.promotionMinEvidence == 1000)
         #expect(command.loop.promotionWindow == 1000 && command.loop.windowMargin == 0.02)
     }
 
     @Test(arguments: [
         ["--label-delay", "-1"], ["--limit", "0"], ["--partitions", "0"], ["--publish-every", "0"], ["--save-every", "0"],
-        ["--promotion-window", "0"], ["--promotion-margin", "1"], ["--promotion-margin", "-0.1"],
+        ["--promotion-window", "0"], ["--promotion-margin", "1"], ["--promotion-margin", "-0.1"], ["--promotion-min-evidence", "-1"],
         ["--promotion-alpha", "0"], ["--promotion-alpha", "1.5"], ["--window-margin", "1"], ["--promotion-rule", "vote"],
         ["--drift-report-every", "0"],
         ["--drift-report-seconds", "0"], ["--drift-reference-after", "-1"], ["--drift-reference-size", "1"], ["--drift-alpha", "1"],

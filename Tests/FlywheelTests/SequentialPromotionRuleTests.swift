@@ -86,6 +86,86 @@ struct SequentialPromotionRuleTests {
         #expect(labels <= 400, "rolled back after \(labels) labels")
     }
 
+    /// A challenger far better from the first label is promoted within a few dozen labels without a minimum, and only
+    /// once it has been compared on `minimumEvidence` labels with one (a rollback needs none:
+    /// `aChampionThatTurnsBadIsRolledBack` runs with the default 1,000).
+    @Test func aShortAdvantageIsNotPromotedBeforeTheMinimumEvidence() throws {
+        func promotedAfter(minimumEvidence: Int) -> Int? {
+            var configuration = SequentialPromotionRule.Configuration()
+            configuration.minimumEvidence = minimumEvidence
+            var rule = SequentialPromotionRule(configuration: configuration)
+            var random = SplitMix64(seed: 8)
+            for label in 1...3000 {
+                let truth = random.nextBit()
+                let wrong = random.nextUnit() < 0.5 ? 1 - truth : truth
+                let example = JoinedExample(
+                    requestId: "", requestTs: 0, labelTs: 0, features: [:], label: Double(truth),
+                    champion: ModelOutput(model: Self.champion, answer: Double(wrong), probabilities: wrong == 1 ? [0, 1] : [1, 0]),
+                    shadows: [ModelOutput(model: Self.challenger, answer: Double(truth), probabilities: truth == 1 ? [0, 1] : [1, 0])])
+                if let decision = rule.record(example) {
+                    #expect(decision.kind == .promotion && decision.samples == label)
+                    return label
+                }
+            }
+            return nil
+        }
+        let unhindered = try #require(promotedAfter(minimumEvidence: 0))
+        #expect(unhindered < 100, "promoted after \(unhindered) labels")
+        #expect(promotedAfter(minimumEvidence: 1000) == 1000)
+        #expect(SequentialPromotionRule.Configuration().minimumEvidence == 1000)
+    }
+
+    /// A challenger that starts over (the trainer restarted it) is judged on its new versions only: the evidence its
+    /// earlier versions gathered is forfeited — a rule not told of the restart promotes on it, the told one does not,
+    /// not even on the earlier versions' answers still arriving — and its new versions win on their own evidence.
+    @Test func aRestartedChallengerIsJudgedOnItsNewVersionsOnly() throws {
+        var random = SplitMix64(seed: 21)
+        func example(challenger: ModelReference, errors: (champion: Double, challenger: Double)) -> JoinedExample {
+            let truth = random.nextBit()
+            func output(_ model: ModelReference, _ error: Double) -> ModelOutput {
+                let answer = random.nextUnit() < error ? 1 - truth : truth
+                return ModelOutput(model: model, answer: Double(answer), probabilities: answer == 1 ? [0.2, 0.8] : [0.8, 0.2])
+            }
+            return JoinedExample(
+                requestId: "", requestTs: 0, labelTs: 0, features: [:], label: Double(truth),
+                champion: output(Self.champion, errors.champion), shadows: [output(challenger, errors.challenger)])
+        }
+        let old = ModelReference(id: "challenger", version: 3), restarted = ModelReference(id: "challenger", version: 9)
+        let before = (0..<3000).map { _ in example(challenger: old, errors: (0.2, 0.05)) }
+        var untold = SequentialPromotionRule()
+        let promotedAt = try #require(before.firstIndex { untold.record($0) != nil }, "the old versions earn a promotion")
+        var told = SequentialPromotionRule()
+        for example in before[..<(promotedAt - 1)] { #expect(told.record(example) == nil) }
+        told.challengerRestarted(restarted)
+        for example in before[(promotedAt - 1)...] { #expect(told.record(example) == nil, "an earlier version's answer") }
+        for _ in 0..<2000 { #expect(told.record(example(challenger: restarted, errors: (0.2, 0.2))) == nil, "no better") }
+        var decision: PromotionDecision?
+        var fed = 0
+        while decision == nil, fed < 3000 {
+            decision = told.record(example(challenger: restarted, errors: (0.2, 0.05)))
+            fed += 1
+        }
+        let promotion = try #require(decision)
+        #expect(promotion.kind == .promotion && promotion.winner == restarted)
+        #expect(promotion.samples <= 2000 + fed, "evidence counted since the restart: \(promotion.samples)")
+
+        // The promoter reads restarts off the models topic; a plain version is skipped by its first bytes.
+        let topics = LoopTopics()
+        let restart = ModelEvent(
+            kind: .version, ts: 1, model: restarted, weights: "AAAA", evidence: [EvidenceKey.reason: .text(ModelEvent.restartReason)])
+        guard case .restart(let model) = try PromoterRole.decode(topic: topics.models, value: EventDecoding.encode(restart), topics: topics)
+        else { Issue.record("a restart is read as one"); return }
+        #expect(model == restarted)
+        let plain = ModelEvent(kind: .version, ts: 1, model: restarted, weights: "AAAA")
+        guard case .otherModelEvent = try PromoterRole.decode(topic: topics.models, value: EventDecoding.encode(plain), topics: topics)
+        else { Issue.record("a plain version is nothing to the promoter"); return }
+        var gains = PairedBettingTest()
+        for _ in 0..<200 { gains.update(0.3) }
+        #expect(gains.logWealth > 0)
+        gains.forfeitGains()
+        #expect(gains.logWealth == 0 && gains.count == 0, "gains forfeited, down to 1")
+    }
+
     /// A challenger much worse than the champion is retired (once), with the futility evidence, and is not tested
     /// again until its wait is over.
     @Test func aClearlyWorseChallengerIsRetired() throws {

@@ -170,7 +170,7 @@ public final class FlywheelLoop: Sendable {
                 try await Self.checkTrainerState(trainer.withCore(\.positions), path: statePath, using: probe)
             }
             let promoter = Promoter(
-                consumer: try groupConsumer("promoter", topics: [topics.examples]), producer: producer,
+                consumer: try groupConsumer("promoter", topics: [topics.examples, topics.models]), producer: producer,
                 rule: settings.makePromotionPolicy(), recentCapacity: settings.recentRequests,
                 configuration: roleConfiguration, logger: logger)
             // An operator's freeze outlives restarts: the audit log's latest freeze or unfreeze says which holds.

@@ -6,7 +6,8 @@ import Logging
 
 /// Turns the ``PromotionRule``'s decisions into promotion and rollback events on the models topic, where the
 /// inference engines switch champion and the registry records them: a ``PromoterRole`` run by a ``RoleRunner`` over
-/// the joined-examples topic, in a consumer group of its own. Malformed examples go to the dead-letter topic.
+/// the joined-examples topic (and the models topic, for challengers' restarts), in a consumer group of its own.
+/// Malformed examples go to the dead-letter topic.
 public typealias Promoter = RoleRunner<PromoterRole, ContinuousClock>
 
 extension RoleRunner where Role == PromoterRole, C == ContinuousClock {

@@ -2,7 +2,8 @@ import FlywheelEvents
 
 // MARK: - PromoterRole
 
-/// The promoter role's core: feeds each joined example to its ``PromotionPolicy`` and publishes each decision on the
+/// The promoter role's core: feeds each joined example to its ``PromotionPolicy`` (and each challenger's restart read
+/// on the models topic, ``PromotionPolicy/challengerRestarted(_:)``) and publishes each decision on the
 /// models topic — a promotion or rollback naming the new champion, a retirement naming the retired challenger, all
 /// in the topic's one order (``Publication/modelsKey``) — with its evidence, who decided and the request whose label
 /// completed it.
@@ -46,18 +47,37 @@ public struct PromoterRole: StreamRole {
     /// Freezes (true) or resumes (false) automatic decisions.
     public mutating func setFrozen(_ frozen: Bool) { isFrozen = frozen }
 
-    /// A joined example; the examples topic is the only input.
-    public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> JoinedExample {
-        try EventDecoding.decode(JoinedExample.self, from: value)
+    /// What the promoter reads: joined examples, and the restarts of challengers on the models topic.
+    public enum Input: Sendable {
+        /// A joined example: evidence.
+        case example(JoinedExample)
+        /// A challenger started over at this version (``FlywheelEvents/ModelEvent/isRestart``).
+        case restart(ModelReference)
+        /// Any other model event: nothing to do (its own decisions come back this way too).
+        case otherModelEvent
     }
 
-    /// Scores each example and publishes the decisions due.
+    /// A restart (or nothing) from the models topic, a joined example from any other.
+    public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> Input {
+        guard topic == topics.models else { return .example(try EventDecoding.decode(JoinedExample.self, from: value)) }
+        guard let event = ModelEvent.decodeUnlessPlainVersion(value), event.isRestart else { return .otherModelEvent }
+        return .restart(event.model)
+    }
+
+    /// Scores each example, tells the rule of each restart (frozen or not), and publishes the decisions due.
     public mutating func handle(
-        _ batch: [Consumed<JoinedExample>], at time: BatchTime<ContinuousClock.Instant>
+        _ batch: [Consumed<Input>], at time: BatchTime<ContinuousClock.Instant>
     ) -> [Publication] {
-        examplesSeen += batch.count
         return batch.compactMap { consumed in
-            let example = consumed.input
+            let example: JoinedExample
+            switch consumed.input {
+            case .example(let joined): example = joined
+            case .restart(let model):
+                rule.challengerRestarted(model)
+                return nil
+            case .otherModelEvent: return nil
+            }
+            examplesSeen += 1
             guard recent.insert(example.requestId) else {
                 duplicatesSkipped += 1
                 return nil

@@ -8,6 +8,11 @@ public protocol PromotionPolicy: Sendable {
     /// Scores one joined example: its champion against each of its shadows, on the same request.
     /// - Returns: a decision, when one is due.
     mutating func record(_ example: JoinedExample) -> PromotionDecision?
+
+    /// A challenger started over from nothing at `model`'s version (the trainer's restart after a drift alarm): the
+    /// evidence gathered so far is about a model that no longer exists, and answers of its earlier versions still
+    /// arriving (their labels come a label delay later) are not evidence about the new one.
+    mutating func challengerRestarted(_ model: ModelReference)
 }
 
 // MARK: - PromotionDecision

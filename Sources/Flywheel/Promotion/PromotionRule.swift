@@ -25,6 +25,8 @@ public struct PromotionRule: PromotionPolicy {
 
     private var watch = ChampionWatch()
     private var tallies: [String: PairedWindow] = [:]
+    /// Each restarted challenger's first version: answers of earlier versions are not evidence.
+    private var restartedAt: [String: Int] = [:]
 
     /// Makes a rule.
     public init(window: Int = 1000, margin: Double = 0.02) {
@@ -45,7 +47,8 @@ public struct PromotionRule: PromotionPolicy {
         let isClassifier = served.isClassifier
         let championLoss = served.loss(label: example.label)
         var best: (model: ModelReference, window: PairedWindow)?
-        for challenger in example.shadows where challenger.model.id != served.model.id {
+        for challenger in example.shadows
+        where challenger.model.id != served.model.id && challenger.model.version >= restartedAt[challenger.model.id, default: 0] {
             // Taken out of the dictionary while it changes (a shared copy would copy the whole window every time).
             var tally = tallies.removeValue(forKey: challenger.model.id) ?? PairedWindow(capacity: window)
             tally.append(challengerLoss: challenger.loss(label: example.label), championLoss: championLoss)
@@ -69,6 +72,12 @@ public struct PromotionRule: PromotionPolicy {
             ? "accuracy margin over a window of paired requests"
             : "relative mean-absolute-error margin over a window of paired requests")
         return decision
+    }
+
+    /// Empties the challenger's window; answers of its versions before `model`'s are skipped from now on.
+    public mutating func challengerRestarted(_ model: ModelReference) {
+        restartedAt[model.id] = max(restartedAt[model.id] ?? 0, model.version)
+        tallies[model.id] = nil
     }
 }
 

@@ -43,6 +43,13 @@ public struct SequentialPromotionRule: PromotionPolicy {
         /// Labels a retired challenger first waits before it is tested again; each further retirement in the same
         /// champion's tenure doubles the wait. Default: 5,000.
         public var readmitAfter = 5_000
+        /// Labels a challenger's test must have compared before it may promote it (a rollback, the guard against a bad
+        /// champion, needs none): a promoted model serves a label delay after the evidence it won on, so an advantage
+        /// that lasts fewer labels than that is gone before it is served — set it to about the label delay. Waiting
+        /// for more evidence only rejects less often, so the level holds. Default: 1,000 (on elec, whose best model
+        /// changes every few hundred labels, it cut the champion changes from up to 15 to at most 8 per run and kept
+        /// every run above river's best; docs/promotion.md).
+        public var minimumEvidence = 1_000
         /// Regressors: the absolute error at which losses are clipped (nil: 3 × the champion's MAE over the warm-up).
         public var lossBound: Double?
         /// Regressors: labels at the start of a tenure used to set the loss bound, not tested. Default: 200.
@@ -57,6 +64,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
             if !(margin >= 0 && margin < 1) { return "margin must be in [0, 1), not \(margin)" }
             if !(halfLife > 0) { return "halfLife must be positive, not \(halfLife)" }
             if horizon < 1 || readmitAfter < 1 || warmUp < 1 { return "horizon, readmitAfter and warmUp must be positive" }
+            if minimumEvidence < 0 { return "minimumEvidence cannot be negative, not \(minimumEvidence)" }
             if let lossBound, !(lossBound > 0 && lossBound.isFinite) { return "lossBound must be positive, not \(lossBound)" }
             return nil
         }
@@ -115,6 +123,8 @@ public struct SequentialPromotionRule: PromotionPolicy {
 
     private var watch = ChampionWatch()
     private var pairs: [String: Pair] = [:]
+    /// Each restarted challenger's first version: answers of earlier versions are not evidence.
+    private var restartedAt: [String: Int] = [:]
     private var warmUpErrors = 0.0, warmUpCount = 0
     private var bound: Double?
 
@@ -136,7 +146,9 @@ public struct SequentialPromotionRule: PromotionPolicy {
         }
         labels += 1
         guard let scale = lossScale(for: served, label: example.label) else { return nil }
-        let challengers = example.shadows.filter { $0.model.id != served.model.id }
+        let challengers = example.shadows.filter {
+            $0.model.id != served.model.id && $0.model.version >= restartedAt[$0.model.id, default: 0]
+        }
         let family = Double(max(1, challengers.count))
         let championLoss = loss(served, example.label, scale)
         var best: (decision: PromotionDecision, logWealth: Double)?
@@ -163,7 +175,9 @@ public struct SequentialPromotionRule: PromotionPolicy {
             pair.challengerLoss += challengerLoss
             pair.checkpoint()
             let level = configuration.alpha / (family * Double(pair.epoch * (pair.epoch + 1)))
-            if pair.test.rejectsNull(at: level), pair.test.logWealth > (best?.logWealth ?? -.infinity) {
+            if pair.test.rejectsNull(at: level), pair.test.logWealth > (best?.logWealth ?? -.infinity),
+                pair.test.count >= configuration.minimumEvidence || challenger.model.id == watch.previous?.id
+            {
                 best = (decide(.promotion, challenger.model, pair, level, served, family), pair.test.logWealth)
             } else if retirement == nil, challenger.model.id != watch.previous?.id,
                 pair.test.isFutile(at: configuration.alpha)
@@ -181,6 +195,21 @@ public struct SequentialPromotionRule: PromotionPolicy {
             return decision
         }
         return retirement
+    }
+
+    /// The challenger's test gives up what it gained (``OnlineLearning/PairedBettingTest/forfeitGains()``: same test,
+    /// same level, no α spent) and its evidence for the audit log starts afresh; a retirement stands. Answers of its
+    /// versions before `model`'s are skipped from now on, in this tenure and the next.
+    public mutating func challengerRestarted(_ model: ModelReference) {
+        restartedAt[model.id] = max(restartedAt[model.id] ?? 0, model.version)
+        guard var pair = pairs.removeValue(forKey: model.id) else { return }
+        pair.test.forfeitGains()
+        pair.bounds = EmpiricalBernsteinSequence(alpha: configuration.alpha)
+        pair.championLoss = 0
+        pair.challengerLoss = 0
+        pair.trajectory = []
+        pair.checkpointEvery = 50
+        pairs[model.id] = pair
     }
 
     // MARK: Helpers

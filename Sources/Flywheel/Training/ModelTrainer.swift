@@ -160,7 +160,7 @@ public struct ModelTrainer: Sendable {
         return ModelEvent(
             kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString(),
             evidence: [
-                "reason": .text("restarted after a drift alarm on the champion"), "detector": .text(detector),
+                EvidenceKey.reason: .text(ModelEvent.restartReason), "detector": .text(detector),
                 "champion": .text("\(report.model.id) v\(report.model.version)"), "alarmTs": .number(report.ts),
                 "windowExamples": .number(Double(report.window.examples)),
                 "errorChange": .number(errorChange),

@@ -121,16 +121,10 @@ public struct TrainerRole: StreamRole {
         return .example(try EventDecoding.decodeLearnable(from: value))
     }
 
-    /// How a plain version event starts (sorted keys; a version with evidence, and every other kind, starts
-    /// otherwise): most of the models topic, skipped without decoding its weights.
-    private static let plainVersionPrefix = Array(#"{"kind":"version""#.utf8)
-
     /// The champion a promotion or rollback names, or `.otherModelEvent` (also for an event that does not decode:
     /// the registry recorder dead-letters those, once).
     static func championChange(_ value: [UInt8]) -> Input {
-        guard !value.starts(with: plainVersionPrefix),
-            let event = try? EventDecoding.decode(ModelEvent.self, from: value),
-            event.kind == .promotion || event.kind == .rollback
+        guard let event = ModelEvent.decodeUnlessPlainVersion(value), event.kind == .promotion || event.kind == .rollback
         else { return .otherModelEvent }
         return .champion(event.model)
     }

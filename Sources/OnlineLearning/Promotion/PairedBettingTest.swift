@@ -105,6 +105,19 @@ public struct PairedBettingTest: Sendable, Hashable, Codable {
         weightedSquares = 0
     }
 
+    /// Starts the comparison over for a challenger that started over (its evidence so far is about a model that no
+    /// longer exists): the wealth against "no better" gives up what it gained — down to 1 if above, a loss stays —
+    /// and the bets, the futility wealth and the counts start afresh. Scaling the wealth down by a factor fixed before
+    /// the next label keeps it a non-negative supermartingale under the null, so the test keeps its level: no α is
+    /// spent, unlike a new test would.
+    public mutating func forfeitGains() {
+        logWealth = min(logWealth, 0)
+        maxLogWealth = logWealth
+        count = 0
+        sum = 0
+        resetBets()
+    }
+
     /// The e-value against "no better than the margin": the wealth `K_t`.
     public var eValue: Double { exp(logWealth) }
 
