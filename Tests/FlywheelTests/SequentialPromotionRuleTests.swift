@@ -166,6 +166,28 @@ struct SequentialPromotionRuleTests {
         #expect(gains.logWealth == 0 && gains.count == 0, "gains forfeited, down to 1")
     }
 
+    /// While a restarted challenger's earlier answers are skipped, the other challengers' level stays α / K with K
+    /// counting it: skipping must not loosen the family-wise guarantee.
+    @Test func skippedAnswersDoNotShrinkTheFamily() throws {
+        var rule = SequentialPromotionRule()
+        let stale = ModelReference(id: "fresh", version: 2), better = ModelReference(id: "better", version: 1)
+        rule.challengerRestarted(ModelReference(id: "fresh", version: 5))
+        var random = SplitMix64(seed: 4)
+        var decision: PromotionDecision?
+        for _ in 0..<5000 where decision == nil {
+            let truth = random.nextBit()
+            let wrong = random.nextUnit() < 0.3 ? 1 - truth : truth
+            func output(_ model: ModelReference, _ answer: Int) -> ModelOutput {
+                ModelOutput(model: model, answer: Double(answer), probabilities: answer == 1 ? [0, 1] : [1, 0])
+            }
+            decision = rule.record(JoinedExample(
+                requestId: "", requestTs: 0, labelTs: 0, features: [:], label: Double(truth),
+                champion: output(Self.champion, wrong), shadows: [output(stale, wrong), output(better, truth)]))
+        }
+        let promotion = try #require(decision)
+        #expect(promotion.winner == better && promotion.evidence["level"] == .number(0.05 / (2 * 2)), "α / (K · k(k+1)) with K = 2, k = 1")
+    }
+
     /// A challenger much worse than the champion is retired (once), with the futility evidence, and is not tested
     /// again until its wait is over.
     @Test func aClearlyWorseChallengerIsRetired() throws {

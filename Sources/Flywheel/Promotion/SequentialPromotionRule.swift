@@ -146,10 +146,11 @@ public struct SequentialPromotionRule: PromotionPolicy {
         }
         labels += 1
         guard let scale = lossScale(for: served, label: example.label) else { return nil }
-        let challengers = example.shadows.filter {
-            $0.model.id != served.model.id && $0.model.version >= restartedAt[$0.model.id, default: 0]
-        }
-        let family = Double(max(1, challengers.count))
+        let others = example.shadows.filter { $0.model.id != served.model.id }
+        // The family counts every challenger, including one whose pre-restart answers are skipped: the level α / K
+        // must not rise while they are.
+        let family = Double(max(1, others.count))
+        let challengers = others.filter { $0.model.version >= restartedAt[$0.model.id, default: 0] }
         let championLoss = loss(served, example.label, scale)
         var best: (decision: PromotionDecision, logWealth: Double)?
         var retirement: PromotionDecision?
