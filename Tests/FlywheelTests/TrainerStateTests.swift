@@ -93,6 +93,31 @@ struct TrainerStateTests {
                 "the same weights as a trainer that learned 0…449 once")
     }
 
+    /// A trainer killed before its first regular save restarts from the starting state it saved when its store was
+    /// empty: it learns each example once (its offsets were held, so Kafka delivers them all again) and numbers its
+    /// versions past the ones it published — not from the registry's newest version, which had learned them already.
+    @Test func aTrainerKilledBeforeItsFirstSaveRestartsFromItsStart() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func trainer() throws -> ModelTrainer {
+            ModelTrainer(models: try Self.models(), publishEvery: 250, publishesYoungModelsSooner: true)
+        }
+        var reference = try TrainerRole(trainer: try trainer())
+        _ = reference.handle(Self.batch(Array(0..<200), offset: 0), at: Self.time)
+        var first = try TrainerRole(trainer: try trainer(), store: try StateStore(path: path), saveEvery: 250, now: 5)
+        let published = first.handle(Self.batch(Array(0..<200), offset: 0), at: Self.time).compactMap { publication -> Int? in
+            guard case .model(let event) = publication else { return nil }
+            return event.model.version
+        }
+        #expect(try first.batchDelivered(at: Self.time) == .hold, "200 examples: no regular save yet")
+        #expect(!published.isEmpty)
+        var second = try TrainerRole(trainer: try trainer(), store: try StateStore(path: path), saveEvery: 250)
+        #expect(second.examplesLearned == 0 && second.positions.isEmpty, "the starting state")
+        #expect(second.trainer.models.allSatisfy { $0.reference.version > published.max() ?? 0 }, "numbered past \(published)")
+        _ = second.handle(Self.batch(Array(0..<200), offset: 0), at: Self.time)
+        #expect(second.trainer.models.map(\.learner) == reference.trainer.models.map(\.learner), "each example learned once")
+    }
+
     /// A trainer whose young models publish sooner counts its budget — the gap a restart skips — at their fastest
     /// pace (every 10 examples), so a fresh model's early versions stay within it and a restart still numbers past
     /// them.

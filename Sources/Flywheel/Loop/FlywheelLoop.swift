@@ -165,7 +165,8 @@ public final class FlywheelLoop: Sendable {
                 consumer: try groupConsumer("trainer", topics: [topics.examples, topics.drift, topics.models]), producer: producer,
                 trainer: modelTrainer,
                 configuration: roleConfiguration, stateStore: try settings.trainerStatePath.map { try StateStore(path: $0) },
-                recentCapacity: settings.recentRequests, saveEvery: settings.saveEvery, logger: logger)
+                recentCapacity: settings.recentRequests, saveEvery: settings.saveEvery,
+                now: settings.wallClock.secondsSince1970, logger: logger)
             if let statePath = settings.trainerStatePath {
                 try await Self.checkTrainerState(trainer.withCore(\.positions), path: statePath, using: probe)
             }

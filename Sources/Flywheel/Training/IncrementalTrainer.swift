@@ -10,14 +10,16 @@ import ModelRegistry
 public typealias IncrementalTrainer = RoleRunner<TrainerRole, ContinuousClock>
 
 extension RoleRunner where Role == TrainerRole, C == ContinuousClock {
-    /// Makes a trainer service around a ``ModelTrainer``; with a `stateStore` it starts from the state saved there
-    /// and saves it as ``TrainerRole`` says.
-    /// - Throws: ``ModelRegistry/RegistryError`` when the state store cannot be read.
+    /// Makes a trainer service around a ``ModelTrainer``; with a `stateStore` it starts from the state saved there (an
+    /// empty store gets the starting state, stamped `now`) and saves it as ``TrainerRole`` says.
+    /// - Throws: ``ModelRegistry/RegistryError`` when the state store cannot be read or written.
     public convenience init(
         consumer: KafkaConsumer, producer: KafkaProducer, trainer: ModelTrainer, configuration: Configuration = .init(),
-        stateStore: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests, saveEvery: Int? = nil, logger: Logger
+        stateStore: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests, saveEvery: Int? = nil,
+        now: Double = 0, logger: Logger
     ) throws(RegistryError) {
-        let core = try TrainerRole(trainer: trainer, store: stateStore, recentCapacity: recentCapacity, saveEvery: saveEvery)
+        let core = try TrainerRole(
+            trainer: trainer, store: stateStore, recentCapacity: recentCapacity, saveEvery: saveEvery, now: now)
         if stateStore != nil, core.examplesLearned > 0 {
             logger.notice("Trainer state restored", metadata: [
                 "flywheel.examples.learned": "\(core.examplesLearned)",

@@ -12,8 +12,9 @@ import OnlineLearning
 /// Each request id is learned once: an example published twice (the feedback role may join a request again after a
 /// restart) is skipped while its id is among the last ``RecentRequests/capacity`` learned. With a
 /// ``ModelRegistry/StateStore``, the models, the input positions they reflect and those ids are saved in one
-/// transaction — every `saveEvery` examples (or, without it, with every batch that published a version), after a
-/// shadow's restart and when the role stops — and the consumer's offsets are held until then: a restarted trainer
+/// transaction — at start when the store holds nothing yet, every `saveEvery` examples (or, without it, with every
+/// batch that published a version), after a shadow's restart and when the role stops — and the consumer's offsets are
+/// held until then: a restarted trainer
 /// starts from the saved models and skips every record the save already reflects, so after `kill -9` no example is
 /// learned twice and none is lost. Versions published after the last save are not reproduced by the restart (it
 /// learns those examples again, perhaps in another order across partitions), so it numbers its next versions past
@@ -54,9 +55,12 @@ public struct TrainerRole: StreamRole {
     ///     published a version). Versions are then published more often than the state is saved: each model may
     ///     publish at most ``versionGap(saveEvery:publishEvery:)`` versions between saves, and a restarted trainer
     ///     numbers its next versions past them, so a version number never names two different models.
-    /// - Throws: ``ModelRegistry/RegistryError`` when the store cannot be read.
+    ///   - now: the wall clock at start (seconds since 1970), stamped on the save of the starting state when the
+    ///     store holds none yet.
+    /// - Throws: ``ModelRegistry/RegistryError`` when the store cannot be read or written.
     public init(
-        trainer: ModelTrainer, store: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests, saveEvery: Int? = nil
+        trainer: ModelTrainer, store: StateStore? = nil, recentCapacity: Int = LoopDefaults.recentRequests, saveEvery: Int? = nil,
+        now: Double = 0
     ) throws(RegistryError) {
         precondition(saveEvery.map { $0 > 0 } ?? true, "saveEvery must be positive")
         var trainer = trainer
@@ -65,9 +69,16 @@ public struct TrainerRole: StreamRole {
         self.trainer = trainer
         self.store = store
         recent = RecentRequests(capacity: recentCapacity)
-        guard let store, let data = try store.load(Self.snapshotName),
+        guard let store else { return }
+        guard let data = try store.load(Self.snapshotName),
             let saved = try? JSONDecoder().decode(TrainerSnapshot.self, from: data)
-        else { return }
+        else {
+            // Nothing saved yet: save the starting state before anything is learned or published, so a crash before
+            // the first regular save restarts from it — learning every example once (the consumer's offsets were
+            // held) and numbering its versions past the ones it published.
+            try save(ts: now)
+            return
+        }
         let models = trainer.models.map { model in
             guard let stored = saved.models.first(where: { $0.reference.id == model.reference.id }),
                 let bytes = Data(base64Encoded: stored.weights),
@@ -182,7 +193,7 @@ public struct TrainerRole: StreamRole {
             due = versionsPublished > savedVersions
         }
         guard unsaved, due else { return unsaved ? .hold : .release }
-        try save(at: time)
+        try save(ts: time.wallClock)
         return .release
     }
 
@@ -194,12 +205,12 @@ public struct TrainerRole: StreamRole {
 
     /// Saves the state.
     public mutating func stopping(at time: BatchTime<ContinuousClock.Instant>) throws {
-        if unsaved { try save(at: time) }
+        if unsaved { try save(ts: time.wallClock) }
     }
 
     private var savedVersions = 0
 
-    private mutating func save(at time: BatchTime<ContinuousClock.Instant>) throws {
+    private mutating func save(ts: Double) throws(RegistryError) {
         guard let store else { return }
         let snapshot = TrainerSnapshot(
             models: trainer.models.map {
@@ -209,8 +220,10 @@ public struct TrainerRole: StreamRole {
             examplesLearned: examplesLearned, versionsPublished: versionsPublished,
             restartsAfterDrift: restartsAfterDrift, duplicatesSkipped: duplicatesSkipped,
             versionGap: trainer.publishBudget)
+        let data: Data
+        do { data = try JSONEncoder().encode(snapshot) } catch { throw RegistryError("encoding the trainer state failed: \(error)") }
         try store.save(
-            Self.snapshotName, data: try JSONEncoder().encode(snapshot), ts: time.wallClock,
+            Self.snapshotName, data: data, ts: ts,
             recentAdded: recent.unsaved, recentKeptFrom: recent.oldestSequence)
         recent.markSaved()
         unsaved = false
