@@ -188,15 +188,15 @@ struct SequentialPromotionRuleTests {
         #expect(promotion.winner == better && promotion.evidence["level"] == .number(0.05 / (2 * 2)), "α / (K · k(k+1)) with K = 2, k = 1")
     }
 
-    /// A challenger much worse than the champion is retired (once), with the futility evidence, and is not tested
-    /// again until its wait is over.
+    /// A challenger much worse than the champion is retired (once), with the futility evidence gathered after its
+    /// first `minimumEvidence` labels (1,000), and is not tested again until its wait is over.
     @Test func aClearlyWorseChallengerIsRetired() throws {
         var configuration = SequentialPromotionRule.Configuration()
         configuration.readmitAfter = 3000
         var rule = SequentialPromotionRule(configuration: configuration)
         var random = SplitMix64(seed: 3)
         var retirements: [(Int, PromotionDecision)] = []
-        for index in 1...4000 {
+        for index in 1...5000 {
             let truth = random.nextBit()
             let good = random.nextUnit() < 0.1 ? 1 - truth : truth
             let bad = random.nextUnit() < 0.4 ? 1 - truth : truth
@@ -208,7 +208,7 @@ struct SequentialPromotionRuleTests {
         }
         let (first, decision) = try #require(retirements.first)
         #expect(decision.kind == .retirement && decision.loser == Self.challenger && decision.winner == Self.champion)
-        #expect(first < 500, "retired at label \(first)")
+        #expect(first > 1000 && first < 1500, "retired at label \(first): judged on the labels after the first 1,000")
         #expect(retirements.count == 2 && retirements[1].0 >= first + 3000, "tested again only after the wait: \(retirements.map(\.0))")
         if case .number(let eValue) = decision.evidence["eValue"] { #expect(eValue >= 20) } else { Issue.record("no e-value") }
         // Both advantages are the challenger's: negative for a challenger retired as worse.

@@ -44,7 +44,8 @@ public struct SequentialPromotionRule: PromotionPolicy {
         /// champion's tenure doubles the wait. Default: 5,000.
         public var readmitAfter = 5_000
         /// Labels a challenger's test must have compared before it may promote it (a rollback, the guard against a bad
-        /// champion, needs none): a promoted model serves a label delay after the evidence it won on, so an advantage
+        /// champion, needs none), or retire it (judged on the labels after them only: a young or restarted model's
+        /// first errors say little of what it becomes): a promoted model serves a label delay after the evidence it won on, so an advantage
         /// that lasts fewer labels than that is gone before it is served — set it to about the label delay. Waiting
         /// for more evidence only rejects less often, so the level holds. Default: 1,000 (on elec, whose best model
         /// changes every few hundred labels, it cut the champion changes from up to 15 to at most 8 per run and kept
@@ -171,6 +172,9 @@ public struct SequentialPromotionRule: PromotionPolicy {
             }
             let challengerLoss = loss(challenger, example.label, scale)
             pair.test.update(championLoss - challengerLoss)
+            // A challenger is judged worse only on what follows its first `minimumEvidence` labels: a young or
+            // restarted model's first errors say little of what it becomes.
+            if pair.test.count == configuration.minimumEvidence { pair.test.restartFutility() }
             pair.bounds.update(championLoss - challengerLoss)
             pair.championLoss += championLoss
             pair.challengerLoss += challengerLoss
@@ -181,7 +185,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
             {
                 best = (decide(.promotion, challenger.model, pair, level, served, family), pair.test.logWealth)
             } else if retirement == nil, challenger.model.id != watch.previous?.id,
-                pair.test.isFutile(at: configuration.alpha)
+                pair.test.count > configuration.minimumEvidence, pair.test.isFutile(at: configuration.alpha)
             {
                 // The champion the current one replaced is the rollback guard: it is never retired.
                 retirement = decide(.retirement, challenger.model, pair, configuration.alpha, served, family)

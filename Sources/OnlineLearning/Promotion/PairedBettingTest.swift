@@ -118,6 +118,12 @@ public struct PairedBettingTest: Sendable, Hashable, Codable {
         resetBets()
     }
 
+    /// Starts the futility wealth again at 1 (the wealth against "no better" and the bets stay): futility is judged on
+    /// the evidence from here on (a retirement is not an error the guarantee bounds).
+    public mutating func restartFutility() {
+        logFutilityWealth = 0
+    }
+
     /// The e-value against "no better than the margin": the wealth `K_t`.
     public var eValue: Double { exp(logWealth) }
 
