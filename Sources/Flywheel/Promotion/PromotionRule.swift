@@ -25,8 +25,7 @@ public struct PromotionRule: PromotionPolicy {
 
     private var watch = ChampionWatch()
     private var tallies: [String: PairedWindow] = [:]
-    /// Each restarted challenger's first version: answers of earlier versions are not evidence.
-    private var restartedAt: [String: Int] = [:]
+    private var restarts = ChallengerRestarts()
 
     /// Makes a rule.
     public init(window: Int = 1000, margin: Double = 0.02) {
@@ -48,7 +47,7 @@ public struct PromotionRule: PromotionPolicy {
         let championLoss = served.loss(label: example.label)
         var best: (model: ModelReference, window: PairedWindow)?
         for challenger in example.shadows
-        where challenger.model.id != served.model.id && challenger.model.version >= restartedAt[challenger.model.id, default: 0] {
+        where challenger.model.id != served.model.id && restarts.isCurrent(challenger.model) {
             // Taken out of the dictionary while it changes (a shared copy would copy the whole window every time).
             var tally = tallies.removeValue(forKey: challenger.model.id) ?? PairedWindow(capacity: window)
             tally.append(challengerLoss: challenger.loss(label: example.label), championLoss: championLoss)
@@ -76,7 +75,7 @@ public struct PromotionRule: PromotionPolicy {
 
     /// Empties the challenger's window; answers of its versions before `model`'s are skipped from now on.
     public mutating func challengerRestarted(_ model: ModelReference) {
-        restartedAt[model.id] = max(restartedAt[model.id] ?? 0, model.version)
+        restarts.note(model)
         tallies[model.id] = nil
     }
 }

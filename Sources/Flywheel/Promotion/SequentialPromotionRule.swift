@@ -124,8 +124,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
 
     private var watch = ChampionWatch()
     private var pairs: [String: Pair] = [:]
-    /// Each restarted challenger's first version: answers of earlier versions are not evidence.
-    private var restartedAt: [String: Int] = [:]
+    private var restarts = ChallengerRestarts()
     private var warmUpErrors = 0.0, warmUpCount = 0
     private var bound: Double?
 
@@ -151,7 +150,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
         // The family counts every challenger, including one whose pre-restart answers are skipped: the level α / K
         // must not rise while they are.
         let family = Double(max(1, others.count))
-        let challengers = others.filter { $0.model.version >= restartedAt[$0.model.id, default: 0] }
+        let challengers = others.filter { restarts.isCurrent($0.model) }
         let championLoss = loss(served, example.label, scale)
         var best: (decision: PromotionDecision, logWealth: Double)?
         var retirement: PromotionDecision?
@@ -206,7 +205,7 @@ public struct SequentialPromotionRule: PromotionPolicy {
     /// same level, no α spent) and its evidence for the audit log starts afresh; a retirement stands. Answers of its
     /// versions before `model`'s are skipped from now on, in this tenure and the next.
     public mutating func challengerRestarted(_ model: ModelReference) {
-        restartedAt[model.id] = max(restartedAt[model.id] ?? 0, model.version)
+        restarts.note(model)
         guard var pair = pairs.removeValue(forKey: model.id) else { return }
         pair.test.forfeitGains()
         pair.bounds = EmpiricalBernsteinSequence(alpha: configuration.alpha)

@@ -20,7 +20,7 @@ public struct ModelTrainer: Sendable {
     public private(set) var models: [ServedModel]
     private var examplesSincePublished: [Int]
     /// Each model's ``publishInterval(of:every:)``, fixed by its size (a restart keeps the size).
-    private let publishIntervals: [Int]
+    private var publishIntervals: [Int]
     /// Whether a young model publishes sooner than its interval (``youngInterval(learned:regular:)``).
     public let publishesYoungModelsSooner: Bool
 
@@ -51,6 +51,16 @@ public struct ModelTrainer: Sendable {
         self.examplesSincePublished = Array(repeating: 0, count: models.count)
         self.publishedSinceSave = Array(repeating: 0, count: models.count)
         self.publishIntervals = models.map { Self.publishInterval(of: $0.learner, every: publishEvery) }
+    }
+
+    /// Puts saved models in place of the ones given (the same ids, in the same order), keeping every setting; the
+    /// counts since the last version and the last save start over.
+    public mutating func restore(_ saved: [ServedModel]) {
+        precondition(saved.map(\.reference.id) == models.map(\.reference.id), "restore the same models, in order")
+        models = saved
+        publishIntervals = saved.map { Self.publishInterval(of: $0.learner, every: publishEvery) }
+        examplesSincePublished = Array(repeating: 0, count: saved.count)
+        publishedSinceSave = Array(repeating: 0, count: saved.count)
     }
 
     /// Notes that the trainer's state was saved: every model's budget is whole again.

@@ -86,11 +86,7 @@ public struct TrainerRole: StreamRole {
             else { return model }
             return ServedModel(reference: stored.reference, pipeline: pipeline, learner: learner)
         }
-        self.trainer = ModelTrainer(
-            models: models, publishEvery: trainer.publishEvery, restartsOnChampionDrift: trainer.restartsOnChampionDrift,
-            publishesYoungModelsSooner: trainer.publishesYoungModelsSooner)
-        self.trainer.publishBudget = trainer.publishBudget
-        self.trainer.champion = trainer.champion
+        self.trainer.restore(models)
         // Versions numbered up to the save's plus its gap may be on the models topic already (published after the
         // save, before the crash): the next ones are numbered past them.
         self.trainer.skipVersions(saved.versionGap ?? 0)
