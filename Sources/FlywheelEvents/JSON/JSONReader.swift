@@ -190,7 +190,8 @@ public struct JSONReader {
     ]
 
     /// Parses a literal the scanner accepted. Exact: Clinger's fast path when the digits fit 2^53 and the power of
-    /// ten is exact, otherwise the C library's correctly rounded `strtod`.
+    /// ten is exact, else Eisel-Lemire (``FastDoubleParsing``) for up to 19 digits, else the C library's correctly
+    /// rounded `strtod`.
     static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) throws(JSONReadError) -> Double {
         guard JSONTape.isNumber(bytes, from: start, to: end) else { throw .invalidJSON }
         var position = start
@@ -238,6 +239,8 @@ public struct JSONReader {
             value = Double(mantissa)
             value = power < 0 ? value / exactPowersOfTen[-power] : value * exactPowersOfTen[power]
             if negative { value = -value }
+        } else if digits <= 19, let exact = FastDoubleParsing.double(mantissa: mantissa, power: power, negative: negative) {
+            value = exact
         } else {
             value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - start + 1) { buffer in
                 for offset in 0..<(end - start) { buffer[offset] = CChar(bitPattern: bytes[start + offset]) }
