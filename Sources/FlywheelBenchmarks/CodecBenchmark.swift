@@ -1,0 +1,98 @@
+import ArgumentParser
+import FeatureValues
+import FlywheelEvents
+import Foundation
+
+// MARK: - CodecBenchmark
+
+/// `flywheel-bench codec`: the hot path's event codec against Foundation's `JSONEncoder`/`JSONDecoder` (the reference
+/// issue 15 names), and its number reading against the C library's `strtod`, in one run.
+struct CodecBenchmark: ParsableCommand {
+    /// Help text.
+    static let configuration = CommandConfiguration(
+        commandName: "codec",
+        abstract: "Event codec vs Foundation's JSON coders, and number reading vs strtod: µs per event, ratios.",
+        discussion: """
+            Builds joined examples as the feedback role writes them — a request id, three features, a label, the \
+            champion's and --shadows shadows' answers with two class probabilities each, every number in its shortest \
+            round-trip form (17 significant digits for most probabilities) — and times, per example: decoding with \
+            Flywheel's byte reader (what the promoter does), decoding only the learnable part (what the trainer does), \
+            decoding with Foundation's JSONDecoder, and encoding with Flywheel's byte writer and with Foundation's \
+            JSONEncoder (sorted keys, the same bytes). Then reads the same probabilities as number literals through \
+            the byte reader and through strtod. Each figure is the median of --repetitions passes over --examples \
+            examples, CPU time of this process.
+            """
+    )
+
+    /// Examples per pass.
+    @Option(help: "Joined examples per timed pass.")
+    var examples = 20_000
+
+    /// Shadows per example.
+    @Option(help: "Shadow answers per example (the champion's comes on top).")
+    var shadows = 7
+
+    /// Timed passes.
+    @Option(help: "Timed passes per figure; the median is printed.")
+    var repetitions = 5
+
+    /// Runs every measurement and prints the table.
+    func run() throws {
+        guard examples > 0, repetitions > 0, shadows >= 0 else { throw ValidationError("--examples and --repetitions must be positive, --shadows at least 0.") }
+        var generator = SystemRandomNumberGenerator()
+        func output(_ id: String) -> ModelOutput {
+            let p = Double.random(in: 0..<1, using: &generator)
+            return ModelOutput(model: ModelReference(id: id, version: Int.random(in: 1...5000, using: &generator)), answer: p, probabilities: [1 - p, p])
+        }
+        let joined = (0..<examples).map { index in
+            JoinedExample(
+                requestId: "sea_abrupt:\(index)", requestTs: 1_700_000_000 + Double(index) / 1000, labelTs: 1_700_000_001 + Double(index) / 1000,
+                features: ["a": .number(.random(in: 0..<10)), "b": .number(.random(in: 0..<10)), "c": .number(.random(in: 0..<10))],
+                label: Double(index % 2), champion: output("logreg"), shadows: (0..<shadows).map { output("shadow-\($0)") })
+        }
+        let documents = joined.map { EventDecoding.encode($0) }
+        let bytes = documents.reduce(0) { $0 + $1.count }
+
+        func median(_ body: () throws -> Void) rethrows -> Double {
+            var times: [Double] = []
+            for _ in 0..<repetitions {
+                let start = processCPUSeconds()
+                try body()
+                times.append(processCPUSeconds() - start)
+            }
+            return times.sorted()[times.count / 2]
+        }
+        var sink = 0
+        let readerDecode = try median { for document in documents { sink &+= try EventDecoding.decode(JoinedExample.self, from: document).shadows.count } }
+        let learnableDecode = try median { for document in documents { sink &+= try EventDecoding.decodeLearnable(from: document).features.count } }
+        let foundationDecode = try median {
+            for document in documents { sink &+= try EventDecoding.decodeWithFoundation(JoinedExample.self, from: document).shadows.count }
+        }
+        let writerEncode = median { for example in joined { sink &+= EventDecoding.encode(example).count } }
+        let foundationEncode = try median { for example in joined { sink &+= try EventDecoding.encodeWithFoundation(example).count } }
+
+        let literals = joined.flatMap { $0.outputs.map { "\($0.answer)" } }
+        let array = Array(("[" + literals.joined(separator: ",") + "]").utf8)
+        let readerNumbers = try median {
+            sink &+= try JSONReader.read(array) { json throws(JSONReadError) in try json.doubles(at: json.root) }.count
+        }
+        let cStrings = literals.map { Array($0.utf8CString) }
+        let strtodNumbers = median {
+            var total = 0.0
+            for literal in cStrings { total += literal.withUnsafeBufferPointer { strtod($0.baseAddress!, nil) } }
+            sink &+= Int(total)
+        }
+
+        let perExample = 1e6 / Double(examples)
+        print("Joined examples with the champion and \(shadows) shadows (\(bytes / examples) bytes each), \(examples) per pass, median of \(repetitions) (CPU µs per example)")
+        print("")
+        print("what                                   Flywheel   Foundation   Foundation ÷ Flywheel")
+        print(String(format: "decode a joined example (promoter)     %8.2f     %8.2f     %6.1f×", readerDecode * perExample, foundationDecode * perExample, foundationDecode / readerDecode))
+        print(String(format: "decode its learnable part (trainer)    %8.2f     %8.2f     %6.1f×", learnableDecode * perExample, foundationDecode * perExample, foundationDecode / learnableDecode))
+        print(String(format: "encode a joined example (feedback)     %8.2f     %8.2f     %6.1f×", writerEncode * perExample, foundationEncode * perExample, foundationEncode / writerEncode))
+        print("")
+        let perLiteral = 1e9 / Double(literals.count)
+        print(String(format: "read a probability literal (ns)        %8.1f       strtod %6.1f     %6.1f×", readerNumbers * perLiteral, strtodNumbers * perLiteral, strtodNumbers / readerNumbers))
+        if sink == 42 { print("") }  // keeps the work from being optimized away
+    }
+}
