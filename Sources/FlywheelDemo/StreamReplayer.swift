@@ -27,10 +27,10 @@ public final class StreamReplayer: Service, Sendable {
         public var labelDelay = 1000
         /// How far ahead of the served count requests may run. Default: 500.
         public var maximumLead = 500
-        /// How many of the labels sent the trainer may not have learned yet when the next chunk of requests goes out.
-        /// Default: 100.
+        /// How many of the labels sent the trainer may not have learned yet when the next chunk of requests goes out;
+        /// at least 1 (with none the replay would wait for a label it has not sent). Default: 50.
         public var maximumLearningLag = 50
-        /// Requests per send. Default: 250.
+        /// Requests per send. Default: 50.
         public var chunk = 50
         /// The stream's name, the prefix of request ids. Default: `stream`.
         public var streamName = "stream"
@@ -58,7 +58,7 @@ public final class StreamReplayer: Service, Sendable {
         served: @escaping @Sendable () -> Int, learned: @escaping @Sendable () -> Int = { Int.max }, logger: Logger
     ) {
         precondition(configuration.labelDelay >= 0 && configuration.maximumLead > 0 && configuration.chunk > 0
-                     && configuration.maximumLearningLag >= 0)
+                     && configuration.maximumLearningLag > 0)
         self.producer = producer
         self.examples = examples
         self.configuration = configuration

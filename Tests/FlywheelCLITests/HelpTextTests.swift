@@ -180,6 +180,7 @@ struct LoopArgumentTests {
         let command = try DemoCommand.parse([])
         #expect(command.data == "streams/data/sea_abrupt.csv" && command.schema == "streams/sea_abrupt.schema.json")
         #expect(command.labelDelay == 1000 && command.limit == nil && command.registry == nil)
+        #expect(command.replayChunk == 50 && command.learningLag == 50 && command.partitions == 1)
         #expect(command.loop.publishEvery == 250 && command.loop.saveEvery == 250 && command.loop.promotionRule == .sequential)
         #expect(command.loop.promotionAlpha == 0.05 && command.loop.promotionMargin == 0 && command.loop.promotionMinEvidence == 1000)
         #expect(command.loop.promotionWindow == 1000 && command.loop.windowMargin == 0.02)
@@ -187,7 +188,7 @@ struct LoopArgumentTests {
 
     @Test(arguments: [
         ["--label-delay", "-1"], ["--limit", "0"], ["--partitions", "0"], ["--publish-every", "0"], ["--save-every", "0"],
-        ["--promotion-window", "0"], ["--promotion-margin", "1"], ["--promotion-margin", "-0.1"], ["--promotion-min-evidence", "-1"],
+        ["--replay-chunk", "0"], ["--learning-lag", "0"], ["--promotion-window", "0"], ["--promotion-margin", "1"], ["--promotion-margin", "-0.1"], ["--promotion-min-evidence", "-1"],
         ["--promotion-alpha", "0"], ["--promotion-alpha", "1.5"], ["--window-margin", "1"], ["--promotion-rule", "vote"],
         ["--drift-report-every", "0"],
         ["--drift-report-seconds", "0"], ["--drift-reference-after", "-1"], ["--drift-reference-size", "1"], ["--drift-alpha", "1"],
