@@ -13,9 +13,11 @@ struct CodecBenchmark: ParsableCommand {
         commandName: "codec",
         abstract: "Event codec vs Foundation's JSON coders, and number reading vs strtod: µs per event, ratios.",
         discussion: """
-            Builds joined examples as the feedback role writes them — a request id, three features, a label, the \
-            champion's and --shadows shadows' answers with two class probabilities each, every number in its shortest \
-            round-trip form (17 significant digits for most probabilities) — and times, per example: decoding with \
+            Builds requests, predictions and joined examples as the loop writes them — a request id, three features, \
+            a label, the champion's and --shadows shadows' answers with two class probabilities each, every number in \
+            its shortest round-trip form (17 significant digits for most probabilities) — and times, per event: \
+            decoding a request (inference), encoding a prediction (inference) and decoding it (feedback); for joined \
+            examples: decoding with \
             Flywheel's byte reader (what the promoter does), decoding only the learnable part (what the trainer does), \
             decoding with Foundation's JSONDecoder, and encoding with Flywheel's byte writer and with Foundation's \
             JSONEncoder (sorted keys, the same bytes). Then reads the same probabilities as number literals through \
@@ -71,6 +73,26 @@ struct CodecBenchmark: ParsableCommand {
         let writerEncode = median { for example in joined { sink &+= EventDecoding.encode(example).count } }
         let foundationEncode = try median { for example in joined { sink &+= try EventDecoding.encodeWithFoundation(example).count } }
 
+        // The serving path: a request decoded by inference, its prediction encoded there and decoded by feedback.
+        let requests = joined.map { RequestEvent(id: $0.requestId, ts: $0.requestTs, features: $0.features) }
+        let requestDocuments = requests.map { EventDecoding.encode($0) }
+        let predictions = joined.map {
+            PredictionEvent(requestId: $0.requestId, ts: $0.requestTs, features: $0.features, champion: $0.champion, shadows: $0.shadows)
+        }
+        let predictionDocuments = predictions.map { EventDecoding.encode($0) }
+        let requestDecode = try median { for document in requestDocuments { sink &+= try EventDecoding.decode(RequestEvent.self, from: document).features.count } }
+        let requestDecodeFoundation = try median {
+            for document in requestDocuments { sink &+= try EventDecoding.decodeWithFoundation(RequestEvent.self, from: document).features.count }
+        }
+        let predictionEncode = median { for prediction in predictions { sink &+= EventDecoding.encode(prediction).count } }
+        let predictionEncodeFoundation = try median { for prediction in predictions { sink &+= try EventDecoding.encodeWithFoundation(prediction).count } }
+        let predictionDecode = try median {
+            for document in predictionDocuments { sink &+= try EventDecoding.decode(PredictionEvent.self, from: document).shadows.count }
+        }
+        let predictionDecodeFoundation = try median {
+            for document in predictionDocuments { sink &+= try EventDecoding.decodeWithFoundation(PredictionEvent.self, from: document).shadows.count }
+        }
+
         let literals = joined.flatMap { $0.outputs.map { "\($0.answer)" } }
         let array = Array(("[" + literals.joined(separator: ",") + "]").utf8)
         let readerNumbers = try median {
@@ -84,9 +106,16 @@ struct CodecBenchmark: ParsableCommand {
         }
 
         let perExample = 1e6 / Double(examples)
-        print("Joined examples with the champion and \(shadows) shadows (\(bytes / examples) bytes each), \(examples) per pass, median of \(repetitions) (CPU µs per example)")
+        print("Requests (\(requestDocuments[0].count) bytes), predictions and joined examples with the champion and \(shadows) shadows (\(bytes / examples) bytes each), \(examples) per pass, median of \(repetitions) (CPU µs per event)")
         print("")
         print("what                                   Flywheel   Foundation   Foundation ÷ Flywheel")
+        func row(_ what: String, _ flywheel: Double, _ foundation: Double) {
+            print(what.padding(toLength: 39, withPad: " ", startingAt: 0)
+                + String(format: "%8.2f     %8.2f     %6.1f×", flywheel * perExample, foundation * perExample, foundation / flywheel))
+        }
+        row("decode a request (inference)", requestDecode, requestDecodeFoundation)
+        row("encode a prediction (inference)", predictionEncode, predictionEncodeFoundation)
+        row("decode a prediction (feedback)", predictionDecode, predictionDecodeFoundation)
         print(String(format: "decode a joined example (promoter)     %8.2f     %8.2f     %6.1f×", readerDecode * perExample, foundationDecode * perExample, foundationDecode / readerDecode))
         print(String(format: "decode its learnable part (trainer)    %8.2f     %8.2f     %6.1f×", learnableDecode * perExample, foundationDecode * perExample, foundationDecode / learnableDecode))
         print(String(format: "encode a joined example (feedback)     %8.2f     %8.2f     %6.1f×", writerEncode * perExample, foundationEncode * perExample, foundationEncode / writerEncode))
