@@ -145,6 +145,59 @@ struct DriftMonitorTests {
         #expect(role.trainer.models[1].learner.examplesSeen == 0)
     }
 
+    /// The other order: the promoter promotes the shadow while a drift report about the champion it replaces is on
+    /// its way, and the report reaches the trainer first (two topics, no order between them), so the shadow is
+    /// restarted. When the promotion arrives the restart is undone: the model as it would be without the restart —
+    /// it kept learning beside the restarted one — is published as its next version. Past the window (1,000 examples)
+    /// the restart stands.
+    @Test func aRestartIsUndoneWhenThePromotionOfTheRestartedModelArrivesSecond() throws {
+        let (pipeline, learned) = try Self.trainedModel()
+        let models = [ServedModel(reference: Self.champion, pipeline: pipeline, model: learned),
+                      ServedModel(reference: Self.shadow, pipeline: pipeline, model: learned)]
+        var report = DriftReport(
+            model: Self.champion, ts: 5, window: .init(fromTs: 1, toTs: 2, examples: 40), metrics: ["errorChange": 0.1],
+            detectors: [.init(name: "ADWIN", state: .drift)], features: [])
+        report.champion = true
+        let topics = LoopTopics()
+        let time = BatchTime(instant: ContinuousClock.now, wallClock: 9)
+        func examples(_ count: Int, from first: Int) -> [Consumed<TrainerRole.Input>] {
+            (first..<(first + count)).map { index in
+                Consumed(.example(LearnableExample(requestId: "r\(index)", features: ["a": .number(Double(index % 7))], label: index % 7 > 3 ? 1 : 0)),
+                         topic: topics.examples, partition: 0, offset: Int64(index))
+            }
+        }
+        func run(examplesBetween count: Int) throws -> (role: TrainerRole, publications: [Publication], unrestarted: ModelTrainer) {
+            var trainer = ModelTrainer(models: models, publishEvery: 10_000, restartsOnChampionDrift: "fresh")
+            trainer.champion = Self.champion.id
+            var unrestarted = trainer  // the same examples, no report
+            var role = try TrainerRole(trainer: trainer)
+            let batch = [Consumed<TrainerRole.Input>(.drift(report), topic: topics.drift, partition: 0, offset: 0)]
+                + examples(count, from: 0)
+                + [Consumed(.champion(Self.shadow), topic: topics.models, partition: 0, offset: 0)]
+            let publications = role.handle(batch, at: time)
+            for consumed in examples(count, from: 0) {
+                guard case .example(let example) = consumed.input else { continue }
+                _ = unrestarted.learn(features: example.features, label: example.label, ts: 9)
+            }
+            return (role, publications, unrestarted)
+        }
+
+        let inWindow = try run(examplesBetween: 300)
+        let events = inWindow.publications.compactMap { publication -> ModelEvent? in
+            if case .model(let event) = publication { return event } else { return nil }
+        }
+        #expect(events.map(\.model) == [ModelReference(id: "fresh", version: 3), ModelReference(id: "fresh", version: 4)])
+        #expect(events.first?.isRestart == true)
+        #expect(events.last?.evidence?["reason"] == .text(ModelTrainer.reinstatedReason))
+        #expect(inWindow.role.trainer.models[1].learner == inWindow.unrestarted.models[1].learner, "as if never restarted")
+        #expect(inWindow.role.trainer.models[1].pipeline == inWindow.unrestarted.models[1].pipeline)
+        #expect(inWindow.role.trainer.champion == "fresh")
+
+        let pastWindow = try run(examplesBetween: ModelTrainer.reinstateWindow + 1)
+        #expect(pastWindow.publications.count == 1, "only the restart")
+        #expect(pastWindow.role.trainer.models[1].learner.examplesSeen == ModelTrainer.reinstateWindow + 1, "the restart stands")
+    }
+
     @Test func driftReportsAreKeptInTheRegistryOnce() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("drift-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }

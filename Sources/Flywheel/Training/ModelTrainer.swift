@@ -36,6 +36,14 @@ public struct ModelTrainer: Sendable {
     public var publishBudget: Int?
     /// Versions each model published since the last ``stateSaved()``.
     public private(set) var publishedSinceSave: [Int]
+    /// The model restarted last, as it would be without the restart — it keeps learning beside the restarted one for
+    /// ``reinstateWindow`` examples — in case the promotion of that very model was on its way when the drift report
+    /// came (``championChanged(to:ts:)``). Not saved: a trainer restarted inside the window keeps the restart.
+    private var beforeRestart: (index: Int, model: ServedModel, learned: Int)?
+    /// How many examples after a restart its model can still be reinstated.
+    public static let reinstateWindow = 1000
+    /// The evidence reason of a version that undoes a restart (``championChanged(to:ts:)``).
+    public static let reinstatedReason = "promoted while its restart was on its way: the restart undone"
 
     /// Starts training `models`; `restartsOnChampionDrift` names the shadow to restart on a champion drift alarm;
     /// with `publishesYoungModelsSooner` a model that has learned few examples publishes more often than
@@ -156,6 +164,7 @@ public struct ModelTrainer: Sendable {
             let pipeline = try? FeaturePipeline(schema: models[index].pipeline.schema)
         else { return nil }
         let settings = models[index].learner
+        beforeRestart = (index, models[index], 0)
         models[index].pipeline = pipeline
         models[index].learner = settings.untrained(dimension: pipeline.dimension)
         // Out of budget (rare: restarts between two saves): it restarts now and publishes after the next save.
@@ -177,6 +186,31 @@ public struct ModelTrainer: Sendable {
             ])
     }
 
+    /// Notes a promotion or rollback: `id` is ``champion`` from now on. If `id` is the model restarted last, fewer
+    /// than ``reinstateWindow`` examples ago, the restart is undone — the promotion was decided on what the model had
+    /// learned, and its drift report (about the champion it replaced: two topics, no order between them) only reached
+    /// the trainer first; serving a blank model instead would throw that away — and the model as it would be without
+    /// the restart (it kept learning meanwhile) is published as its next version.
+    /// - Returns: that version event, or nothing.
+    public mutating func championChanged(to id: String, ts: Double) -> ModelEvent? {
+        champion = id
+        guard let stashed = beforeRestart, models[stashed.index].reference.id == id else { return nil }
+        beforeRestart = nil
+        let index = stashed.index
+        models[index].pipeline = stashed.model.pipeline
+        models[index].learner = stashed.model.learner
+        guard mayPublish(index) else {
+            examplesSincePublished[index] = publishIntervals[index]  // publishes after the next save
+            return nil
+        }
+        models[index].reference.version += 1
+        examplesSincePublished[index] = 0
+        let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner, forServing: true)
+        return ModelEvent(
+            kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString(),
+            evidence: [EvidenceKey.reason: .text(Self.reinstatedReason), "examplesSinceRestart": .number(Double(stashed.learned))])
+    }
+
     /// Learns one joined example (its features as scored and its label).
     /// - Returns: a `version` event for every model that reached ``publishEvery`` examples.
     public mutating func learn(_ example: JoinedExample, ts: Double) -> [ModelEvent] {
@@ -191,6 +225,15 @@ public struct ModelTrainer: Sendable {
     /// - Returns: a `version` event for every model that reached ``publishEvery`` examples.
     public mutating func learn(features: FeatureMap, label: Double, ts: Double) -> [ModelEvent] {
         var events: [ModelEvent] = []
+        if var stashed = beforeRestart {
+            beforeRestart = nil  // the only reference while it learns, so its weights are updated in place
+            if stashed.learned < Self.reinstateWindow {
+                stashed.model.pipeline.learn(features)
+                stashed.model.learner.learn(stashed.model.pipeline.transform(features).vector, target: label)
+                stashed.learned += 1
+                beforeRestart = stashed
+            }
+        }
         for index in models.indices {
             models[index].pipeline.learn(features)
             let vector = models[index].pipeline.transform(features).vector

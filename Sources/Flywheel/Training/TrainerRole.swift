@@ -152,7 +152,10 @@ public struct TrainerRole: StreamRole {
             unsaved = true
             switch consumed.input {
             case .champion(let model):
-                trainer.champion = model.id
+                if let event = trainer.championChanged(to: model.id, ts: time.wallClock) {
+                    publications.append(.model(event))
+                    restartedSinceSave = true  // a restart undone: saved with the batch, as a restart is
+                }
             case .otherModelEvent:
                 break
             case .drift(let report):
