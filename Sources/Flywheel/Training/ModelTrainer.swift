@@ -167,23 +167,32 @@ public struct ModelTrainer: Sendable {
         beforeRestart = (index, models[index], 0)
         models[index].pipeline = pipeline
         models[index].learner = settings.untrained(dimension: pipeline.dimension)
-        // Out of budget (rare: restarts between two saves): it restarts now and publishes after the next save.
+        let detector = report.detectors.first { $0.state == .drift }?.name ?? "detector"
+        return publishNow(index, ts: ts, evidence: [
+            EvidenceKey.reason: .text(ModelEvent.restartReason), "detector": .text(detector),
+            "champion": .text("\(report.model.id) v\(report.model.version)"), "alarmTs": .number(report.ts),
+            "windowExamples": .number(Double(report.window.examples)),
+            "errorChange": .number(errorChange),
+        ])
+    }
+
+    /// Publishes model `index` now, out of its cadence (a restart, or a restart undone) — or, out of budget (rare:
+    /// between two saves), right after the next save.
+    private mutating func publishNow(_ index: Int, ts: Double, evidence: [String: EvidenceValue]) -> ModelEvent? {
         guard mayPublish(index) else {
             examplesSincePublished[index] = publishIntervals[index]
             return nil
         }
-        models[index].reference.version += 1
+        return nextVersion(index, ts: ts, evidence: evidence)
+    }
+
+    /// Model `index`'s next version, as a `version` event carrying its serving blob; its cadence starts over.
+    private mutating func nextVersion(_ index: Int, ts: Double, evidence: [String: EvidenceValue]? = nil) -> ModelEvent {
         examplesSincePublished[index] = 0
+        models[index].reference.version += 1
         let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner, forServing: true)
-        let detector = report.detectors.first { $0.state == .drift }?.name ?? "detector"
         return ModelEvent(
-            kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString(),
-            evidence: [
-                EvidenceKey.reason: .text(ModelEvent.restartReason), "detector": .text(detector),
-                "champion": .text("\(report.model.id) v\(report.model.version)"), "alarmTs": .number(report.ts),
-                "windowExamples": .number(Double(report.window.examples)),
-                "errorChange": .number(errorChange),
-            ])
+            kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString(), evidence: evidence)
     }
 
     /// Notes a promotion or rollback: `id` is ``champion`` from now on. If `id` is the model restarted last, fewer
@@ -199,16 +208,9 @@ public struct ModelTrainer: Sendable {
         let index = stashed.index
         models[index].pipeline = stashed.model.pipeline
         models[index].learner = stashed.model.learner
-        guard mayPublish(index) else {
-            examplesSincePublished[index] = publishIntervals[index]  // publishes after the next save
-            return nil
-        }
-        models[index].reference.version += 1
-        examplesSincePublished[index] = 0
-        let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner, forServing: true)
-        return ModelEvent(
-            kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString(),
-            evidence: [EvidenceKey.reason: .text(Self.reinstatedReason), "examplesSinceRestart": .number(Double(stashed.learned))])
+        return publishNow(index, ts: ts, evidence: [
+            EvidenceKey.reason: .text(Self.reinstatedReason), "examplesSinceRestart": .number(Double(stashed.learned)),
+        ])
     }
 
     /// Learns one joined example (its features as scored and its label).
@@ -240,11 +242,7 @@ public struct ModelTrainer: Sendable {
             models[index].learner.learn(vector, target: label)
             examplesSincePublished[index] += 1
             if isDue(index, since: examplesSincePublished[index]), mayPublish(index) {
-                examplesSincePublished[index] = 0
-                models[index].reference.version += 1
-                let blob = ModelBlob.encode(pipeline: models[index].pipeline, learner: models[index].learner, forServing: true)
-                events.append(ModelEvent(
-                    kind: .version, ts: ts, model: models[index].reference, weights: Data(blob).base64EncodedString()))
+                events.append(nextVersion(index, ts: ts))
             }
         }
         return events
