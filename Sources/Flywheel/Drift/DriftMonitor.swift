@@ -90,11 +90,11 @@ public struct DriftMonitor: Sendable, Codable {
             examples = 0
             windowStartedAt = nil
         }
-        for (index, output) in example.outputs.enumerated() {
-            let isChampion = index == 0
-            // Taken out of the dictionary while it changes: a copy that the dictionary still shared would make every
-            // update copy the detector's buckets (copy-on-write).
-            var watch = watches.removeValue(forKey: output.model.id) ?? Watch(latest: output.model)
+        func watch(_ output: ModelOutput, isChampion: Bool) {
+            // Changed in place in the dictionary (one lookup; no copy of the detector's buckets, copy-on-write).
+            update(&watches[output.model.id, default: Watch(latest: output.model)], output, isChampion: isChampion)
+        }
+        func update(_ watch: inout Watch, _ output: ModelOutput, isChampion: Bool) {
             if output.model.version > watch.latest.version { watch.latest = output.model }
             if watch.count == 0 { watch.fromTs = example.labelTs }
             watch.toTs = example.labelTs
@@ -121,8 +121,10 @@ public struct DriftMonitor: Sendable, Codable {
             if windowEnds {
                 watch = Watch(detector: watch.detector, latest: watch.latest, isClassifier: watch.isClassifier)
             }
-            watches[output.model.id] = watch
         }
+        // The champion first, then each shadow (not `example.outputs`, which builds an array per example).
+        watch(example.champion, isChampion: true)
+        for output in example.shadows { watch(output, isChampion: false) }
         return reports
     }
 
