@@ -90,7 +90,7 @@ public struct DriftMonitor: Sendable, Codable {
             examples = 0
             windowStartedAt = nil
         }
-        func watch(_ output: ModelOutput, isChampion: Bool) {
+        func observe(_ output: ModelOutput, isChampion: Bool) {
             // Changed in place in the dictionary (one lookup; no copy of the detector's buckets, copy-on-write).
             update(&watches[output.model.id, default: Watch(latest: output.model)], output, isChampion: isChampion)
         }
@@ -123,8 +123,8 @@ public struct DriftMonitor: Sendable, Codable {
             }
         }
         // The champion first, then each shadow (not `example.outputs`, which builds an array per example).
-        watch(example.champion, isChampion: true)
-        for output in example.shadows { watch(output, isChampion: false) }
+        observe(example.champion, isChampion: true)
+        for output in example.shadows { observe(output, isChampion: false) }
         return reports
     }
 

@@ -230,21 +230,27 @@ public struct ModelTrainer: Sendable {
         if var stashed = beforeRestart {
             beforeRestart = nil  // the only reference while it learns, so its weights are updated in place
             if stashed.learned < Self.reinstateWindow {
-                stashed.model.pipeline.learn(features)
-                stashed.model.learner.learn(stashed.model.pipeline.transform(features).vector, target: label)
+                stashed.model.learn(features, label: label)
                 stashed.learned += 1
                 beforeRestart = stashed
             }
         }
         for index in models.indices {
-            models[index].pipeline.learn(features)
-            let vector = models[index].pipeline.transform(features).vector
-            models[index].learner.learn(vector, target: label)
+            models[index].learn(features, label: label)
             examplesSincePublished[index] += 1
             if isDue(index, since: examplesSincePublished[index]), mayPublish(index) {
                 events.append(nextVersion(index, ts: ts))
             }
         }
         return events
+    }
+}
+
+extension ServedModel {
+    /// Learns one example: the pipeline's statistics first, then the model on the vector they give (the order of
+    /// ``OnlineLearning/PrequentialEvaluation``).
+    fileprivate mutating func learn(_ features: FeatureMap, label: Double) {
+        pipeline.learn(features)
+        learner.learn(pipeline.transform(features).vector, target: label)
     }
 }
