@@ -20,7 +20,8 @@ struct CodecBenchmark: ParsableCommand {
             examples: decoding with \
             Flywheel's byte reader (what the promoter does), decoding only the learnable part (what the trainer does), \
             decoding with Foundation's JSONDecoder, and encoding with Flywheel's byte writer and with Foundation's \
-            JSONEncoder (sorted keys, the same bytes). Then reads the same probabilities as number literals through \
+            JSONEncoder (sorted keys, the same bytes); then the same three in the binary form the examples topic \
+            carries (docs/event-formats.md) against Flywheel's JSON. Then reads the same probabilities as number literals through \
             the byte reader and through strtod. Each figure is the median of --repetitions passes over --examples \
             examples, CPU time of this process.
             """
@@ -73,6 +74,13 @@ struct CodecBenchmark: ParsableCommand {
         let writerEncode = median { for example in joined { sink &+= EventDecoding.encode(example).count } }
         let foundationEncode = try median { for example in joined { sink &+= try EventDecoding.encodeWithFoundation(example).count } }
 
+        // The examples topic's binary form (what the feedback role writes and the promoter and trainer read).
+        let binaries = try joined.map { try EventDecoding.encodeBinary($0) }
+        let binaryBytes = binaries.reduce(0) { $0 + $1.count }
+        let binaryEncode = try median { for example in joined { sink &+= try EventDecoding.encodeBinary(example).count } }
+        let binaryDecode = try median { for binary in binaries { sink &+= try EventDecoding.decodeExample(from: binary).shadows.count } }
+        let binaryLearnable = try median { for binary in binaries { sink &+= try EventDecoding.decodeLearnable(from: binary).features.count } }
+
         // The serving path: a request decoded by inference, its prediction encoded there and decoded by feedback.
         let requests = joined.map { RequestEvent(id: $0.requestId, ts: $0.requestTs, features: $0.features) }
         let requestDocuments = requests.map { EventDecoding.encode($0) }
@@ -119,6 +127,15 @@ struct CodecBenchmark: ParsableCommand {
         row("decode a joined example (promoter)", readerDecode, foundationDecode)
         row("decode its learnable part (trainer)", learnableDecode, foundationDecode)
         row("encode a joined example (feedback)", writerEncode, foundationEncode)
+        print("")
+        print("flywheel.examples in the binary form (\(binaryBytes / examples) bytes each)   binary   JSON (Flywheel's)   JSON ÷ binary")
+        func binaryRow(_ what: String, _ binary: Double, _ json: Double) {
+            print(what.padding(toLength: 39, withPad: " ", startingAt: 0)
+                + String(format: "%8.2f     %8.2f     %6.1f×", binary * perExample, json * perExample, json / binary))
+        }
+        binaryRow("encode a joined example (feedback)", binaryEncode, writerEncode)
+        binaryRow("decode a joined example (promoter)", binaryDecode, readerDecode)
+        binaryRow("decode its learnable part (trainer)", binaryLearnable, learnableDecode)
         print("")
         let perLiteral = 1e9 / Double(literals.count)
         print(String(format: "read a probability literal (ns)        %8.1f       strtod %6.1f     %6.1f×", readerNumbers * perLiteral, strtodNumbers * perLiteral, strtodNumbers / readerNumbers))

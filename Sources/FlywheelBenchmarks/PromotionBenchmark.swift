@@ -20,7 +20,7 @@ struct PromotionBenchmark: ParsableCommand {
             A/B: one challenger better by delta — the share of runs promoted and the median labels to promotion. \
             Rules: sequential (the loop's default, alpha 0.05, margin 0), window (1,000 requests, margin 0.02, \
             checked every label) and ttest (a one-sided paired t-test at 0.05/K, checked every label after 100). \
-            With --replay, a file of joined examples (JSON Lines, as on flywheel.examples) goes through each rule \
+            With --replay, a file of joined examples (JSON Lines, as scripts/read-examples.py prints flywheel.examples) goes through each rule \
             instead and every decision is printed.
             """
     )

@@ -33,7 +33,20 @@ extension EventDecoding {
     /// except that the elements of `predictions` are not read: a document whose answers are malformed (a field, or
     /// a number or escape only reading finds bad) is accepted here; the promoter, which reads them, dead-letters it.
     /// - Throws: ``EventDecodingError``, as ``decode(_:from:)-generic`` for `JoinedExample` would for those fields.
+    ///
+    /// The binary form (``JoinedExample/binaryMagic``) is read the same way: every field before `predictions`, and
+    /// the number of answers (at least one), not the answers.
     public static func decodeLearnable(from bytes: [UInt8]) throws(EventDecodingError) -> LearnableExample {
+        if JoinedExample.isBinary(bytes) {
+            let example = try readBinary(bytes) { reader throws(BinaryReadError) in
+                let head = try JoinedExample.readHead(&reader)
+                let answers = try JoinedExample.field("predictions") { () throws(BinaryReadError) in try reader.count(minimumSize: 24) }
+                guard answers > 0 else { throw BinaryReadError(kind: .invalid, path: ["predictions"]) }
+                return LearnableExample(requestId: head.requestId, features: head.features, label: head.label)
+            }
+            if example.requestId.isEmpty { throw EventDecodingError(reason: "JoinedExample field 'requestId' is empty") }
+            return example
+        }
         let example: LearnableExample
         do {
             example = try JSONReader.read(bytes) { json throws(JSONReadError) in

@@ -11,6 +11,27 @@ import Testing
 /// malformed labels are dead-lettered, and both models are scored.
 @Suite("Feedback joiner on the embedded broker")
 struct FeedbackJoinerTests {
+    /// Every example on `topic` as kcat (an outside client) reads it and scripts/read-examples.py turns it into JSON.
+    static func readWithKcat(bootstrap: String, topic: String) throws -> [JoinedExample] {
+        let kcat = try #require(
+            ["/usr/bin/kcat", "/usr/local/bin/kcat"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "kcat is not installed: apt-get install -y kcat")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/read-examples.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\(kcat) -b \(bootstrap) -C -t \(topic) -o beginning -e -q -f '%R%s' | python3 \(script) --check"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "kcat | scripts/read-examples.py failed")
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+            try EventDecoding.decodeWithFoundation(JoinedExample.self, from: Array($0.utf8))
+        }
+    }
+
     @Test func joinsPredictionsAndLabelsInEitherOrder() async throws {
         let logger = InferenceEngineTests.logger
         let broker = try EmbeddedBroker(logger: logger)
@@ -66,7 +87,7 @@ struct FeedbackJoinerTests {
             let deadline = ContinuousClock.now.advanced(by: .seconds(60))
             for await batch in reader.messages {
                 for message in batch {
-                    if let example = try? EventDecoding.decode(JoinedExample.self, from: message.value) {
+                    if let example = try? EventDecoding.decodeExample(from: message.value) {
                         examples[example.requestId, default: 0] += 1
                         #expect(example.features == ["x": .number(example.requestTs)], "features as scored")
                         #expect(example.champion.model == champion && example.shadows.map(\.model) == [shadow])
@@ -85,6 +106,11 @@ struct FeedbackJoinerTests {
         #expect(Set(examples.keys) == Set((0..<480).map { "r\($0)" }))
         #expect(deadLetters.count == 1 && deadLetters[0].reason.contains("missing field"))
         #expect(joiner.counters.joined == 480)
+        // An outside tool reads the topic: kcat, and scripts/read-examples.py for the binary form.
+        let outside = try Self.readWithKcat(bootstrap: broker.bootstrapServers, topic: configuration.topics.examples)
+        #expect(outside.count == 480)
+        #expect(Set(outside.map(\.requestId)) == Set(examples.keys))
+        #expect(outside.allSatisfy { $0.features == ["x": .number($0.requestTs)] && $0.champion.model == champion })
         #expect(joiner.pending.predictions == 20, "the 20 unlabelled requests still wait within the window")
         #expect(joiner.counters.unlabeledPredictions == 0)
         let board = joiner.scoreboard

@@ -59,7 +59,7 @@ public struct PromoterRole: StreamRole {
 
     /// A restart (or nothing) from the models topic, a joined example from any other.
     public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> Input {
-        guard topic == topics.models else { return .example(try EventDecoding.decode(JoinedExample.self, from: value)) }
+        guard topic == topics.models else { return .example(try EventDecoding.decodeExample(from: value)) }
         guard let event = ModelEvent.decodeUnlessPlainVersion(value), event.isRestart else { return .otherModelEvent }
         return .restart(event.model)
     }

@@ -50,12 +50,14 @@ public enum Publication: Sendable, Hashable {
         }
     }
 
-    /// The event as JSON.
+    /// The event as JSON — a joined example in its binary form (``FlywheelEvents/JoinedExample/write(binary:)``):
+    /// the examples topic is internal, read by the trainer and the promoter, and an outside tool reads it with
+    /// scripts/read-examples.py (docs/event-formats.md).
     /// - Throws: ``FlywheelEvents/EventEncodingError`` when it holds a number JSON cannot carry.
     func encoded() throws(EventEncodingError) -> [UInt8] {
         switch self {
         case .prediction(let event): try EventDecoding.encodeChecked(event)  // the byte writers: the hot path
-        case .example(let event): try EventDecoding.encodeChecked(event)
+        case .example(let event): try EventDecoding.encodeBinary(event)  // internal: the binary form
         case .model(let event): try EventDecoding.encodeChecked(event)
         case .drift(let report): try EventDecoding.encodeChecked(report)
         case .held(let event, _): try EventDecoding.encodeChecked(event)
