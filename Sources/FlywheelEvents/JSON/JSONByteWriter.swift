@@ -59,11 +59,25 @@ public struct JSONByteWriter {
         if value == value.rounded(.towardZero), abs(value) < 0x1p53, !(value == 0 && value.sign == .minus) {
             integer(Int64(value))
         } else {
-            var text = value.description
-            if text.hasSuffix(".0") { text.removeLast(2) }
-            bytes.append(contentsOf: text.utf8)
+            // `description`'s digits, written from the standard library's stack buffer (no String per number).
+            var sink = DigitSink()
+            swap(&sink.bytes, &bytes)
+            value.write(to: &sink)
+            swap(&sink.bytes, &bytes)
+            if bytes.count >= 2, bytes[bytes.count - 2] == UInt8(ascii: "."), bytes[bytes.count - 1] == UInt8(ascii: "0") {
+                bytes.removeLast(2)
+            }
         }
         return true
+    }
+
+    /// Receives a number's text: `Double.write(to:)` hands its digits to `_writeASCII` straight from a stack buffer,
+    /// where `description` would make a String (a heap allocation for 16 characters or more, as most probabilities
+    /// have).
+    private struct DigitSink: TextOutputStream {
+        var bytes: [UInt8] = []
+        mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+        mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
     }
 
     /// Writes an integer.

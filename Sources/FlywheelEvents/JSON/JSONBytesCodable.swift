@@ -93,8 +93,10 @@ extension JSONReader {
 
     /// Reads an array of model outputs.
     func outputs(at index: Int) throws(JSONReadError) -> [ModelOutput] {
+        let elements = try elements(of: index)
         var outputs: [ModelOutput] = []
-        for (position, element) in try array(at: index).enumerated() {
+        outputs.reserveCapacity(elements.count)
+        for (position, element) in elements.enumerated() {
             do { outputs.append(try ModelOutput(json: self, at: element)) } catch { throw error.inside("[\(position)]") }
         }
         return outputs

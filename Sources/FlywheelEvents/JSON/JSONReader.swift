@@ -72,8 +72,10 @@ public struct JSONReader {
 
     /// The value tokens of the fields `names` in the object at `index` (nil where absent; the first of a repeated
     /// key wins, as with Foundation), after ``object(at:)``'s checks.
-    public func fields(of index: Int, _ names: StaticString...) throws(JSONReadError) -> [Int?] {
-        var found = [Int?](repeating: nil, count: names.count)
+    /// - Precondition: at most ``JSONFieldTokens/capacity`` names.
+    public func fields(of index: Int, _ names: StaticString...) throws(JSONReadError) -> JSONFieldTokens {
+        precondition(names.count <= JSONFieldTokens.capacity, "at most \(JSONFieldTokens.capacity) fields per read")
+        var found = JSONFieldTokens()
         for (key, value) in try object(at: index) {
             for position in names.indices where found[position] == nil && self.key(key, is: names[position]) {
                 found[position] = value
@@ -99,9 +101,17 @@ public struct JSONReader {
         return elements
     }
 
+    /// The element tokens of the array at `index`, walked in place (no array of them is built).
+    /// - Throws: `.wrongType` when the value is not an array.
+    public func elements(of index: Int) throws(JSONReadError) -> JSONArrayElements {
+        let token = tape.tokens[index]
+        guard token.kind == .array else { throw JSONReadError(kind: .wrongType, path: []) }
+        return JSONArrayElements(tokens: tape.tokens, first: index + 1, end: Int(token.next))
+    }
+
     /// An array of numbers (`[Double]`), each error naming its position.
     public func doubles(at index: Int) throws(JSONReadError) -> [Double] {
-        let elements = try array(at: index)
+        let elements = try elements(of: index)
         var values: [Double] = []
         values.reserveCapacity(elements.count)
         for (position, element) in elements.enumerated() {
@@ -332,4 +342,66 @@ public struct JSONObjectMembers: Sequence {
 
     /// Starts a walk.
     public func makeIterator() -> Iterator { Iterator(tokens: tokens, position: first, end: end) }
+}
+
+// MARK: - JSONArrayElements
+
+/// The element tokens of an array, walked in place (see ``JSONReader/elements(of:)``).
+public struct JSONArrayElements: Sequence {
+    let tokens: [JSONTape.Token]
+    let first: Int
+    let end: Int
+
+    /// How many elements there are (a walk over them).
+    public var count: Int {
+        var count = 0
+        var element = first
+        while element < end {
+            count += 1
+            element = Int(tokens[element].next)
+        }
+        return count
+    }
+
+    /// Walks the elements.
+    public struct Iterator: IteratorProtocol {
+        let tokens: [JSONTape.Token]
+        var position: Int
+        let end: Int
+
+        /// The next element's token index.
+        public mutating func next() -> Int? {
+            guard position < end else { return nil }
+            defer { position = Int(tokens[position].next) }
+            return position
+        }
+    }
+
+    /// Starts a walk.
+    public func makeIterator() -> Iterator { Iterator(tokens: tokens, position: first, end: end) }
+}
+
+// MARK: - JSONFieldTokens
+
+/// The value tokens ``JSONReader/fields(of:_:)`` found, by the position of their names: held inline (no array per
+/// object read — an event with four answers reads nine objects).
+public struct JSONFieldTokens {
+    /// How many fields one read can name.
+    public static let capacity = 8
+
+    private var tokens: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (-1, -1, -1, -1, -1, -1, -1, -1)
+
+    /// The value token of the field named at `position`, nil when the object lacks it.
+    public subscript(position: Int) -> Int? {
+        get {
+            precondition(position >= 0 && position < Self.capacity, "field position \(position) out of range")
+            let token = withUnsafeBytes(of: tokens) { $0.load(fromByteOffset: position * 4, as: Int32.self) }
+            return token < 0 ? nil : Int(token)
+        }
+        set {
+            precondition(position >= 0 && position < Self.capacity, "field position \(position) out of range")
+            let token = Int32(newValue ?? -1)
+            withUnsafeMutableBytes(of: &tokens) { $0.storeBytes(of: token, toByteOffset: position * 4, as: Int32.self) }
+        }
+    }
 }
