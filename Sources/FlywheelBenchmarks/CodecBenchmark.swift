@@ -117,9 +117,10 @@ struct CodecBenchmark: ParsableCommand {
         print("Requests (\(requestDocuments[0].count) bytes), predictions and joined examples with the champion and \(shadows) shadows (\(bytes / examples) bytes each), \(examples) per pass, median of \(repetitions) (CPU µs per event)")
         print("")
         print("what                                   Flywheel   Foundation   Foundation ÷ Flywheel")
-        func row(_ what: String, _ flywheel: Double, _ foundation: Double) {
+        /// A row: the first figure, the reference, and the reference ÷ the first.
+        func row(_ what: String, _ flywheel: Double, _ reference: Double) {
             print(what.padding(toLength: 39, withPad: " ", startingAt: 0)
-                + String(format: "%8.2f     %8.2f     %6.1f×", flywheel * perExample, foundation * perExample, foundation / flywheel))
+                + String(format: "%8.2f     %8.2f     %6.1f×", flywheel * perExample, reference * perExample, reference / flywheel))
         }
         row("decode a request (inference)", requestDecode, requestDecodeFoundation)
         row("encode a prediction (inference)", predictionEncode, predictionEncodeFoundation)
@@ -129,13 +130,9 @@ struct CodecBenchmark: ParsableCommand {
         row("encode a joined example (feedback)", writerEncode, foundationEncode)
         print("")
         print("flywheel.examples in the binary form (\(binaryBytes / examples) bytes each)   binary   JSON (Flywheel's)   JSON ÷ binary")
-        func binaryRow(_ what: String, _ binary: Double, _ json: Double) {
-            print(what.padding(toLength: 39, withPad: " ", startingAt: 0)
-                + String(format: "%8.2f     %8.2f     %6.1f×", binary * perExample, json * perExample, json / binary))
-        }
-        binaryRow("encode a joined example (feedback)", binaryEncode, writerEncode)
-        binaryRow("decode a joined example (promoter)", binaryDecode, readerDecode)
-        binaryRow("decode its learnable part (trainer)", binaryLearnable, learnableDecode)
+        row("encode a joined example (feedback)", binaryEncode, writerEncode)
+        row("decode a joined example (promoter)", binaryDecode, readerDecode)
+        row("decode its learnable part (trainer)", binaryLearnable, learnableDecode)
         print("")
         let perLiteral = 1e9 / Double(literals.count)
         print(String(format: "read a probability literal (ns)        %8.1f       strtod %6.1f     %6.1f×", readerNumbers * perLiteral, strtodNumbers * perLiteral, strtodNumbers / readerNumbers))

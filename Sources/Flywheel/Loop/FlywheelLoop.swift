@@ -112,7 +112,7 @@ public final class FlywheelLoop: Sendable {
             let engine = InferenceEngine(
                 consumer: try groupConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
                 configuration: roleConfiguration, readiness: { try await updates.caughtUp() }, logger: logger)
-            roleServices += [engine, updates]
+            roleServices += [SpecializedRoleService(engine) { try await engine.run() }, updates]
             self.engine = engine
             self.liveModels = live
             self.modelUpdates = updates
@@ -143,7 +143,7 @@ public final class FlywheelLoop: Sendable {
                 configuration: roleConfiguration, feedback: feedback, clock: ContinuousClock(),
                 stateStore: try settings.feedbackStatePath.map { try StateStore(path: $0) }, restorer: restorer,
                 logger: logger)
-            roleServices.append(joiner)
+            roleServices.append(SpecializedRoleService(joiner) { try await joiner.run() })
             self.joiner = joiner
         } else {
             joiner = nil
@@ -192,7 +192,10 @@ public final class FlywheelLoop: Sendable {
             let recorder = RegistryRecorder(
                 consumer: recorderConsumer, producer: producer, registry: registry, configuration: roleConfiguration,
                 logger: logger)
-            roleServices += [trainer, promoter, recorder]
+            roleServices += [
+                SpecializedRoleService(trainer) { try await trainer.run() }, SpecializedRoleService(promoter) { try await promoter.run() },
+                SpecializedRoleService(recorder) { try await recorder.run() },
+            ]
             self.trainer = trainer
             self.promoter = promoter
             self.recorder = recorder
