@@ -40,8 +40,7 @@ extension EventDecoding {
         if JoinedExample.isBinary(bytes) {
             let example = try readBinary(bytes) { reader throws(BinaryReadError) in
                 let head = try JoinedExample.readHead(&reader)
-                let answers = try JoinedExample.field("predictions") { () throws(BinaryReadError) in try reader.count(minimumSize: 24) }
-                guard answers > 0 else { throw BinaryReadError(kind: .invalid, path: ["predictions"]) }
+                _ = try JoinedExample.readAnswerCount(&reader)
                 return LearnableExample(requestId: head.requestId, features: head.features, label: head.label)
             }
             if example.requestId.isEmpty { throw EventDecodingError(reason: "JoinedExample field 'requestId' is empty") }

@@ -55,17 +55,25 @@ extension JoinedExample {
     /// - Throws: ``BinaryReadError`` naming the field.
     public init(binary reader: inout BinaryEventReader) throws(BinaryReadError) {
         let head = try Self.readHead(&reader)
-        let count = try Self.field("predictions") { () throws(BinaryReadError) in try reader.count(minimumSize: 24) }
-        guard count > 0 else { throw BinaryReadError(kind: .invalid, path: ["predictions"]) }
-        var outputs: [ModelOutput] = []
-        outputs.reserveCapacity(count)
-        for position in 0..<count {
-            do { outputs.append(try ModelOutput(binary: &reader)) } catch { throw error.inside("[\(position)]").inside("predictions") }
+        let count = try Self.readAnswerCount(&reader)
+        func answer(_ position: Int) throws(BinaryReadError) -> ModelOutput {
+            do { return try ModelOutput(binary: &reader) } catch { throw error.inside("[\(position)]").inside("predictions") }
         }
+        let champion = try answer(0)
+        var shadows: [ModelOutput] = []
+        shadows.reserveCapacity(count - 1)
+        for position in 1..<count { shadows.append(try answer(position)) }
         guard reader.remaining == 0 else { throw BinaryReadError(kind: .trailing, path: []) }
         self.init(
             requestId: head.requestId, requestTs: head.requestTs, labelTs: head.labelTs, features: head.features,
-            label: head.label, champion: outputs[0], shadows: Array(outputs.dropFirst()))
+            label: head.label, champion: champion, shadows: shadows)
+    }
+
+    /// The number of answers, at least one (the served answer).
+    static func readAnswerCount(_ reader: inout BinaryEventReader) throws(BinaryReadError) -> Int {
+        let count = try field("predictions") { () throws(BinaryReadError) in try reader.count(minimumSize: 24) }
+        guard count > 0 else { throw BinaryReadError(kind: .invalid, path: ["predictions"]) }
+        return count
     }
 
     /// Everything before `predictions`: the part the trainer reads.
