@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# What an idle consumer costs the embedded broker: starts `flywheel broker`, fills one topic with no message sets,
+# one with 2,000 and one with 20,000 single-message sets (kcat, linger 0, one message per batch), then has kcat
+# consume each topic from its end with fetch.wait.max.ms=1 for 5 s and prints the broker process's CPU time meanwhile
+# (from /proc). The loop's consumers poll the embedded broker like this between records (docs/benchmarks.md).
+#
+# Usage: scripts/broker-fetch-cost.sh [path-to-flywheel-binary]   (default: .build/release/flywheel)
+set -euo pipefail
+FLYWHEEL="${1:-.build/release/flywheel}"
+command -v kcat >/dev/null || { echo "broker-fetch-cost: kcat is not installed (apt-get install -y kcat)" >&2; exit 1; }
+[ -x "$FLYWHEEL" ] || { echo "broker-fetch-cost: $FLYWHEEL not built (swift build -c release --product flywheel)" >&2; exit 1; }
+WORK="$(mktemp -d)"
+"$FLYWHEEL" broker --topic empty:1 --topic sets2k:1 --topic sets20k:1 --bootstrap-file "$WORK/bootstrap" --log-level warning \
+    >/dev/null 2>&1 &
+BROKER=$!
+trap 'kill "$BROKER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
+BOOTSTRAP="$(cat "$WORK/bootstrap")"
+seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t sets2k -X linger.ms=0 -X batch.num.messages=1
+seq 1 20000 | kcat -b "$BOOTSTRAP" -P -t sets20k -X linger.ms=0 -X batch.num.messages=1
+ticks() { awk '{print $14 + $15}' "/proc/$BROKER/stat"; }
+per_second=$(getconf CLK_TCK)
+for topic in empty sets2k sets20k; do
+    before=$(ticks)
+    timeout 5 kcat -b "$BOOTSTRAP" -C -t "$topic" -o end -q -X fetch.wait.max.ms=1 >/dev/null 2>&1 || true
+    after=$(ticks)
+    echo "$topic: the broker used $(( (after - before) * 1000 / per_second / 5 )) ms of CPU per second of one idle consumer's 1 ms fetches"
+done
