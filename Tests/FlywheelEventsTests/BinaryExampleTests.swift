@@ -156,18 +156,7 @@ struct BinaryExampleTests {
             withUnsafeBytes(of: Int32(bytes.count).bigEndian) { framed.append(contentsOf: $0) }
             framed.append(contentsOf: bytes)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", EventContractTests.repository.appendingPathComponent("scripts/read-examples.py").path, "--check"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(framed))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "scripts/read-examples.py failed")
+        let data = try ScriptRun.python("read-examples.py", ["--check"], input: Data(framed))
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map { Array($0.utf8) }
         try #require(lines.count == examples.count)
         for (line, example) in zip(lines, examples) {

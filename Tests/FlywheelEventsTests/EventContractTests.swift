@@ -8,8 +8,6 @@ import Testing
 /// `jsonschema` (draft 2020-12) through scripts/validate-events.py.
 @Suite("Event contracts")
 struct EventContractTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
 
     /// Validates JSON documents against one schema; returns (valid, error) per document, in order.
     static func validate(_ documents: [[UInt8]], schema: String) throws -> [(valid: Bool, error: String?)] {
@@ -22,15 +20,7 @@ struct EventContractTests {
             try Data(document).write(to: url)
             paths.append(url.path)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repository.appendingPathComponent("scripts/validate-events.py").path, schema] + paths
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "the validator did not run (pip install jsonschema)")
+        let data = try ScriptRun.python("validate-events.py", [schema] + paths)
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             return (object["valid"] as? Bool ?? false, object["error"] as? String)

@@ -16,8 +16,7 @@ struct FeedbackJoinerTests {
         let kcat = try #require(
             ["/usr/bin/kcat", "/usr/local/bin/kcat"].first { FileManager.default.isExecutableFile(atPath: $0) },
             "kcat is not installed: apt-get install -y kcat")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/read-examples.py").path
+        let script = LoopHarness.repository.appendingPathComponent("scripts/read-examples.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "\(kcat) -b \(bootstrap) -C -t \(topic) -o beginning -e -q -f '%R%s' | python3 \(script) --check"]

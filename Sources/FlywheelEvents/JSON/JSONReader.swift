@@ -89,17 +89,7 @@ public struct JSONReader {
 
     /// The element tokens of the array at `index`.
     /// - Throws: `.wrongType` when the value is not an array.
-    public func array(at index: Int) throws(JSONReadError) -> [Int] {
-        let token = tape.tokens[index]
-        guard token.kind == .array else { throw JSONReadError(kind: .wrongType, path: []) }
-        var elements: [Int] = []
-        var element = index + 1
-        while element < Int(token.next) {
-            elements.append(element)
-            element = Int(tape.tokens[element].next)
-        }
-        return elements
-    }
+    public func array(at index: Int) throws(JSONReadError) -> [Int] { Array(try elements(of: index)) }
 
     /// The element tokens of the array at `index`, walked in place (no array of them is built).
     /// - Throws: `.wrongType` when the value is not an array.
