@@ -77,11 +77,21 @@ public final class FlywheelLoop: Sendable {
             return configuration
         }
 
-        func groupConsumer(_ role: String, topics subscribed: [String]) throws -> KafkaConsumer {
+        func groupConsumer(_ role: String, topics subscribed: [String]) async throws -> KafkaConsumer {
             var configuration = consumerConfiguration(group: "\(settings.groupPrefix)-\(role)", servesRequests: role == "inference")
             configuration.autoCommitInterval = .milliseconds(500)
             let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-            try consumer.subscribe(topics: subscribed)
+            if settings.readsAllPartitions {
+                var positions: [KafkaTopicPartitionOffset] = []
+                for topic in subscribed {
+                    positions += (0..<Int32(try partitionCount(of: topic))).map {
+                        KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.stored)
+                    }
+                }
+                try await consumer.assign(positions)
+            } else {
+                try consumer.subscribe(topics: subscribed)
+            }
             consumers.append(consumer)
             return consumer
         }
@@ -110,7 +120,7 @@ public final class FlywheelLoop: Sendable {
             })
             consumers.append(updatesConsumer)
             let engine = InferenceEngine(
-                consumer: try groupConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
+                consumer: try await groupConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
                 configuration: roleConfiguration, readiness: { try await updates.caughtUp() }, logger: logger)
             roleServices += [SpecializedRoleService(engine) { try await engine.run() }, updates]
             self.engine = engine
@@ -133,7 +143,7 @@ public final class FlywheelLoop: Sendable {
             feedback.labelClasses = initial.champion.learner.isClassifier ? initial.champion.learner.classCount : nil
             feedback.labelDelay = CoreMetrics.Timer(label: LoopMetricNames.labelDelay)
             try Self.checkCopartitioned(topics.predictions, topics.labels, in: metadata)
-            let consumer = try groupConsumer("feedback", topics: [topics.predictions, topics.labels])
+            let consumer = try await groupConsumer("feedback", topics: [topics.predictions, topics.labels])
             let restorer = FeedbackRole<ContinuousClock.Instant>.joinedExamplesRestorer(
                 examplesTopic: topics.examples, examplesPartitions: try partitionCount(of: topics.examples),
                 inputPartitions: try partitionCount(of: topics.predictions),
@@ -162,7 +172,7 @@ public final class FlywheelLoop: Sendable {
             // The champion as the registry has it, then as each promotion and rollback on the models topic says.
             modelTrainer.champion = try registry.snapshot(topic: topics.models).champion?.id ?? initial.champion.reference.id
             let trainer = try IncrementalTrainer(
-                consumer: try groupConsumer("trainer", topics: [topics.examples, topics.drift, topics.models]), producer: producer,
+                consumer: try await groupConsumer("trainer", topics: [topics.examples, topics.drift, topics.models]), producer: producer,
                 trainer: modelTrainer,
                 configuration: roleConfiguration, stateStore: try settings.trainerStatePath.map { try StateStore(path: $0) },
                 recentCapacity: settings.recentRequests, saveEvery: settings.saveEvery,
@@ -171,7 +181,7 @@ public final class FlywheelLoop: Sendable {
                 try await Self.checkTrainerState(trainer.withCore(\.positions), path: statePath, using: probe)
             }
             let promoter = Promoter(
-                consumer: try groupConsumer("promoter", topics: [topics.examples, topics.models]), producer: producer,
+                consumer: try await groupConsumer("promoter", topics: [topics.examples, topics.models]), producer: producer,
                 rule: settings.makePromotionPolicy(), recentCapacity: settings.recentRequests,
                 configuration: roleConfiguration, logger: logger)
             // An operator's freeze outlives restarts: the audit log's latest freeze or unfreeze says which holds.

@@ -108,6 +108,15 @@ public struct LoopSettings: Sendable {
     /// librdkafka properties for the producer only (e.g. `compression.type`), applied after the client's.
     public var producerProperties: [String: String] = [:]
 
+    /// Whether each role's consumer reads every partition of its input topics by itself (`rd_kafka_assign`, from the
+    /// role's committed offsets) instead of sharing them out in the role's consumer group. Default: `false`.
+    ///
+    /// For a loop that is the only instance of each of its roles — `flywheel demo` — it skips the group join, which
+    /// the embedded broker holds for 3 s (a fixed initial rebalance delay), and every rebalance. Commits still go to
+    /// the role's group, so a restart resumes where the last run left off. Never turn it on for roles that run in
+    /// more than one process: each would read and act on every record.
+    public var readsAllPartitions = false
+
     /// The inference role's requests consumer's `fetch.wait.max.ms`, or `nil` for librdkafka's default (500 ms).
     /// A Kafka broker answers a waiting fetch as soon as data arrives; the embedded broker (`flywheel broker`
     /// included) waits out the whole time, so with it the loop uses 1 ms (see ``embedded(bootstrapServers:)``): a
