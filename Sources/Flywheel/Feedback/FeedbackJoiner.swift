@@ -29,7 +29,7 @@ extension RoleRunner where Role == FeedbackRole<C.Instant> {
     }
 
     /// The join's counters.
-    public var counters: JoinState<C.Instant>.Counters { withCore { $0.join.counters } }
+    public var counters: JoinState<C.Instant>.Counters { progress.counters }
 
     /// How many predictions and labels wait for their other half.
     public var pending: (predictions: Int, labels: Int) {
@@ -54,13 +54,13 @@ extension RoleRunner where Role == FeedbackRole<C.Instant> {
     }
 
     /// Requests learned as joined from the examples topic when partitions were assigned to this process.
-    public var restoredJoins: Int { withCore { $0.restoredJoins } }
+    public var restoredJoins: Int { progress.restoredJoins }
 
     /// Drift reports delivered so far.
-    public var driftReportsPublished: Int { withCore { $0.reportsPublished } }
+    public var driftReportsPublished: Int { progress.reportsPublished }
 
     /// Joined examples the label guard has held back from learning so far.
-    public var labelsHeldBack: Int { withCore { $0.labelsHeldBack } }
+    public var labelsHeldBack: Int { progress.labelsHeldBack }
 
     /// Whether the label guard suspects the labels now (nil: no guard).
     public var labelsSuspect: Bool? { withCore { $0.labelGuard.map { $0.state == .suspect } } }

@@ -105,6 +105,25 @@ public struct FeedbackRole<Instant: InstantProtocol<Duration> & Sendable>: Strea
     /// The name the state is saved under in the store.
     static var snapshotName: String { "feedback" }
 
+    /// The counters read often from outside the role (see ``StreamRole/progress``).
+    public struct Progress: Sendable {
+        /// The join's counters.
+        public var counters: JoinState<Instant>.Counters
+        /// Joined examples the label guard has held back from learning so far.
+        public var labelsHeldBack: Int
+        /// Drift reports published so far.
+        public var reportsPublished: Int
+        /// Requests learned as joined from the examples topic when partitions were assigned to this process.
+        public var restoredJoins: Int
+    }
+
+    /// The counters read often from outside the role, now.
+    public var progress: Progress {
+        Progress(
+            counters: join.counters, labelsHeldBack: labelsHeldBack, reportsPublished: reportsPublished,
+            restoredJoins: restoredJoins)
+    }
+
     /// Makes the core; with a `store`, its metrics and drift detectors start from those saved there. The join
     /// starts empty: its waiting records are read again from Kafka (the committed positions are the oldest waiting).
     /// - Throws: ``ModelRegistry/RegistryError`` when the store cannot be read; a saved state that no longer decodes

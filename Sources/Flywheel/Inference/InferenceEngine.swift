@@ -23,7 +23,7 @@ extension RoleRunner where Role == InferenceRole, C == ContinuousClock {
     public var models: LiveModels { withCore { $0.models } }
 
     /// Requests served so far (``RoleRunner/statistics`` counts those dead-lettered).
-    public var requestsServed: Int { withCore { $0.served } }
+    public var requestsServed: Int { progress }
 
     /// Every change of the serving model's id, with the first request it answered.
     public var championChanges: [ChampionChange] { withCore { $0.championChanges } }

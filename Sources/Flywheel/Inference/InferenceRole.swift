@@ -11,6 +11,8 @@ public struct InferenceRole: StreamRole {
     public let models: LiveModels
     /// Requests served.
     public private(set) var served = 0
+    /// Requests served so far (``served``).
+    public var progress: Int { served }
     /// Shadow answers left out of predictions because they were not finite numbers.
     public private(set) var nonFiniteShadowAnswers = 0
     /// Every change of the serving model's id, with the first request it answered.

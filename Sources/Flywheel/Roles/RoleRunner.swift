@@ -49,6 +49,8 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     private let clock: C
     private let logger: Logger
     private let core: Mutex<Role>
+    /// The core's progress as it left its last batch (or restore, or update).
+    private let latestProgress: Mutex<Role.Progress>
     private let counters = Mutex(Statistics())
     /// The last record of each partition whose offset the core has not released yet.
     private let held = Mutex<[KafkaTopicPartition: KafkaConsumerMessage]>([:])
@@ -72,6 +74,7 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     ) {
         self.readiness = readiness
         self.restorer = restorer
+        self.latestProgress = Mutex(core.progress)
         self.core = Mutex(core)
         self.consumer = consumer
         self.producer = producer
@@ -94,7 +97,18 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
     public func withCore<T: Sendable>(_ body: (Role) -> T) -> T { core.withLock { body($0) } }
 
     /// Changes the core's state under its lock, between batches (an operator's command, such as a freeze).
-    public func updateCore<T: Sendable>(_ body: (inout Role) -> T) -> T { core.withLock { body(&$0) } }
+    public func updateCore<T: Sendable>(_ body: (inout Role) -> T) -> T {
+        core.withLock { core in
+            defer { record(core.progress) }
+            return body(&core)
+        }
+    }
+
+    /// The core's ``StreamRole/progress`` as it left the last batch it handled (or restore, or update): read without
+    /// waiting for a batch being handled, so poll it as often as needed.
+    public var progress: Role.Progress { latestProgress.withLock { $0 } }
+
+    private func record(_ progress: Role.Progress) { latestProgress.withLock { $0 = progress } }
 
     /// Handles batches until the consumer's messages end or the service group shuts down gracefully.
     /// - Throws: ``KafkaTransport/KafkaError`` when output cannot be delivered after the configured attempts, or what
@@ -108,7 +122,10 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
             try await process(batch)
         }
         let time = now
-        try core.withLock { try $0.stopping(at: time) }
+        try core.withLock { core in
+            defer { record(core.progress) }
+            try core.stopping(at: time)
+        }
         consumer.storeOffsets(for: held.withLock { held in defer { held = [:] }; return Array(held.values) })
     }
 
@@ -135,7 +152,10 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
                 refused[message.topic, default: 0] += 1
             }
         }
-        let publications = try core.withLock { core in try core.handle(inputs, at: time) }
+        let publications = try core.withLock { core in
+            defer { record(core.progress) }
+            return try core.handle(inputs, at: time)
+        }
         outgoing.reserveCapacity(outgoing.count + publications.count)
         var published = 0, unpublishable = 0
         for publication in publications {
@@ -188,7 +208,10 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
                 KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.offset)
             })
         }
-        let holdBack = core.withLock { $0.pausedInputs(topics: topics) }
+        let holdBack = core.withLock { core in
+            record(core.progress)
+            return core.pausedInputs(topics: topics)
+        }
         if !holdBack.isEmpty || !consumer.pausedPartitions.isEmpty {
             consumer.pauseFetching(Set(holdBack.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }))
         }
@@ -231,7 +254,10 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
         guard !fresh.isEmpty else { return }
         let change = try await restorer.restore(fresh)
         let time = now
-        core.withLock { change(&$0, time) }
+        core.withLock { core in
+            change(&core, time)
+            record(core.progress)
+        }
     }
 
     /// The input an output answered: the record with the output's key, or the batch's last record.

@@ -14,6 +14,13 @@ public protocol StreamRole: Sendable {
     associatedtype Input: Sendable
     /// The monotonic instant the role's windows and expiries are measured in.
     associatedtype Instant: InstantProtocol<Duration> & Sendable = ContinuousClock.Instant
+    /// Counters read often from outside the role (a replay's pacing, progress lines, metrics). Default: none.
+    associatedtype Progress: Sendable = Void
+
+    /// The core's ``Progress`` now. ``RoleRunner`` copies it after every batch, so reading it (``RoleRunner/progress``)
+    /// never waits for a batch being handled — a reader that took the core's lock instead would hold one of the
+    /// concurrency pool's few threads for as long as the batch takes.
+    var progress: Progress { get }
 
     /// Decodes one consumed record; called outside the core's lock, so it must not need the core's state.
     /// - Parameters:
@@ -45,6 +52,11 @@ public protocol StreamRole: Sendable {
     /// role no longer names them, so what the role holds in memory while it waits for another input stays bounded;
     /// nothing is skipped. Default: none.
     func pausedInputs(topics: LoopTopics) -> Set<InputPartition>
+}
+
+extension StreamRole where Progress == Void {
+    /// Nothing to report.
+    public var progress: Void { () }
 }
 
 extension StreamRole {

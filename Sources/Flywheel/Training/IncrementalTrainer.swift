@@ -43,8 +43,5 @@ extension RoleRunner where Role == TrainerRole, C == ContinuousClock {
     public var restartsAfterDrift: Int { withCore { $0.restartsAfterDrift } }
 
     /// Joined examples learned so far, and model versions published.
-    public var learning: (examplesLearned: Int, versionsPublished: Int) {
-        let counts = withCore { [$0.examplesLearned, $0.versionsPublished] }
-        return (counts[0], counts[1])
-    }
+    public var learning: (examplesLearned: Int, versionsPublished: Int) { progress }
 }

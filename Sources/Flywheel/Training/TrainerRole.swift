@@ -29,6 +29,9 @@ public struct TrainerRole: StreamRole {
     public private(set) var versionsPublished = 0
     /// Shadows restarted after drift alarms on the champion.
     public private(set) var restartsAfterDrift = 0
+
+    /// Examples learned and versions published so far, read often from outside the role (``StreamRole/progress``).
+    public var progress: (examplesLearned: Int, versionsPublished: Int) { (examplesLearned, versionsPublished) }
     /// Examples not learned because their request id was learned already.
     public private(set) var duplicatesSkipped = 0
     /// Records read again after a restart that the saved state already reflects, skipped.
