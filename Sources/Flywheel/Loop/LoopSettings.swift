@@ -130,7 +130,7 @@ public struct LoopSettings: Sendable {
     /// the embedded broker each idle fetch also costs CPU (the broker's and the client's: at 1 ms the idle fetches of
     /// six consumers took ~20% of a core per process at 1,000 requests/s), so it waits 5 ms there: at 50 ms, the
     /// demo's served accuracy on agrawal was 0.8853 instead of 0.8940, on sea 0.8750 instead of 0.8773 (with 50-request
-    /// pacing; docs/benchmarks.md, issue 16). `flywheel demo`, never idle, sets 2 ms.
+    /// pacing; docs/benchmarks.md, issue 16). `flywheel demo`, never idle, sets 1 ms.
     public var backgroundFetchWait: Duration?
 
     /// Each loop consumer's `queued.max.messages.kbytes`: how much librdkafka prefetches ahead of the role. Default:
