@@ -105,6 +105,10 @@ public final class KafkaConsumer: Service, Sendable {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError.from(err, code: .client, context: "assigning \(positions.count) partitions")
         }
+        // The same line a group's assignment logs (the rebalance callback), so a log reads alike either way.
+        logger.info("Partitions assigned", metadata: [
+            "kafka.partitions": "\(positions.map(\.topicPartition.description).joined(separator: ", "))",
+        ])
     }
 
     /// Counters: records handed out, stale records dropped after revocations, rebalances, the duplicate bound.
