@@ -37,14 +37,17 @@ public final class StateStore: Sendable {
         recentKeptFrom: Int64? = nil
     ) throws(RegistryError) {
         do {
+            // Cached statements: a trainer saves every few hundred examples, and compiling the three each time was
+            // a visible share of its SQLite time (`perf`, docs/benchmarks.md).
             try database.write { db in
-                try db.execute(
-                    sql: "INSERT INTO snapshots (name, ts, data) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET ts = excluded.ts, data = excluded.data",
-                    arguments: [name, ts, data])
-                let insert = try db.makeStatement(sql: "INSERT OR REPLACE INTO recent_ids (name, sequence, id) VALUES (?, ?, ?)")
+                try db.cachedStatement(
+                    sql: "INSERT INTO snapshots (name, ts, data) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET ts = excluded.ts, data = excluded.data"
+                ).execute(arguments: [name, ts, data])
+                let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO recent_ids (name, sequence, id) VALUES (?, ?, ?)")
                 for (sequence, id) in recentAdded { try insert.execute(arguments: [name, sequence, id]) }
                 if let recentKeptFrom {
-                    try db.execute(sql: "DELETE FROM recent_ids WHERE name = ? AND sequence < ?", arguments: [name, recentKeptFrom])
+                    try db.cachedStatement(sql: "DELETE FROM recent_ids WHERE name = ? AND sequence < ?")
+                        .execute(arguments: [name, recentKeptFrom])
                 }
             }
         } catch {
