@@ -141,10 +141,10 @@ struct DemoCommand: AsyncParsableCommand {
     ) async throws -> String {
         var settings = LoopSettings.embedded(bootstrapServers: broker.bootstrapServers)
         // The demo replays as fast as the loop learns (labels at most 50 ahead of the trainer), so a label's way to the
-        // trainer — two consumers' fetch waits — sets its pace, and it is never idle: 1 ms instead of the embedded
-        // default of 5 (which spares an idle `serve` its empty fetches) took sea from ~3,600 to ~9,000 requests/s at
-        // the same served accuracy, 2 ms to ~7,400; 0 makes the broker answer at once and the fetches spin (twice the
-        // system CPU, no faster) (docs/benchmarks.md).
+        // trainer — two consumers' fetch waits — sets its pace, and it is never idle, so it waits 1 ms instead of the
+        // embedded default of 5 (which spares an idle `serve` its empty fetches): sea at 8,300–9,200 requests/s against
+        // 7,200–7,700 with 2 ms (~3,600 with 5 ms and the group join), the same served accuracy; at 0 the broker
+        // answers at once and the fetches spin (twice the system CPU, no faster) (docs/benchmarks.md).
         settings.backgroundFetchWait = .milliseconds(1)
         // One process runs every role once: each consumer reads all its partitions without the group join the
         // embedded broker holds for 3 s (docs/benchmarks.md).
