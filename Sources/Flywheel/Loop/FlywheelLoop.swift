@@ -9,10 +9,11 @@ import ServiceLifecycle
 
 // MARK: - FlywheelLoop
 
-/// The loop's roles wired to Kafka for one process: the consumers (one consumer group per role), one shared
-/// producer, and the role services. Run ``services`` in one `ServiceGroup` in the order given — the producer, the
-/// consumers, then the roles — so on shutdown (reverse order) each role finishes its batch first, then the consumers
-/// commit what was processed and leave their groups, and the producer flushes what is left.
+/// The loop's roles wired to Kafka for one process: the consumers (one consumer group per role, joined or — with
+/// ``LoopSettings/readsAllPartitions`` — only committed to), one shared producer, and the role services. Run
+/// ``services`` in one `ServiceGroup` in the order given — the producer, the consumers, then the roles — so on
+/// shutdown (reverse order) each role finishes its batch first, then the consumers commit what was processed and
+/// leave their groups, and the producer flushes what is left.
 public final class FlywheelLoop: Sendable {
     /// The inference engine (inference role).
     public let engine: InferenceEngine?
@@ -77,18 +78,18 @@ public final class FlywheelLoop: Sendable {
             return configuration
         }
 
-        func groupConsumer(_ role: String, topics subscribed: [String]) async throws -> KafkaConsumer {
+        /// The role's consumer, committing to the role's group: subscribed in it, or (`readsAllPartitions`) assigned
+        /// every partition of `topics` from the group's commits.
+        func roleConsumer(_ role: String, topics subscribed: [String]) async throws -> KafkaConsumer {
             var configuration = consumerConfiguration(group: "\(settings.groupPrefix)-\(role)", servesRequests: role == "inference")
             configuration.autoCommitInterval = .milliseconds(500)
             let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
             if settings.readsAllPartitions {
-                var positions: [KafkaTopicPartitionOffset] = []
-                for topic in subscribed {
-                    positions += (0..<Int32(try partitionCount(of: topic))).map {
+                try await consumer.assign(subscribed.flatMap { topic in
+                    (0..<Int32(try partitionCount(of: topic))).map {
                         KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.stored)
                     }
-                }
-                try await consumer.assign(positions)
+                })
             } else {
                 try consumer.subscribe(topics: subscribed)
             }
@@ -120,7 +121,7 @@ public final class FlywheelLoop: Sendable {
             })
             consumers.append(updatesConsumer)
             let engine = InferenceEngine(
-                consumer: try await groupConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
+                consumer: try await roleConsumer("inference", topics: [topics.requests]), producer: producer, models: live,
                 configuration: roleConfiguration, readiness: { try await updates.caughtUp() }, logger: logger)
             roleServices += [SpecializedRoleService(engine) { try await engine.run() }, updates]
             self.engine = engine
@@ -143,7 +144,7 @@ public final class FlywheelLoop: Sendable {
             feedback.labelClasses = initial.champion.learner.isClassifier ? initial.champion.learner.classCount : nil
             feedback.labelDelay = CoreMetrics.Timer(label: LoopMetricNames.labelDelay)
             try Self.checkCopartitioned(topics.predictions, topics.labels, in: metadata)
-            let consumer = try await groupConsumer("feedback", topics: [topics.predictions, topics.labels])
+            let consumer = try await roleConsumer("feedback", topics: [topics.predictions, topics.labels])
             let restorer = FeedbackRole<ContinuousClock.Instant>.joinedExamplesRestorer(
                 examplesTopic: topics.examples, examplesPartitions: try partitionCount(of: topics.examples),
                 inputPartitions: try partitionCount(of: topics.predictions),
@@ -172,7 +173,7 @@ public final class FlywheelLoop: Sendable {
             // The champion as the registry has it, then as each promotion and rollback on the models topic says.
             modelTrainer.champion = try registry.snapshot(topic: topics.models).champion?.id ?? initial.champion.reference.id
             let trainer = try IncrementalTrainer(
-                consumer: try await groupConsumer("trainer", topics: [topics.examples, topics.drift, topics.models]), producer: producer,
+                consumer: try await roleConsumer("trainer", topics: [topics.examples, topics.drift, topics.models]), producer: producer,
                 trainer: modelTrainer,
                 configuration: roleConfiguration, stateStore: try settings.trainerStatePath.map { try StateStore(path: $0) },
                 recentCapacity: settings.recentRequests, saveEvery: settings.saveEvery,
@@ -181,7 +182,7 @@ public final class FlywheelLoop: Sendable {
                 try await Self.checkTrainerState(trainer.withCore(\.positions), path: statePath, using: probe)
             }
             let promoter = Promoter(
-                consumer: try await groupConsumer("promoter", topics: [topics.examples, topics.models]), producer: producer,
+                consumer: try await roleConsumer("promoter", topics: [topics.examples, topics.models]), producer: producer,
                 rule: settings.makePromotionPolicy(), recentCapacity: settings.recentRequests,
                 configuration: roleConfiguration, logger: logger)
             // An operator's freeze outlives restarts: the audit log's latest freeze or unfreeze says which holds.
