@@ -235,8 +235,16 @@ public struct ModelTrainer: Sendable {
                 beforeRestart = stashed
             }
         }
+        // The request's values in schema order, looked up once for every model on the first model's schema (all of
+        // them, as a rule: a version on another schema reads the dictionary itself).
+        let schema = models.first?.pipeline.schema
+        let ordered = schema?.ordered(features) ?? []
         for index in models.indices {
-            models[index].learn(features, label: label)
+            if models[index].pipeline.schema == schema {
+                models[index].learn(ordered: ordered, label: label)
+            } else {
+                models[index].learn(features, label: label)
+            }
             examplesSincePublished[index] += 1
             if isDue(index, since: examplesSincePublished[index]), mayPublish(index) {
                 events.append(nextVersion(index, ts: ts))
@@ -252,5 +260,12 @@ extension ServedModel {
     fileprivate mutating func learn(_ features: FeatureMap, label: Double) {
         pipeline.learn(features)
         learner.learn(pipeline.transform(features).vector, target: label)
+    }
+
+    /// Learns one example given as its values in the pipeline's schema order (``OnlineLearning/FeatureSchema/ordered(_:)``),
+    /// in the same order as ``learn(_:label:)``.
+    fileprivate mutating func learn(ordered values: [FeatureValue], label: Double) {
+        pipeline.learn(ordered: values)
+        learner.learn(pipeline.vector(ordered: values), target: label)
     }
 }

@@ -117,6 +117,33 @@ public struct FeaturePipeline: Sendable, Hashable, Codable {
         }
     }
 
+    /// Updates the running statistics as ``learn(_:)`` does, from one request's values in schema order
+    /// (``FeatureSchema/ordered(_:)``): a caller with several pipelines on one schema looks the request's values up once.
+    /// - Precondition: `values` has one value per schema feature.
+    public mutating func learn(ordered values: [FeatureValue]) {
+        precondition(values.count == schema.features.count, "one value per schema feature")
+        var numericIndex = 0
+        for (index, feature) in schema.features.enumerated() where feature.kind == .numeric {
+            if case .number(let number) = values[index], number.isFinite {
+                if !statistics[numericIndex].update(number) { valuesRefused += 1 }
+            }
+            numericIndex += 1
+        }
+    }
+
+    /// The vector ``transform(_:)`` gives, from one request's values in schema order (``FeatureSchema/ordered(_:)``);
+    /// the input's issues are not collected.
+    /// - Precondition: `values` has one value per schema feature.
+    public func vector(ordered values: [FeatureValue]) -> [Float] {
+        precondition(values.count == schema.features.count, "one value per schema feature")
+        var vector = [Float](repeating: 0, count: dimension)
+        var ignored: [FeatureIssue] = []
+        vector.withUnsafeMutableBufferPointer { buffer in
+            fill(buffer, issues: &ignored) { values[$0] }
+        }
+        return vector
+    }
+
     /// Updates the running statistics of the `slot`-th numeric feature with one value, as ``learn(_:)`` does (a
     /// non-finite value is skipped; one that would overflow them is counted in ``valuesRefused``): for readers that
     /// parse rows straight into numbers.

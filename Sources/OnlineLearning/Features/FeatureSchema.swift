@@ -1,3 +1,5 @@
+import FeatureValues
+
 // MARK: - FeatureSchema
 
 /// Which features a model reads and how they become a vector: numeric features are standardized, categorical ones
@@ -61,6 +63,13 @@ public struct FeatureSchema: Sendable, Hashable, Codable {
         features = try container.decode([Feature].self, forKey: .features)
         hashWidth = try container.decodeIfPresent(Int.self, forKey: .hashWidth) ?? 64
         crosses = try container.decodeIfPresent([[String]].self, forKey: .crosses) ?? []
+    }
+
+    /// A request's value of each feature, in schema order (`.missing` when absent; names the schema does not know are
+    /// left out): looked up once, then read by every pipeline on this schema
+    /// (``FeaturePipeline/learn(ordered:)``, ``FeaturePipeline/vector(ordered:)``).
+    public func ordered(_ request: FeatureMap) -> [FeatureValue] {
+        features.map { request[$0.name] ?? .missing }
     }
 
     /// The numeric features, in order.
