@@ -99,5 +99,32 @@ public struct JSONByteWriter {
         }
     }
 
+    /// Writes `data` as a quoted string of standard base64 (RFC 4648, with padding), what Foundation's
+    /// `base64EncodedString()` gives, without making that String first: its alphabet needs no escaping in JSON.
+    public mutating func base64(_ data: [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        bytes.reserveCapacity(bytes.count + (data.count + 2) / 3 * 4 + 1)
+        let alphabet = Self.base64Alphabet
+        var index = 0
+        while index + 3 <= data.count {
+            let group = UInt32(data[index]) << 16 | UInt32(data[index + 1]) << 8 | UInt32(data[index + 2])
+            bytes.append(alphabet[Int(group >> 18)])
+            bytes.append(alphabet[Int(group >> 12 & 0x3F)])
+            bytes.append(alphabet[Int(group >> 6 & 0x3F)])
+            bytes.append(alphabet[Int(group & 0x3F)])
+            index += 3
+        }
+        let left = data.count - index
+        if left > 0 {
+            let group = UInt32(data[index]) << 16 | (left == 2 ? UInt32(data[index + 1]) << 8 : 0)
+            bytes.append(alphabet[Int(group >> 18)])
+            bytes.append(alphabet[Int(group >> 12 & 0x3F)])
+            bytes.append(left == 2 ? alphabet[Int(group >> 6 & 0x3F)] : UInt8(ascii: "="))
+            bytes.append(UInt8(ascii: "="))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 }
