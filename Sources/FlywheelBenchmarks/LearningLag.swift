@@ -39,11 +39,14 @@ struct LearningLag {
         return (produced, behind)
     }
 
+    /// How long a measurement waits for the trainer to catch up before it gives up (records were lost).
+    static let catchUpLimit: Double = 120
+
     /// Seconds until at least `expected` examples are on the topic (the feedback role has joined them) and the
     /// trainer is within `slack` examples of the end, up to `limit` seconds.
     /// Returns `limit` when that never happens (records lost — the broker dropped what a lagging role had not read —
     /// or a role stopped); the table then shows the learned rate as a lower bound.
-    func secondsToCatchUp(expected: Int64, slack: Int64 = 2_000, limit: Double = 120) async throws -> Double {
+    func secondsToCatchUp(expected: Int64, slack: Int64 = 2_000, limit: Double = catchUpLimit) async throws -> Double {
         let clock = ContinuousClock()
         let start = clock.now
         while (clock.now - start).seconds < limit {

@@ -154,6 +154,7 @@ struct LoopBenchmark: AsyncParsableCommand {
         print("")
         print(LoopRow.header)
         for row in rows { print(row.line(echo: echo[row.rate])) }
+        if rows.contains(where: \.learningNeverCaughtUp) { print(LoopRow.lostRecordsNote) }
         print("")
         for rate in offeredRates {
             guard let result = echo[rate] else { continue }

@@ -106,6 +106,17 @@ struct LoopRow {
     /// rate the whole loop sustains, learning included.
     var learnedRate: Double { Double(result.sent) / (sendSeconds + learningCatchUp) }
 
+    /// Whether the trainer never caught up (``LearningLag/catchUpLimit``): records were lost, so ``learnedRate`` is
+    /// only a lower bound and says nothing about the loop's speed.
+    var learningNeverCaughtUp: Bool { learningCatchUp >= LearningLag.catchUpLimit }
+
+    /// What the table says when a row's trainer never caught up.
+    static let lostRecordsNote = String(
+        format: "≥ learned/s: the trainer had not learned every joined example %.0f s after the client stopped — records "
+            + "were lost (the embedded broker keeps ~5 MB per partition and drops what a lagging role has not read yet), "
+            + "so the figure is a lower bound, not the loop's rate; use more --partitions or fewer --seconds.",
+        LearningLag.catchUpLimit)
+
     /// `text` right-aligned in `width` columns.
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
@@ -121,7 +132,7 @@ struct LoopRow {
         return [
             Self.pad(String(shadows), 7), Self.pad(Self.rateText(rate), 9), Self.pad(String(format: "%.0f", result.rate), 11),
             Self.pad(String(format: "%.1f%%", answeredShare), 9), Self.pad(result.p50Text, 8), Self.pad(result.p99Text, 8),
-            Self.pad(result.p999Text, 9), Self.pad(added, 13), Self.pad(String(format: "%.0f", learnedRate), 10),
+            Self.pad(result.p999Text, 9), Self.pad(added, 13), Self.pad((learningNeverCaughtUp ? "≥" : "") + String(format: "%.0f", learnedRate), 10),
             Self.pad(cpuPerThousand.map { String(format: "%.3f", $0) }.joined(separator: "/"), 30),
             Self.pad(residentMiB.map { String(format: "%.0f", $0) }.joined(separator: "/"), 18),
         ].joined(separator: " ")
