@@ -28,9 +28,20 @@ public struct JSONByteWriter {
         var text = text
         text.withUTF8 { utf8 in
             var runStart = 0
-            for (position, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x2F {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<position]))
-                runStart = position + 1
+            var position = 0
+            while position < utf8.count {
+                // Eight bytes at a time past those that need no escape (long strings: a version's base64 weights).
+                if position + 8 <= utf8.count,
+                   !Self.needsEscape(UnsafeRawPointer(utf8.baseAddress! + position).loadUnaligned(as: UInt64.self)) {
+                    position += 8
+                    continue
+                }
+                let byte = utf8[position]
+                position += 1
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x2F else { continue }
+                let at = position - 1
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<at]))
+                runStart = position
                 switch byte {
                 case 0x22: raw(#"\""#)
                 case 0x5C: raw(#"\\"#)
@@ -123,6 +134,16 @@ public struct JSONByteWriter {
             bytes.append(UInt8(ascii: "="))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes in `word` is a control character, `"`, `\` or `/` (each byte's high bit
+    /// tested with the usual has-zero-byte arithmetic).
+    @inline(__always) static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let below = (word &- 0x2020_2020_2020_2020) & ~word & highs != 0  // some byte < 0x20 (or a false positive ≥ 0x80)
+        return below || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) || hasZero(word ^ (ones &* 0x2F))
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

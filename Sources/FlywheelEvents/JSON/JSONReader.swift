@@ -267,11 +267,15 @@ public struct JSONReader {
             return value
         }
         while position < text.count {
-            let byte = text[position]
-            guard byte >= 0x20 else { throw .invalidJSON }
-            guard byte == UInt8(ascii: "\\") else {
-                output.append(byte)
-                position += 1
+            // The run up to the next escape is copied whole (a version's base64 weights hold a `\/` every ~64 bytes).
+            var runEnd = position
+            while runEnd < text.count, text[runEnd] != UInt8(ascii: "\\") {
+                guard text[runEnd] >= 0x20 else { throw .invalidJSON }
+                runEnd += 1
+            }
+            if runEnd > position {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position..<runEnd]))
+                position = runEnd
                 continue
             }
             let escape = text[position + 1]
@@ -302,6 +306,8 @@ public struct JSONReader {
                 throw .invalidJSON
             }
         }
+        // ASCII needs no validation (the standard library's runs as unspecialized generic code).
+        if output.withUnsafeBufferPointer(BinaryEventReader.isASCII) { return String(decoding: output, as: UTF8.self) }
         guard let string = String(validating: output, as: UTF8.self) else { throw .invalidJSON }
         return string
     }

@@ -1,0 +1,29 @@
+import FlywheelEvents
+import Foundation
+import Testing
+
+/// Strings through the JSON byte codec, which skips eight bytes at a time past what needs no escape when writing and
+/// copies whole runs between escapes when reading: every special character at every position around those 8-byte
+/// steps is written as Foundation's `JSONEncoder` writes it and read back as it was.
+@Suite("JSON strings at every position")
+struct JSONStringTests {
+    static let specials: [String] = ["\"", "\\", "/", "\n", "\u{1}", "\u{1F}", "é", "温", "🙂", "\u{7F}", " "]
+
+    @Test func everySpecialCharacterAtEveryPositionMatchesFoundation() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for length in 0...27 {
+            for position in 0...length {
+                for special in Self.specials {
+                    var characters = Array(repeating: "a", count: length)
+                    characters.insert(special, at: position)
+                    let text = characters.joined() + (length % 3 == 0 ? "/" : "")
+                    let label = LabelEvent(id: text, ts: 1, label: 0)
+                    let bytes = EventDecoding.encode(label)
+                    #expect(bytes == Array(try encoder.encode(label)), "\(special.debugDescription) at \(position) of \(length)")
+                    #expect(try EventDecoding.decode(LabelEvent.self, from: bytes).id == text)
+                }
+            }
+        }
+    }
+}
