@@ -101,6 +101,27 @@ struct CodecBenchmark: ParsableCommand {
             for document in predictionDocuments { sink &+= try EventDecoding.decodeWithFoundation(PredictionEvent.self, from: document).shadows.count }
         }
 
+        // The models topic: versions carrying an agrawal-perceptron-sized blob (~70 KB, ~93 KB of base64).
+        let versions = (0..<200).map { index in
+            var state = UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15  // weights-like bytes, cheaply (not from the system's RNG)
+            let blob = (0..<70_000).map { _ -> UInt8 in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(truncatingIfNeeded: state >> 56)
+            }
+            return ModelEvent(
+                kind: .version, ts: 1_700_000_000 + Double(index), model: ModelReference(id: "perceptron", version: index + 1),
+                weights: Data(blob).base64EncodedString())
+        }
+        let versionDocuments = versions.map { EventDecoding.encode($0) }
+        let versionEncode = median { for version in versions { sink &+= EventDecoding.encode(version).count } }
+        let versionEncodeFoundation = try median { for version in versions { sink &+= try EventDecoding.encodeWithFoundation(version).count } }
+        let versionDecode = try median {
+            for document in versionDocuments { sink &+= try EventDecoding.decode(ModelEvent.self, from: document).model.version }
+        }
+        let versionDecodeFoundation = try median {
+            for document in versionDocuments { sink &+= try EventDecoding.decodeWithFoundation(ModelEvent.self, from: document).model.version }
+        }
+
         let literals = joined.flatMap { $0.outputs.map { "\($0.answer)" } }
         let array = Array(("[" + literals.joined(separator: ",") + "]").utf8)
         let readerNumbers = try median {
@@ -133,6 +154,16 @@ struct CodecBenchmark: ParsableCommand {
         row("encode a joined example (feedback)", binaryEncode, writerEncode)
         row("decode a joined example (promoter)", binaryDecode, readerDecode)
         row("decode its learnable part (trainer)", binaryLearnable, learnableDecode)
+        print("")
+        print("flywheel.models: a version with \(versionDocuments[0].count / 1000) KB of base64 weights (µs per event)")
+        let perVersion = 1e6 / Double(versions.count)
+        for (what, flywheel, reference) in [
+            ("encode a model version (trainer)", versionEncode, versionEncodeFoundation),
+            ("decode a model version (inference)", versionDecode, versionDecodeFoundation),
+        ] {
+            print(what.padding(toLength: 39, withPad: " ", startingAt: 0)
+                + String(format: "%8.1f     %8.1f     %6.1f×", flywheel * perVersion, reference * perVersion, reference / flywheel))
+        }
         print("")
         let perLiteral = 1e9 / Double(literals.count)
         print(String(format: "read a probability literal (ns)        %8.1f       strtod %6.1f     %6.1f×", readerNumbers * perLiteral, strtodNumbers * perLiteral, strtodNumbers / readerNumbers))

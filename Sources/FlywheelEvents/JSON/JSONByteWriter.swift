@@ -32,7 +32,7 @@ public struct JSONByteWriter {
             while position < utf8.count {
                 // Eight bytes at a time past those that need no escape (long strings: a version's base64 weights).
                 if position + 8 <= utf8.count,
-                   !Self.needsEscape(UnsafeRawPointer(utf8.baseAddress! + position).loadUnaligned(as: UInt64.self)) {
+                   !Self.needsEscape(ByteWords.load(utf8, at: position)) {
                     position += 8
                     continue
                 }
@@ -136,14 +136,9 @@ public struct JSONByteWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any of the eight bytes in `word` is a control character, `"`, `\` or `/` (each byte's high bit
-    /// tested with the usual has-zero-byte arithmetic).
+    /// Whether any of the eight bytes in `word` is a control character, `"`, `\` or `/`.
     @inline(__always) static func needsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
-        let below = (word &- 0x2020_2020_2020_2020) & ~word & highs != 0  // some byte < 0x20 (or a false positive ≥ 0x80)
-        return below || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) || hasZero(word ^ (ones &* 0x2F))
+        ByteWords.hasBelow(word, 0x20) || ByteWords.has(word, 0x22) || ByteWords.has(word, 0x5C) || ByteWords.has(word, 0x2F)
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -269,6 +269,11 @@ public struct JSONReader {
         while position < text.count {
             // The run up to the next escape is copied whole (a version's base64 weights hold a `\/` every ~64 bytes).
             var runEnd = position
+            while runEnd + 8 <= text.count {
+                let word = ByteWords.load(text, at: runEnd)
+                if ByteWords.has(word, 0x5C) || ByteWords.hasBelow(word, 0x20) { break }
+                runEnd += 8
+            }
             while runEnd < text.count, text[runEnd] != UInt8(ascii: "\\") {
                 guard text[runEnd] >= 0x20 else { throw .invalidJSON }
                 runEnd += 1

@@ -132,6 +132,13 @@ public struct JSONTape: Sendable {
             let start = index
             var marked = false
             while true {
+                // Eight bytes at a time past plain ASCII (no quote, backslash or control character): long strings.
+                while index + 8 <= bytes.count {
+                    let word = ByteWords.load(bytes, at: index)
+                    if ByteWords.hasHigh(word) || ByteWords.hasBelow(word, 0x20) || ByteWords.has(word, 0x22)
+                        || ByteWords.has(word, 0x5C) { break }
+                    index += 8
+                }
                 guard index < bytes.count else { throw .invalidJSON }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") { break }
