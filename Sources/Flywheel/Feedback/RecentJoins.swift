@@ -11,7 +11,7 @@ struct RecentJoins: Sendable {
     /// How many ids it keeps.
     let capacity: Int
     private var ring: [Int64]
-    private var members: Set<Int64>
+    private var members: FingerprintSet
     private var next = 0
     private var filled = false
 
@@ -20,7 +20,7 @@ struct RecentJoins: Sendable {
         precondition(capacity > 0, "RecentJoins needs a positive capacity, not \(capacity).")
         self.capacity = capacity
         ring = Array(repeating: 0, count: capacity)
-        members = Set(minimumCapacity: capacity)
+        members = FingerprintSet(capacity: capacity + 1)  // one more: an insert comes before the oldest is forgotten
     }
 
     /// Whether `id` is among the last ``capacity`` joined.
@@ -29,7 +29,7 @@ struct RecentJoins: Sendable {
     /// Remembers `id`, forgetting the oldest when full.
     mutating func insert(_ id: String) {
         let fingerprint = RecentRequests.fingerprint(id)
-        guard members.insert(fingerprint).inserted else { return }
+        guard members.insert(fingerprint) else { return }
         if filled { members.remove(ring[next]) }
         ring[next] = fingerprint
         next += 1

@@ -8,13 +8,13 @@
 /// (``unsaved``) and the oldest sequence number still kept are what a ``ModelRegistry/StateStore`` writes, so a save
 /// costs what was added, not the whole set.
 ///
-/// Its memory is allocated whole at the start (a ring of `capacity` entries and a set sized for them), so it is the
+/// Its memory is allocated whole at the start (a ring of `capacity` entries and a ``FingerprintSet`` sized for them), so it is the
 /// same after ten requests and after ten million; nothing grows between saves either (``unsaved`` is read from the
 /// ring).
 public struct RecentRequests: Sendable {
     /// How many ids are kept.
     public let capacity: Int
-    private var ids: Set<Int64>
+    private var ids: FingerprintSet
     /// The kept ids, oldest at `start`, in a ring of `capacity` slots.
     private var ring: [(sequence: Int64, id: Int64)]
     private var start = 0
@@ -28,14 +28,14 @@ public struct RecentRequests: Sendable {
     public init(capacity: Int) {
         precondition(capacity > 0, "RecentRequests needs a positive capacity, not \(capacity).")
         self.capacity = capacity
-        ids = Set(minimumCapacity: capacity)
+        ids = FingerprintSet(capacity: capacity + 1)  // one more: an insert comes before the oldest is forgotten
         ring = Array(repeating: (0, 0), count: capacity)
     }
 
     /// A set restored from saved ids, oldest first (all of them count as saved).
     public init(capacity: Int, restoring saved: [(sequence: Int64, id: Int64)]) {
         self.init(capacity: capacity)
-        for (sequence, id) in saved.suffix(capacity) where ids.insert(id).inserted {
+        for (sequence, id) in saved.suffix(capacity) where ids.insert(id) {
             ring[count] = (sequence, id)
             count += 1
         }
@@ -58,7 +58,7 @@ public struct RecentRequests: Sendable {
     /// Adds `id`; returns false (and changes nothing) when it is already kept.
     public mutating func insert(_ request: String) -> Bool {
         let id = Self.fingerprint(request)
-        guard ids.insert(id).inserted else { return false }
+        guard ids.insert(id) else { return false }
         if count == capacity {
             ids.remove(ring[start].id)
             ring[start] = (nextSequence, id)
