@@ -58,28 +58,11 @@ public struct BinaryEventReader {
         // ASCII is UTF-8 as it stands: ids and feature names almost always are, and building them directly skips
         // the standard library's validation, which runs as unspecialized generic code (a metadata lookup per string:
         // ~4.5% of the trainer process in `perf`).
-        if Self.isASCII(utf8) { return String(decoding: utf8, as: UTF8.self) }
+        if ByteWords.isASCII(utf8) { return String(decoding: utf8, as: UTF8.self) }
         guard let text = String(validating: utf8, as: UTF8.self) else {
             throw BinaryReadError(kind: .invalid, path: [])
         }
         return text
-    }
-
-    /// Whether every byte is below 0x80, eight at a time.
-    @inline(__always) static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        let raw = UnsafeRawPointer(base)
-        var index = 0
-        var high: UInt64 = 0
-        while index + 8 <= bytes.count {
-            high |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            index += 8
-        }
-        while index < bytes.count {
-            high |= UInt64(bytes[index])
-            index += 1
-        }
-        return high & 0x8080_8080_8080_8080 == 0
     }
 
     /// Steps over `count` bytes.

@@ -21,6 +21,20 @@ enum ByteWords {
     /// Whether some byte of `word` is 0x80 or above (not ASCII).
     @inline(__always) static func hasHigh(_ word: UInt64) -> Bool { word & highs != 0 }
 
+    /// Whether every byte of `bytes` is below 0x80 (ASCII, which is UTF-8 as it stands), a word at a time.
+    @inline(__always) static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index + 8 <= bytes.count {
+            if hasHigh(load(bytes, at: index)) { return false }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// The eight bytes at `offset` of `bytes` as one word.
     /// - Precondition: `offset + 8 <= bytes.count`.
     @inline(__always) static func load(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt64 {

@@ -312,7 +312,7 @@ public struct JSONReader {
             }
         }
         // ASCII needs no validation (the standard library's runs as unspecialized generic code).
-        if output.withUnsafeBufferPointer(BinaryEventReader.isASCII) { return String(decoding: output, as: UTF8.self) }
+        if output.withUnsafeBufferPointer(ByteWords.isASCII) { return String(decoding: output, as: UTF8.self) }
         guard let string = String(validating: output, as: UTF8.self) else { throw .invalidJSON }
         return string
     }
