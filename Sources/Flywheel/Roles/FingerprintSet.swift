@@ -31,16 +31,21 @@ struct FingerprintSet: Sendable {
         Int(truncatingIfNeeded: (UInt64(bitPattern: fingerprint) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
-    /// Whether it holds `fingerprint`.
-    func contains(_ fingerprint: Int64) -> Bool {
-        if fingerprint == 0 { return holdsZero }
+    /// The slot holding `fingerprint` (found), or the empty slot where its probe ends (not found).
+    /// - Precondition: `fingerprint` is not 0.
+    @inline(__always) private func probe(_ fingerprint: Int64) -> (slot: Int, found: Bool) {
         var slot = home(fingerprint)
         while true {
             let held = slots[slot]
-            if held == fingerprint { return true }
-            if held == 0 { return false }
+            if held == fingerprint { return (slot, true) }
+            if held == 0 { return (slot, false) }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// Whether it holds `fingerprint`.
+    func contains(_ fingerprint: Int64) -> Bool {
+        fingerprint == 0 ? holdsZero : probe(fingerprint).found
     }
 
     /// Adds `fingerprint`; false (and no change) when it is held already.
@@ -53,13 +58,8 @@ struct FingerprintSet: Sendable {
             count += 1
             return true
         }
-        var slot = home(fingerprint)
-        while true {
-            let held = slots[slot]
-            if held == fingerprint { return false }
-            if held == 0 { break }
-            slot = (slot + 1) & mask
-        }
+        let (slot, found) = probe(fingerprint)
+        guard !found else { return false }
         precondition(count < capacity, "FingerprintSet is full (\(capacity))")
         slots[slot] = fingerprint
         count += 1
@@ -72,13 +72,9 @@ struct FingerprintSet: Sendable {
             if holdsZero { holdsZero = false; count -= 1 }
             return
         }
-        var hole = home(fingerprint)
-        while true {
-            let held = slots[hole]
-            if held == 0 { return }
-            if held == fingerprint { break }
-            hole = (hole + 1) & mask
-        }
+        let (slot, found) = probe(fingerprint)
+        guard found else { return }
+        var hole = slot
         var next = hole
         while true {
             next = (next + 1) & mask

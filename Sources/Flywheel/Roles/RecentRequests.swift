@@ -8,9 +8,9 @@
 /// (``unsaved``) and the oldest sequence number still kept are what a ``ModelRegistry/StateStore`` writes, so a save
 /// costs what was added, not the whole set.
 ///
-/// Its memory is allocated whole at the start (a ring of `capacity` entries and a ``FingerprintSet`` sized for them), so it is the
-/// same after ten requests and after ten million; nothing grows between saves either (``unsaved`` is read from the
-/// ring).
+/// Its memory is allocated whole at the start (a ring of `capacity` entries and a ``FingerprintSet`` sized for them),
+/// so it is the same after ten requests and after ten million; nothing grows between saves either (``unsaved`` is read
+/// from the ring).
 public struct RecentRequests: Sendable {
     /// How many ids are kept.
     public let capacity: Int
