@@ -6,7 +6,7 @@ import Testing
 /// repeats and lookups, at capacities where probe runs collide and wrap around the table's end.
 @Suite("Recent requests against a model")
 struct RecentRequestsModelTests {
-    @Test(arguments: [1, 3, 7, 100, 1_000])
+    @Test(arguments: [1, 3, 7, 100, 1_000, 200_000])
     func behavesAsTheLastCapacityIds(capacity: Int) {
         var recent = RecentRequests(capacity: capacity)
         var queue: [Int64] = []
@@ -38,5 +38,25 @@ struct RecentRequestsModelTests {
             let id = "request-\(index)"
             #expect(recent.contains(id) == kept.contains(RecentRequests.fingerprint(id)), "end: \(id)")
         }
+    }
+
+    /// A copy is a value of its own: the table is shared until one side changes, then copied (`FingerprintSlots`).
+    @Test func copiesAreIndependent() {
+        var original = RecentRequests(capacity: 4)
+        for index in 0..<4 { let added = original.insert("request-\(index)"); #expect(added) }
+        var copy = original
+        // The copy forgets request-0 and request-1 (capacity 4) and learns two ids the original never saw.
+        let addedToCopy = [copy.insert("request-4"), copy.insert("request-5")]
+        #expect(addedToCopy == [true, true])
+        #expect(!copy.contains("request-0") && !copy.contains("request-1"))
+        #expect(copy.contains("request-4") && copy.contains("request-5"))
+        for index in 0..<4 { #expect(original.contains("request-\(index)"), "original lost request-\(index)") }
+        #expect(!original.contains("request-4") && !original.contains("request-5"))
+        // And the other way round: the original changing leaves the copy as it was.
+        let addedToOriginal = original.insert("request-6")
+        #expect(addedToOriginal)
+        #expect(!copy.contains("request-6"))
+        #expect(copy.contains("request-2") && copy.contains("request-3"))
+        #expect(!original.contains("request-0"))
     }
 }

@@ -1,12 +1,13 @@
 // MARK: - FingerprintSet
 
 /// A set of 64-bit request-id fingerprints (``RecentRequests/fingerprint(_:)``) in one open-addressed table allocated
-/// whole at the start: linear probing, at most half full, removal by shifting the following entries back. The
-/// fingerprints are FNV-1a hashes already, so one multiply places them; a `Set<Int64>` hashed each again with SipHash
-/// on every insert, lookup and removal (~3% of the trainer process, ~2% of feedback in `perf`).
+/// whole at the start (``FingerprintSlots``: on huge pages where the kernel offers them): linear probing, at most half
+/// full, removal by shifting the following entries back. The fingerprints are FNV-1a hashes already, so one multiply
+/// places them; a `Set<Int64>` hashed each again with SipHash on every insert, lookup and removal (~3% of the trainer
+/// process, ~2% of feedback in `perf`). A copy shares the table until either side changes it.
 struct FingerprintSet: Sendable {
     /// The table; 0 marks an empty slot (the fingerprint 0 is kept in ``holdsZero``).
-    private var slots: [Int64]
+    private var slots: FingerprintSlots
     private var holdsZero = false
     private let mask: Int
     private let shift: UInt64
@@ -21,7 +22,7 @@ struct FingerprintSet: Sendable {
         self.capacity = capacity
         var size = 16
         while size < 2 * capacity { size *= 2 }
-        slots = Array(repeating: 0, count: size)
+        slots = FingerprintSlots(count: size)
         mask = size - 1
         shift = UInt64(64 - size.trailingZeroBitCount)
     }
@@ -36,7 +37,7 @@ struct FingerprintSet: Sendable {
     @inline(__always) private func probe(_ fingerprint: Int64) -> (slot: Int, found: Bool) {
         var slot = home(fingerprint)
         while true {
-            let held = slots[slot]
+            let held = slots.base[slot]
             if held == fingerprint { return (slot, true) }
             if held == 0 { return (slot, false) }
             slot = (slot + 1) & mask
@@ -61,7 +62,8 @@ struct FingerprintSet: Sendable {
         let (slot, found) = probe(fingerprint)
         guard !found else { return false }
         precondition(count < capacity, "FingerprintSet is full (\(capacity))")
-        slots[slot] = fingerprint
+        makeUnique()
+        slots.base[slot] = fingerprint
         count += 1
         return true
     }
@@ -74,6 +76,8 @@ struct FingerprintSet: Sendable {
         }
         let (slot, found) = probe(fingerprint)
         guard found else { return }
+        makeUnique()
+        let slots = slots.base
         var hole = slot
         var next = hole
         while true {
@@ -90,5 +94,10 @@ struct FingerprintSet: Sendable {
         }
         slots[hole] = 0
         count -= 1
+    }
+
+    /// Copies the table first when a copy of this set shares it.
+    @inline(__always) private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&slots) { slots = FingerprintSlots(copying: slots) }
     }
 }
