@@ -4,7 +4,8 @@ import Testing
 
 /// The byte codec's number reading (Clinger's fast path, Eisel-Lemire, `strtod` last) against the C library's
 /// correctly rounded `strtod`, bit for bit: the shortest round-trip literals Flywheel's writers produce, random
-/// decimal literals of up to 19 digits and beyond over a wide exponent range, and the classic hard cases.
+/// decimal literals of up to 19 digits and beyond over a wide exponent range, runs of zeros around the parser's
+/// eight-digit steps, and the classic hard cases; and which literals it refuses, against the JSON grammar.
 @Suite("Double parsing against strtod")
 struct DoubleParsingTests {
     /// Reads `literals` as one JSON array through ``JSONReader`` and checks each value against `strtod`'s; returns
@@ -70,5 +71,61 @@ struct DoubleParsingTests {
             "4503599627370496.5", "4503599627370497.5", "1e-100", "1e100", "1e-101",
         ]
         #expect(try Self.mismatches(literals) == 0)
+    }
+
+    /// Leading zeros, zeros inside and runs of every length from 1 to 30 digits on either side of the point, so the
+    /// eight-at-a-time steps (`DecimalDigits`) start, stop and give way to single digits at every offset.
+    @Test func zeroRunsAndEveryRunLength() throws {
+        var generator = EventCodecTests.SeededGenerator(state: 0x2E80_5EED)
+        var literals: [String] = []
+        func digits(_ count: Int, zeroShare: Int) -> String {
+            String((0..<count).map { _ in Int.random(in: 0..<10, using: &generator) < zeroShare ? "0" : Character(String(Int.random(in: 1...9, using: &generator))) })
+        }
+        for integerCount in 0...30 {
+            for fractionCount in 0...30 where integerCount + fractionCount > 0 {
+                for zeroShare in [0, 3, 8] {
+                    let leading = String(repeating: "0", count: Int.random(in: 0...20, using: &generator))
+                    let integer = integerCount == 0 ? "0" : String(Int.random(in: 1...9, using: &generator)) + digits(integerCount - 1, zeroShare: zeroShare)
+                    var literal = integer
+                    if fractionCount > 0 { literal += "." + (integerCount == 0 ? leading : "") + digits(fractionCount, zeroShare: zeroShare) }
+                    if Int.random(in: 0..<3, using: &generator) == 0 { literal += "e\(Int.random(in: -40...40, using: &generator))" }
+                    literals.append(literal)
+                }
+            }
+        }
+        #expect(literals.count > 2_800)
+        #expect(try Self.mismatches(literals) == 0)
+    }
+
+    /// Strings over the characters a number token may hold (digits, `.`, `e`, `E`, `+`, `-`), most of them one edit
+    /// away from a valid literal: the reader accepts exactly those the JSON grammar does (checked with a regular
+    /// expression) and that are finite and not a non-zero value rounded to zero, with `strtod`'s value.
+    @Test func refusesExactlyWhatTheGrammarRefuses() throws {
+        let grammar = try NSRegularExpression(pattern: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#)
+        var generator = EventCodecTests.SeededGenerator(state: 0x6EA4_4A12)
+        let alphabet = Array("0123456789.eE+-0123456789")
+        let seeds = ["0", "-0", "7", "0.5", "12345678", "123456789012", "0.0000001234", "1.5e10", "-2E-5", "9e+300",
+                     "12345678.12345678", "0.12345678901234567", "1e-400", "1e400", "0.000e5"]
+        var accepted = 0, refused = 0
+        for index in 0..<60_000 {
+            var literal = Array(seeds[index % seeds.count])
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0: literal[Int.random(in: 0..<literal.count, using: &generator)] = alphabet.randomElement(using: &generator)!
+            case 1: literal.insert(alphabet.randomElement(using: &generator)!, at: Int.random(in: 0...literal.count, using: &generator))
+            case 2: if literal.count > 1 { literal.remove(at: Int.random(in: 0..<literal.count, using: &generator)) }
+            default: literal = (0..<Int.random(in: 1...14, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            }
+            let text = String(literal)
+            let grammatical = grammar.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            let expected = strtod(text, nil)
+            let nonZeroDigit = text.prefix { $0 != "e" && $0 != "E" }.contains { $0 >= "1" && $0 <= "9" }
+            let shouldAccept = grammatical && expected.isFinite && (expected != 0 || !nonZeroDigit)
+            let document = Array("[\(text)]".utf8)
+            let read = try? JSONReader.read(document) { json throws(JSONReadError) in try json.doubles(at: json.root) }
+            #expect((read != nil) == shouldAccept, "\(text): read \(read.map { "\($0)" } ?? "refused"), expected \(shouldAccept ? "accepted" : "refused")")
+            if let read, shouldAccept { #expect(read == [expected], "\(text)") }
+            if shouldAccept { accepted += 1 } else { refused += 1 }
+        }
+        #expect(accepted > 10_000 && refused > 10_000, "accepted \(accepted), refused \(refused)")
     }
 }

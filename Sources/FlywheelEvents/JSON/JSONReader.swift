@@ -189,57 +189,54 @@ public struct JSONReader {
         1e20, 1e21, 1e22,
     ]
 
-    /// Parses a literal the scanner accepted. Exact: Clinger's fast path when the digits fit 2^53 and the power of
-    /// ten is exact, else Eisel-Lemire (``FastDoubleParsing``) for up to 19 digits, else the C library's correctly
-    /// rounded `strtod`.
+    /// Parses a literal the scanner delimited, checking in the same pass that it is a JSON number
+    /// (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as ``JSONTape/isNumber(_:from:to:)``). Exact: Clinger's fast
+    /// path when the digits fit 2^53 and the power of ten is exact, else Eisel-Lemire (``FastDoubleParsing``) for up
+    /// to 19 digits, else the C library's correctly rounded `strtod`. Runs of digits are taken eight at a time where
+    /// they can be (a probability has 16–17).
+    /// - Throws: `.invalidJSON` for a malformed literal, one beyond `Double`'s range, or a non-zero one that rounds
+    ///   to zero (Foundation's rules).
     static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) throws(JSONReadError) -> Double {
-        guard JSONTape.isNumber(bytes, from: start, to: end) else { throw .invalidJSON }
+        var digits = DecimalDigits()
         var position = start
-        let negative = bytes[position] == UInt8(ascii: "-")
+        let negative = position < end && bytes[position] == UInt8(ascii: "-")
         if negative { position += 1 }
-        var mantissa: UInt64 = 0
-        var digits = 0
-        var nonZero = false
-        var scale = 0
-        var fraction = false
-        var exponent = 0
-        while position < end {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: ".") {
-                fraction = true
-            } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-                position += 1
-                var exponentNegative = false
-                if bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
-                    exponentNegative = bytes[position] == UInt8(ascii: "-")
-                    position += 1
-                }
-                while position < end {
-                    if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[position] - UInt8(ascii: "0")) }
-                    position += 1
-                }
-                if exponentNegative { exponent = -exponent }
-                break
-            } else {
-                let digit = UInt64(byte - UInt8(ascii: "0"))
-                if digit != 0 { nonZero = true }
-                if mantissa != 0 || digit != 0 { digits += 1 }
-                if digits <= 19 {
-                    mantissa = mantissa &* 10 &+ digit
-                    if fraction { scale -= 1 }
-                } else if !fraction {
-                    scale += 1
-                }
-            }
+        guard position < end, DecimalDigits.isDigit(bytes[position]) else { throw .invalidJSON }
+        if bytes[position] == UInt8(ascii: "0") {
+            digits.add(0, fraction: false)
             position += 1
+        } else {
+            digits.addRun(bytes, from: &position, to: end, fraction: false)
         }
-        let power = exponent + scale
+        if position < end, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard position < end, DecimalDigits.isDigit(bytes[position]) else { throw .invalidJSON }
+            digits.addRun(bytes, from: &position, to: end, fraction: true)
+        }
+        var exponent = 0
+        if position < end, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            var exponentNegative = false
+            if position < end, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                exponentNegative = bytes[position] == UInt8(ascii: "-")
+                position += 1
+            }
+            guard position < end, DecimalDigits.isDigit(bytes[position]) else { throw .invalidJSON }
+            while position < end, DecimalDigits.isDigit(bytes[position]) {
+                if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[position] - UInt8(ascii: "0")) }
+                position += 1
+            }
+            if exponentNegative { exponent = -exponent }
+        }
+        guard position == end else { throw .invalidJSON }
+        let power = exponent + digits.scale
+        let mantissa = digits.mantissa
         var value: Double
-        if digits <= 19, mantissa <= (1 << 53), power >= -22, power <= 22 {
+        if digits.count <= 19, mantissa <= (1 << 53), power >= -22, power <= 22 {
             value = Double(mantissa)
             value = power < 0 ? value / exactPowersOfTen[-power] : value * exactPowersOfTen[power]
             if negative { value = -value }
-        } else if digits <= 19, let exact = FastDoubleParsing.double(mantissa: mantissa, power: power, negative: negative) {
+        } else if digits.count <= 19, let exact = FastDoubleParsing.double(mantissa: mantissa, power: power, negative: negative) {
             value = exact
         } else {
             value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - start + 1) { buffer in
@@ -248,7 +245,7 @@ public struct JSONReader {
                 return strtod(buffer.baseAddress!, nil)
             }
         }
-        guard value.isFinite, value != 0 || !nonZero else { throw .invalidJSON }
+        guard value.isFinite, value != 0 || !digits.nonZero else { throw .invalidJSON }
         return value
     }
 
