@@ -130,7 +130,9 @@ extension ModelOutput {
         guard let probabilities else { return writer.count(0) }
         writer.count(probabilities.count + 1)
         for (position, probability) in probabilities.enumerated() {
-            do { try writer.finite(probability, "[\(position)]") } catch { throw error.inside("probabilities") }
+            // The field's name only on failure: built for every probability, it cost a String each time.
+            guard probability.isFinite else { throw JSONWriteError(path: ["probabilities", "[\(position)]"]) }
+            writer.double(probability)
         }
     }
 

@@ -47,7 +47,8 @@ extension ModelOutput: JSONBytesCodable {
             json.raw(#","probabilities":["#)
             for (position, probability) in probabilities.enumerated() {
                 if position > 0 { json.byte(UInt8(ascii: ",")) }
-                do { try json.finite(probability, "[\(position)]") } catch { throw error.inside("probabilities") }
+                // The field's name only on failure: built for every probability, it cost a String each time.
+                guard json.number(probability) else { throw JSONWriteError(path: ["probabilities", "[\(position)]"]) }
             }
             json.byte(UInt8(ascii: "]"))
         }
