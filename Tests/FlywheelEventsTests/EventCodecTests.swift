@@ -225,6 +225,10 @@ struct EventCodecTests {
         let requests = [
             #"{"id":"a","ts":1,"features":{}}"#, #"{"id":"a","ts":1,"features":{},}"#, #"{"id":"a","ts":1,"features":{,}}"#,
             #"{"id":"a","id":"b","ts":1,"features":{"x":1,"x":"dup"}}"#, #"{"id":"a","ts":1e400,"features":{}}"#,
+            // A repeated feature: the first wins whatever the later ones hold; a bad first is refused.
+            #"{"id":"a","ts":1,"features":{"x":1,"x":true}}"#, #"{"id":"a","ts":1,"features":{"x":true,"x":1}}"#,
+            #"{"id":"a","ts":1,"features":{"x":null,"y":2,"x":2}}"#, #"{"id":"a","ts":1,"features":{"x":1,"x":1e999,"x":"\x"}}"#,
+            #"{"id":"a","ts":1,"features":{"x":1e999,"x":1}}"#, #"{"id":"a","ts":1,"features":{"x":"s","x":[1]}}"#,
             #"{"id":"a","ts":4.9e-325,"features":{}}"#, #"{"id":"a","ts":-0,"features":{}}"#, #"{"id":"\ud83d\ude00","ts":1,"features":{}}"#,
             #"{"id":"\ud83d","ts":1,"features":{}}"#, #"{"id":"\x","ts":1,"features":{}}"#, #"{"\x":1,"id":"a","ts":1,"features":{}}"#,
             #"{"z":"\x","id":"a","ts":1,"features":{}}"#, "{\"id\":\"\u{7}\",\"ts\":1,\"features\":{}}", #"{"id":"a","ts":1,"features":{"x":1e999}}"#,

@@ -73,22 +73,33 @@ extension JSONReader {
     /// repeated key wins); anything else, or a number or string that cannot be read, is the wrong type at that key.
     func features(at index: Int) throws(JSONReadError) -> FeatureMap {
         let members = try object(at: index)
-        var features = FeatureMap(minimumCapacity: 16)
+        var count = 0
+        for _ in members { count += 1 }
+        var features = FeatureMap(minimumCapacity: count)
         for (key, value) in members {
             let name = try string(at: key)
-            guard features[name] == nil else { continue }
+            let feature: FeatureValue
             switch kind(value) {
-            case .null: features[name] = .missing
+            case .null: feature = .missing
             case .number:
-                guard let number = try? double(at: value) else { throw JSONReadError(kind: .wrongType, path: [name]) }
-                features[name] = .number(number)
+                guard let number = try? double(at: value) else { try Self.refuse(name, unlessIn: features); continue }
+                feature = .number(number)
             case .string:
-                guard let text = try? string(at: value) else { throw JSONReadError(kind: .wrongType, path: [name]) }
-                features[name] = .string(text)
-            default: throw JSONReadError(kind: .wrongType, path: [name])
+                guard let text = try? string(at: value) else { try Self.refuse(name, unlessIn: features); continue }
+                feature = .string(text)
+            default: try Self.refuse(name, unlessIn: features); continue
             }
+            // One hash per feature; a repeated key (rare) puts the first value back.
+            if let first = features.updateValue(feature, forKey: name) { features[name] = first }
         }
         return features
+    }
+
+    /// A feature whose value cannot be read is the wrong type at its key — unless the key came before: then this
+    /// repetition is skipped unread, as Foundation skips it.
+    private static func refuse(_ name: String, unlessIn features: FeatureMap) throws(JSONReadError) {
+        guard features[name] == nil else { return }
+        throw JSONReadError(kind: .wrongType, path: [name])
     }
 
     /// Reads an array of model outputs.
