@@ -45,6 +45,38 @@ struct DriftMonitorTests {
         #expect(reports.first { $0.model.id == "fresh" }?.champion == false)
     }
 
+    /// Beside the request's features the monitor tracks the champion's score and the label as two more columns:
+    /// when only the labels change, only `(label)` drifts; when only the scores change, only `(prediction)` does.
+    @Test func scoreAndLabelColumnsTrackTheirOwnValues() throws {
+        let schema = FeatureSchema(features: [.init(name: "x", kind: .numeric)])
+        var configuration = FeatureDriftTracker.Configuration()
+        configuration.referenceSize = 1000
+        var monitor = DriftMonitor(reportEvery: 1000, schema: schema, features: configuration)
+        var tables: [[DriftReport.FeatureDrift]] = []
+        for index in 0..<4000 {
+            // Reference (first 1,000) and the second window: labels 0/1 alternating, scores spread over 0.1–0.9.
+            // Third window: every label 1, scores unchanged. Fourth: labels as at first, scores over 0.6–0.9.
+            // (x stays uniform throughout.)
+            let x = Double(index * 7919 % 1000) / 1000
+            let label: Double = (2000..<3000).contains(index) ? 1 : Double(index % 2)
+            let spread = Double(index * 104_729 % 1000) / 1000
+            let score = index >= 3000 ? 0.6 + 0.3 * spread : 0.1 + 0.8 * spread
+            let example = JoinedExample(
+                requestId: "r:\(index)", requestTs: Double(index), labelTs: Double(index), features: ["x": .number(x)],
+                label: label, champion: ModelOutput(model: Self.champion, answer: score > 0.5 ? 1 : 0, probabilities: [1 - score, score]),
+                shadows: [])
+            for report in monitor.record(example, now: 0) where !report.features.isEmpty { tables.append(report.features) }
+        }
+        func drifted(_ table: [DriftReport.FeatureDrift]) -> Set<String> {
+            Set(table.filter { $0.statistic.hasSuffix("(BH)") && $0.drifted }.map(\.name))
+        }
+        #expect(tables.count == 3)
+        #expect(Set(tables.first?.map(\.name) ?? []) == ["x", "(prediction)", "(label)"])
+        #expect(drifted(tables[0]) == [], "the second window is like the reference")
+        #expect(drifted(tables[1]) == ["(label)"], "only the labels changed")
+        #expect(drifted(tables[2]) == ["(prediction)"], "only the scores changed")
+    }
+
     @Test func windowsAlsoEndAfterTheReportInterval() {
         var monitor = DriftMonitor(reportEvery: 10_000, reportInterval: 5)
         var reports: [DriftReport] = []

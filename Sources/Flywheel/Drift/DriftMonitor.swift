@@ -55,6 +55,11 @@ public struct DriftMonitor: Sendable, Codable {
         return configuration
     }
 
+    /// The column of the champion's score beside the features it tracks.
+    static let predictionColumn = "(prediction)"
+    /// The column of the label beside the features it tracks.
+    static let labelColumn = "(label)"
+
     /// Makes a monitor; with a `schema`, it also tracks feature, prediction and label drift.
     public init(
         reportEvery: Int = LoopDefaults.driftReportEvery, reportInterval: Double? = nil, schema: FeatureSchema? = nil,
@@ -66,7 +71,7 @@ public struct DriftMonitor: Sendable, Codable {
         self.reportInterval = reportInterval
         if let schema {
             let extended = FeatureSchema(
-                features: schema.features + [.init(name: "(prediction)", kind: .numeric), .init(name: "(label)", kind: .numeric)],
+                features: schema.features + [.init(name: Self.predictionColumn, kind: .numeric), .init(name: Self.labelColumn, kind: .numeric)],
                 hashWidth: schema.hashWidth)
             features = FeatureDriftTracker(schema: extended, configuration: configuration)
         }
@@ -78,10 +83,15 @@ public struct DriftMonitor: Sendable, Codable {
         var reports: [DriftReport] = []
         examples += 1
         if features != nil {
-            var observed = example.features
-            observed["(prediction)"] = .number(example.champion.score)
-            observed["(label)"] = .number(example.label)
-            features!.observe(observed)
+            // The two extra columns beside the request's features, without a copy of its dictionary per example.
+            let observed = example.features, score = example.champion.score, label = example.label
+            features!.observe { name in
+                switch name {
+                case Self.predictionColumn: .number(score)
+                case Self.labelColumn: .number(label)
+                default: observed[name]
+                }
+            }
         }
         let started = windowStartedAt ?? now
         windowStartedAt = started
