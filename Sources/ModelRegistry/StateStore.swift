@@ -43,8 +43,28 @@ public final class StateStore: Sendable {
                 try db.cachedStatement(
                     sql: "INSERT INTO snapshots (name, ts, data) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET ts = excluded.ts, data = excluded.data"
                 ).execute(arguments: [name, ts, data])
-                let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO recent_ids (name, sequence, id) VALUES (?, ?, ?)")
-                for (sequence, id) in recentAdded { try insert.execute(arguments: [name, sequence, id]) }
+                // Rows by ``recentRowsPerInsert`` per statement: executed one by one, the ids (one per example)
+                // spent most of a save in GRDB's per-statement work.
+                var rows = recentAdded[...]
+                if rows.count >= Self.recentRowsPerInsert {
+                    let many = try db.cachedStatement(sql: Self.insertManyRecentRows)
+                    var values: [(any DatabaseValueConvertible)?] = []  // optional: the typed initializer, not the one over [Any]
+                    values.reserveCapacity(3 * Self.recentRowsPerInsert)
+                    while rows.count >= Self.recentRowsPerInsert {
+                        values.removeAll(keepingCapacity: true)
+                        for (sequence, id) in rows.prefix(Self.recentRowsPerInsert) {
+                            values.append(name)
+                            values.append(sequence)
+                            values.append(id)
+                        }
+                        try many.execute(arguments: StatementArguments(values))
+                        rows = rows.dropFirst(Self.recentRowsPerInsert)
+                    }
+                }
+                if !rows.isEmpty {
+                    let insert = try db.cachedStatement(sql: Self.insertOneRecentRow)
+                    for (sequence, id) in rows { try insert.execute(arguments: [name, sequence, id]) }
+                }
                 if let recentKeptFrom {
                     try db.cachedStatement(sql: "DELETE FROM recent_ids WHERE name = ? AND sequence < ?")
                         .execute(arguments: [name, recentKeptFrom])
@@ -53,6 +73,18 @@ public final class StateStore: Sendable {
         } catch {
             throw RegistryError("writing snapshot '\(name)' to \(path) failed: \(error)")
         }
+    }
+
+    /// Recent ids written by one statement when a save adds at least as many.
+    static let recentRowsPerInsert = 64
+
+    /// The statement adding ``recentRowsPerInsert`` recent ids, and the one adding one.
+    private static let insertManyRecentRows = insertRecentRows(recentRowsPerInsert)
+    private static let insertOneRecentRow = insertRecentRows(1)
+
+    /// The statement adding `rows` recent ids (a later row for the same name and sequence replaces an earlier one).
+    static func insertRecentRows(_ rows: Int) -> String {
+        "INSERT OR REPLACE INTO recent_ids (name, sequence, id) VALUES " + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     /// The recent ids saved with snapshot `name`, oldest first.

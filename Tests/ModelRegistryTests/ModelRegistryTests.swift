@@ -14,6 +14,37 @@ struct ModelRegistryTests {
         StoredVersion(model: .init(id: id, version: number), ts: 1_700_000_000 + Double(number), weights: bytes)
     }
 
+    /// A state store's recent ids, whatever a save adds: none, fewer than one statement's rows, several full
+    /// statements and a remainder, and again past a deletion — every id back in order after reopening, per name.
+    @Test func stateStoreKeepsEveryRecentIDAcrossSaves() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var expected: [(sequence: Int64, id: Int64)] = []
+        var next: Int64 = 0
+        do {
+            let store = try StateStore(path: path)
+            for (saveIndex, added) in [0, 5, 64, 200, 129, 1].enumerated() {
+                let rows = (0..<added).map { _ -> (sequence: Int64, id: Int64) in
+                    defer { next += 1 }
+                    return (next, next &* -7_046_029_254_386_353_131)  // any 64-bit numbers, negative ones too
+                }
+                expected += rows
+                // The fourth save keeps only the ids from sequence 100 on.
+                let keptFrom: Int64? = saveIndex == 3 ? 100 : nil
+                if let keptFrom { expected.removeAll { $0.sequence < keptFrom } }
+                try store.save("trainer", data: Data([UInt8(saveIndex)]), ts: Double(saveIndex), recentAdded: rows, recentKeptFrom: keptFrom)
+                try store.save("other", data: Data(), ts: 0, recentAdded: [(Int64(saveIndex), 1)])
+            }
+        }
+        let reopened = try StateStore(path: path)
+        let restored = try reopened.recentIDs("trainer")
+        #expect(restored.map(\.sequence) == expected.map(\.sequence))
+        #expect(restored.map(\.id) == expected.map(\.id))
+        #expect(restored.count == 5 + 64 + 200 + 129 + 1 - 100)
+        #expect(try reopened.recentIDs("other").map(\.sequence) == [0, 1, 2, 3, 4, 5])
+        #expect(try reopened.load("trainer") == Data([5]))
+    }
+
     @Test func versionsPromotionsAndAliasesSurviveReopening() throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
