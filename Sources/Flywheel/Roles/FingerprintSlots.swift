@@ -11,9 +11,8 @@ import Darwin
 ///
 /// A million fingerprints take a 16 MiB table that every lookup hits at a random place: on 4 KiB pages nearly every
 /// lookup also misses the TLB, and the page walk misses the cache too. On huge pages the table takes 8 TLB entries
-/// (`perf` of the loop at max rate with 3 shadows: the set's share of the feedback process 7.2% → 1.6%, of the
-/// trainer process 4.0% → 2.6%, with glibc's heap on huge pages as well). Elsewhere, or when the kernel declines,
-/// it is ordinary memory.
+/// (`perf` of the loop at max rate with 3 shadows: the sets' share of the feedback process 7.2% → 1.8%, of the
+/// trainer process 4.0% → 2.0%). Elsewhere, or when the kernel declines, it is ordinary memory.
 ///
 /// Mutated only through a ``FingerprintSet`` that holds the only reference (it copies first otherwise), hence
 /// `@unchecked Sendable`.

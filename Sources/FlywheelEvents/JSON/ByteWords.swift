@@ -35,9 +35,9 @@ enum ByteWords {
         return true
     }
 
-    /// The eight bytes at `offset` of `bytes` as one word.
+    /// The eight bytes at `offset` of `bytes` as one little-endian word (the first byte lowest, on any machine).
     /// - Precondition: `offset + 8 <= bytes.count`.
     @inline(__always) static func load(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt64 {
-        UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self)
+        UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self))
     }
 }
