@@ -76,14 +76,14 @@ public final class StateStore: Sendable {
     }
 
     /// Recent ids written by one statement when a save adds at least as many.
-    static let recentRowsPerInsert = 64
+    private static let recentRowsPerInsert = 64
 
     /// The statement adding ``recentRowsPerInsert`` recent ids, and the one adding one.
     private static let insertManyRecentRows = insertRecentRows(recentRowsPerInsert)
     private static let insertOneRecentRow = insertRecentRows(1)
 
     /// The statement adding `rows` recent ids (a later row for the same name and sequence replaces an earlier one).
-    static func insertRecentRows(_ rows: Int) -> String {
+    private static func insertRecentRows(_ rows: Int) -> String {
         "INSERT OR REPLACE INTO recent_ids (name, sequence, id) VALUES " + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
     }
 

@@ -124,21 +124,21 @@ public struct FeatureDriftTracker: Sendable, Codable {
     /// Adds one request: to the reference until it is full, then to the current window.
     public mutating func observe(_ features: FeatureMap) { observe { features[$0] } }
 
-    /// Adds one request whose values `value` looks up by feature name (nil: absent) — for a caller whose values are
+    /// Adds one request whose values `lookup` finds by feature name (nil: absent) — for a caller whose values are
     /// not all in one dictionary, so it need not build one per request.
-    public mutating func observe(_ value: (String) -> FeatureValue?) {
+    public mutating func observe(_ lookup: (String) -> FeatureValue?) {
         if skipped < configuration.warmUp {
             skipped += 1
             return
         }
         if !isFrozen {
             for index in numeric.indices {
-                if case .number(let value) = value(numeric[index].name) ?? .missing, value.isFinite {
+                if case .number(let value) = lookup(numeric[index].name) ?? .missing, value.isFinite {
                     numeric[index].collected.append(value)
                 }
             }
             for index in categorical.indices {
-                if case .string(let value) = value(categorical[index].name) ?? .missing {
+                if case .string(let value) = lookup(categorical[index].name) ?? .missing {
                     categorical[index].collected[value, default: 0] += 1
                 }
             }
@@ -148,7 +148,7 @@ public struct FeatureDriftTracker: Sendable, Codable {
         }
         windowCount += 1
         for index in numeric.indices {
-            guard case .number(let value) = value(numeric[index].name) ?? .missing, value.isFinite else {
+            guard case .number(let value) = lookup(numeric[index].name) ?? .missing, value.isFinite else {
                 numeric[index].missing += 1
                 continue
             }
@@ -162,7 +162,7 @@ public struct FeatureDriftTracker: Sendable, Codable {
             }
         }
         for index in categorical.indices {
-            guard case .string(let value) = value(categorical[index].name) ?? .missing else {
+            guard case .string(let value) = lookup(categorical[index].name) ?? .missing else {
                 categorical[index].missing += 1
                 continue
             }
