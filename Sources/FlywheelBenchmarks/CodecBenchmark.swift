@@ -2,6 +2,7 @@ import ArgumentParser
 import FeatureValues
 import FlywheelEvents
 import Foundation
+import OnlineLearning
 
 // MARK: - CodecBenchmark
 
@@ -21,7 +22,8 @@ struct CodecBenchmark: ParsableCommand {
             Flywheel's byte reader (what the promoter does), decoding only the learnable part (what the trainer does), \
             decoding with Foundation's JSONDecoder, and encoding with Flywheel's byte writer and with Foundation's \
             JSONEncoder (sorted keys, the same bytes); then the same three in the binary form the examples topic \
-            carries (docs/event-formats.md) against Flywheel's JSON. Then reads the same probabilities as number literals through \
+            carries (docs/event-formats.md) against Flywheel's JSON; a model version encoded and decoded, and a sea-sized \
+            logistic regression's and perceptron's blob loaded as inference loads each version. Then reads the same probabilities as number literals through \
             the byte reader and through strtod. Each figure is the median of --repetitions passes over --examples \
             examples, CPU time of this process.
             """
@@ -122,6 +124,17 @@ struct CodecBenchmark: ParsableCommand {
             for document in versionDocuments { sink &+= try EventDecoding.decodeWithFoundation(ModelEvent.self, from: document).model.version }
         }
 
+        // A version's blob as inference loads it: the pipeline (schema, statistics) and the model, sea-sized.
+        let seaPipeline = try FeaturePipeline(
+            schema: FeatureSchema(features: ["x0", "x1", "x2"].map { .init(name: $0, kind: .numeric) }, hashWidth: 1))
+        let blobs = [
+            ModelBlob.encode(pipeline: seaPipeline, learner: .logistic(LogisticRegression(dimension: seaPipeline.dimension)), forServing: true),
+            ModelBlob.encode(pipeline: seaPipeline, learner: .mlp(MultilayerPerceptron(task: .binary, inputs: seaPipeline.dimension)), forServing: true),
+        ]
+        let blobLoads = try blobs.map { blob in
+            try median { for _ in 0..<2_000 { sink &+= try ModelBlob.decodeLearner(blob, expectedSchema: seaPipeline.schema).pipeline.dimension } }
+        }
+
         let literals = joined.flatMap { $0.outputs.map { "\($0.answer)" } }
         let array = Array(("[" + literals.joined(separator: ",") + "]").utf8)
         let readerNumbers = try median {
@@ -164,6 +177,9 @@ struct CodecBenchmark: ParsableCommand {
             print(what.padding(toLength: 39, withPad: " ", startingAt: 0)
                 + String(format: "%8.1f     %8.1f     %6.1f×", flywheel * perVersion, reference * perVersion, reference / flywheel))
         }
+        print(String(
+            format: "load a version's blob (inference)      logistic %.2f µs (%d bytes), perceptron %.2f µs (%d bytes)",
+            blobLoads[0] * 1e6 / 2_000, blobs[0].count, blobLoads[1] * 1e6 / 2_000, blobs[1].count))
         print("")
         let perLiteral = 1e9 / Double(literals.count)
         print(String(format: "read a probability literal (ns)        %8.1f       strtod %6.1f     %6.1f×", readerNumbers * perLiteral, strtodNumbers * perLiteral, strtodNumbers / readerNumbers))

@@ -48,6 +48,40 @@ struct ModelBlobTests {
         }
     }
 
+    /// Decoded schemas are kept by their saved bytes (inference decodes every version): 40 schemas whose JSON is the
+    /// same length, more than are kept at once, decoded interleaved and twice, each give back their own schema.
+    @Test func everySchemaDecodesAsItselfWhenDecodedAgain() throws {
+        let blobs = try (0..<40).map { index in
+            let name = "x" + String(index + 100)  // the same length for every schema
+            let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: name, kind: .numeric)], hashWidth: 2))
+            return (pipeline.schema, ModelBlob.encode(pipeline: pipeline, model: LogisticRegression(dimension: pipeline.dimension)))
+        }
+        for round in 0..<2 {
+            for (schema, blob) in blobs.shuffled() {
+                let (pipeline, _) = try ModelBlob.decode(blob, expectedSchema: schema)
+                #expect(pipeline.schema == schema, "round \(round)")
+            }
+        }
+    }
+
+    /// A saved schema that is not JSON is refused however often it is met, also after a readable one was kept.
+    @Test func anUnreadableSchemaIsRefusedEachTime() throws {
+        let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 2))
+        let blob = ModelBlob.encode(pipeline: pipeline, model: LogisticRegression(dimension: pipeline.dimension))
+        _ = try ModelBlob.decode(blob)
+        // The payload opens with the schema's length (UInt32) and its JSON: turn its first byte, `{`, into `[`.
+        var body = Array(blob.dropLast(8))
+        let schemaStart = 4 + 2 + 2 + 8 + 4 + 4
+        #expect(body[schemaStart] == UInt8(ascii: "{"))
+        body[schemaStart] = UInt8(ascii: "[")
+        var seal = BinaryWriter()
+        seal.write(ModelBlob.checksum(body))
+        for _ in 0..<2 {
+            let error = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(body + seal.bytes) }
+            #expect(error?.reason.contains("schema does not decode") == true)
+        }
+    }
+
     @Test func everyTruncationIsDetected() throws {
         let (pipeline, model, _) = try Self.trained()
         let blob = ModelBlob.encode(pipeline: pipeline, model: model)

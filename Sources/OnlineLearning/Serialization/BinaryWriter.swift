@@ -41,45 +41,53 @@ struct BinaryReader {
 
     var remaining: Int { bytes.count - position }
 
-    mutating func read<T: FixedWidthInteger>(_: T.Type, _ field: String) throws(ModelFormatError) -> T {
+    // Field names are autoclosures: they are only needed for an error, and blobs are read on every version inference
+    // loads (a perceptron's statistics and layers had built a String per value read).
+
+    mutating func read<T: FixedWidthInteger>(_: T.Type, _ field: @autoclosure () -> String) throws(ModelFormatError) -> T {
         let size = MemoryLayout<T>.size
-        guard remaining >= size else { throw ModelFormatError(.truncated, "the blob ends inside \(field)") }
-        var value: T = 0
-        for index in 0..<size { value |= T(bytes[position + index]) << (8 * index) }
+        guard remaining >= size else { throw ModelFormatError(.truncated, "the blob ends inside \(field())") }
+        let value = bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: position, as: T.self)) }
         position += size
         return value
     }
 
-    mutating func readDouble(_ field: String) throws(ModelFormatError) -> Double {
-        Double(bitPattern: try read(UInt64.self, field))
+    mutating func readDouble(_ field: @autoclosure () -> String) throws(ModelFormatError) -> Double {
+        Double(bitPattern: try read(UInt64.self, field()))
     }
 
-    mutating func readDoubles(_ field: String, limit: Int) throws(ModelFormatError) -> [Double] {
-        let count = Int(try read(UInt32.self, "\(field) count"))
-        guard count <= limit, count * 8 <= remaining else {
-            throw ModelFormatError(.truncated, "\(field) claims \(count) values but the blob cannot hold them")
+    mutating func readDoubles(_ field: @autoclosure () -> String, limit: Int) throws(ModelFormatError) -> [Double] {
+        try readValues(field(), limit: limit) { Double(bitPattern: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt64.self))) }
+    }
+
+    mutating func readFloats(_ field: @autoclosure () -> String, limit: Int) throws(ModelFormatError) -> [Float] {
+        try readValues(field(), limit: limit) { Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self))) }
+    }
+
+    /// A count (`UInt32`) and that many fixed-size little-endian values, read in one pass once the count is checked.
+    private mutating func readValues<Value>(
+        _ field: @autoclosure () -> String, limit: Int, _ load: (UnsafeRawBufferPointer, Int) -> Value
+    ) throws(ModelFormatError) -> [Value] {
+        let count = Int(try read(UInt32.self, "\(field()) count"))
+        let size = MemoryLayout<Value>.size
+        guard count <= limit, count * size <= remaining else {
+            throw ModelFormatError(.truncated, "\(field()) claims \(count) values but the blob cannot hold them")
         }
-        var values: [Double] = []
-        values.reserveCapacity(count)
-        for _ in 0..<count { values.append(try readDouble(field)) }
+        let start = position
+        let values = bytes.withUnsafeBytes { raw in
+            [Value](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for index in 0..<count { buffer.initializeElement(at: index, to: load(raw, start + index * size)) }
+                initialized = count
+            }
+        }
+        position += count * size
         return values
     }
 
-    mutating func readFloats(_ field: String, limit: Int) throws(ModelFormatError) -> [Float] {
-        let count = Int(try read(UInt32.self, "\(field) count"))
-        guard count <= limit, count * 4 <= remaining else {
-            throw ModelFormatError(.truncated, "\(field) claims \(count) values but the blob cannot hold them")
-        }
-        var values: [Float] = []
-        values.reserveCapacity(count)
-        for _ in 0..<count { values.append(Float(bitPattern: try read(UInt32.self, field))) }
-        return values
-    }
-
-    mutating func readBytes(_ field: String) throws(ModelFormatError) -> [UInt8] {
-        let count = Int(try read(UInt32.self, "\(field) length"))
+    mutating func readBytes(_ field: @autoclosure () -> String) throws(ModelFormatError) -> [UInt8] {
+        let count = Int(try read(UInt32.self, "\(field()) length"))
         guard count <= remaining else {
-            throw ModelFormatError(.truncated, "\(field) claims \(count) bytes but only \(remaining) remain")
+            throw ModelFormatError(.truncated, "\(field()) claims \(count) bytes but only \(remaining) remain")
         }
         defer { position += count }
         return Array(bytes[position..<position + count])
