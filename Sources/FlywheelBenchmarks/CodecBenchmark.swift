@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeatureValues
+import Flywheel
 import FlywheelEvents
 import Foundation
 import OnlineLearning
@@ -23,7 +24,8 @@ struct CodecBenchmark: ParsableCommand {
             decoding with Foundation's JSONDecoder, and encoding with Flywheel's byte writer and with Foundation's \
             JSONEncoder (sorted keys, the same bytes); then the same three in the binary form the examples topic \
             carries (docs/event-formats.md) against Flywheel's JSON; a model version encoded and decoded, and a sea-sized \
-            logistic regression's and perceptron's blob loaded as inference loads each version. Then reads the same probabilities as number literals through \
+            logistic regression's and perceptron's blob loaded, and applied as a version event, as inference does with each \
+            version. Then reads the same probabilities as number literals through \
             the byte reader and through strtod. Each figure is the median of --repetitions passes over --examples \
             examples, CPU time of this process.
             """
@@ -134,6 +136,18 @@ struct CodecBenchmark: ParsableCommand {
         let blobLoads = try blobs.map { blob in
             try median { for _ in 0..<2_000 { sink &+= try ModelBlob.decodeLearner(blob, expectedSchema: seaPipeline.schema).pipeline.dimension } }
         }
+        // The same versions as events on flywheel.models, read and applied to the served set as inference does.
+        let served = ModelSet(champion: ServedModel(
+            reference: ModelReference(id: "logreg", version: 1), pipeline: seaPipeline, learner: .logistic(LogisticRegression(dimension: seaPipeline.dimension))))
+        let versionEvents = blobs.enumerated().map { index, blob in
+            EventDecoding.encode(ModelEvent(
+                kind: .version, ts: 1_700_000_000, model: ModelReference(id: "shadow-\(index)", version: 2), weights: Data(blob).base64EncodedString()))
+        }
+        let versionApplies = try versionEvents.map { document in
+            try median {
+                for _ in 0..<2_000 { sink &+= try served.applying(EventDecoding.decode(ModelEvent.self, from: document)).shadows.count }
+            }
+        }
 
         let literals = joined.flatMap { $0.outputs.map { "\($0.answer)" } }
         let array = Array(("[" + literals.joined(separator: ",") + "]").utf8)
@@ -180,6 +194,9 @@ struct CodecBenchmark: ParsableCommand {
         print(String(
             format: "load a version's blob (inference)      logistic %.2f µs (%d bytes), perceptron %.2f µs (%d bytes)",
             blobLoads[0] * 1e6 / 2_000, blobs[0].count, blobLoads[1] * 1e6 / 2_000, blobs[1].count))
+        print(String(
+            format: "apply a version event (inference)      logistic %.2f µs, perceptron %.2f µs (read, checked, loaded, applied)",
+            versionApplies[0] * 1e6 / 2_000, versionApplies[1] * 1e6 / 2_000))
         print("")
         let perLiteral = 1e9 / Double(literals.count)
         print(String(format: "read a probability literal (ns)        %8.1f       strtod %6.1f     %6.1f×", readerNumbers * perLiteral, strtodNumbers * perLiteral, strtodNumbers / readerNumbers))

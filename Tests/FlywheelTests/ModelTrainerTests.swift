@@ -147,5 +147,19 @@ struct ModelTrainerTests {
         var broken = events[1]
         broken.weights = "AAAA"
         #expect(throws: ModelEventError.self) { try live.snapshot.applying(broken) }
+        // Weights that are not base64, or none, are refused with the event's `problem` (the weights decoded once).
+        for weights in ["not base64!", nil] {
+            var unreadable = events[1]
+            unreadable.weights = weights
+            let error = #expect(throws: ModelEventError.self) { try live.snapshot.applying(unreadable) }
+            #expect(error?.reason.contains("carries no readable weights") == true, "\(String(describing: error))")
+        }
+        // A promotion that does not name the champion it replaces is refused; a retirement changes nothing served.
+        let orphan = ModelEvent(kind: .promotion, ts: 0, model: ModelReference(id: "fresh", version: 3))
+        let refused = #expect(throws: ModelEventError.self) { try live.snapshot.applying(orphan) }
+        #expect(refused?.reason.contains("does not say which champion it replaces") == true)
+        let retirement = ModelEvent(
+            kind: .retirement, ts: 0, model: ModelReference(id: "fresh", version: 3), replaces: champion.reference)
+        #expect(try live.snapshot.applying(retirement) == live.snapshot)
     }
 }

@@ -17,6 +17,15 @@ struct RegistryEventsTests {
             ($0 as? RegistryError)?.reason.contains("carries no readable weights") == true
         }
         #expect(try registry.versionCount() == 0, "a refused event leaves no trace")
+        // In a batch of versions, one whose weights are not base64 refuses the batch, with the reason.
+        let batch = [
+            ModelEvent(kind: .version, ts: 1, model: .init(id: "a", version: 1), weights: Data([1]).base64EncodedString()),
+            ModelEvent(kind: .version, ts: 1, model: .init(id: "a", version: 2), weights: "not base64!"),
+        ].map { (event: $0, position: TopicPosition?.none) }
+        #expect { try registry.record(versionEvents: batch) } throws: {
+            ($0 as? RegistryError)?.reason.contains("version a@2 carries no readable weights") == true
+        }
+        #expect(try registry.versionCount() == 0, "a refused batch leaves no trace")
         let noChampion = ModelEvent(kind: .rollback, ts: 1, model: .init(id: "a", version: 1))
         #expect { try registry.record(noChampion, actor: "t") } throws: {
             ($0 as? RegistryError)?.reason.contains("does not say which champion it replaces") == true

@@ -9,12 +9,14 @@ extension ModelSet {
     /// - Throws: ``ModelEventError`` when a version carries no weights or weights that do not load for the
     ///   champion's feature schema, or a promotion does not say which champion it replaces.
     public func applying(_ event: ModelEvent) throws(ModelEventError) -> ModelSet {
-        if let problem = event.problem { throw ModelEventError(problem) }
-        if event.kind == .retirement { return self }
-        if event.kind != .version, let replaced = event.replaces {
+        guard event.kind == .version else {
+            if let problem = event.problem { throw ModelEventError(problem) }
+            if event.kind == .retirement { return self }
+            guard let replaced = event.replaces else { return self }  // a `problem`, refused above
             return promoting(event.model, replacing: replaced)
         }
-        let bytes = event.weightBytes ?? []  // a version without readable weights has a `problem`, refused above
+        // The weights decoded once: `problem` would decode them only to check that they can be.
+        guard let bytes = event.weightBytes else { throw ModelEventError(event.problem ?? "version \(event.model) carries no readable weights") }
         let loaded: (pipeline: FeaturePipeline, learner: OnlineLearner)
         do {
             loaded = try ModelBlob.decodeLearner(bytes, expectedSchema: champion.pipeline.schema)

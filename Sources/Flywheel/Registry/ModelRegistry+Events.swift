@@ -15,11 +15,11 @@ extension ModelRegistry {
     ///   not whole (nothing is written), or when the file cannot be written.
     @discardableResult
     public func record(_ event: ModelEvent, actor: String, position: TopicPosition? = nil) throws(RegistryError) -> Bool {
-        if let problem = event.problem { throw RegistryError(problem) }
         switch event.kind {
         case .version:
-            return try record(Self.storedVersion(event), position: position)
+            return try record(try Self.storedVersion(event), position: position)
         case .promotion, .rollback, .retirement:
+            if let problem = event.problem { throw RegistryError(problem) }
             let kind: Decision.Kind = switch event.kind {
             case .promotion: .promotion
             case .rollback: .rollback
@@ -39,18 +39,19 @@ extension ModelRegistry {
     public func record(versionEvents events: [(event: ModelEvent, position: TopicPosition?)]) throws(RegistryError) {
         var versions: [(version: StoredVersion, position: TopicPosition?)] = []
         for (event, position) in events {
-            if let problem = event.problem { throw RegistryError(problem) }
             precondition(event.kind == .version, "record(versionEvents:) takes versions only")
-            versions.append((Self.storedVersion(event), position))
+            versions.append((try Self.storedVersion(event), position))
         }
         try record(versions: versions)
     }
 
     /// A `version` event as the registry stores it: its weights, and its evidence as sorted JSON.
-    private static func storedVersion(_ event: ModelEvent) -> StoredVersion {
-        StoredVersion(
-            model: VersionID(event.model), ts: event.ts, weights: event.weightBytes ?? [],
-            evidence: event.evidence.map { sortedJSON($0) })
+    /// - Throws: the event's ``FlywheelEvents/ModelEvent/problem`` when it carries no readable weights (decoded once
+    ///   here: checking `problem` first would decode them twice).
+    private static func storedVersion(_ event: ModelEvent) throws(RegistryError) -> StoredVersion {
+        guard let weights = event.weightBytes else { throw RegistryError(event.problem ?? "version \(event.model) carries no readable weights") }
+        return StoredVersion(
+            model: VersionID(event.model), ts: event.ts, weights: weights, evidence: event.evidence.map { sortedJSON($0) })
     }
 
     /// Records one drift report (the whole report as JSON, with its model, window and whether a detector fired),
