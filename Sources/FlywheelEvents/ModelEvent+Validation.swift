@@ -9,11 +9,14 @@ extension ModelEvent {
     public var problem: String? {
         switch kind {
         case .version:
-            weightBytes == nil ? "version \(model) carries no readable weights" : nil
+            weightBytes == nil ? unreadableWeights : nil
         case .promotion, .rollback, .retirement:
             replaces == nil ? "\(kind.rawValue) of \(model) does not say which champion it replaces" : nil
         }
     }
+
+    /// The ``problem`` of a version whose weights are missing or not base64.
+    public var unreadableWeights: String { "version \(model) carries no readable weights" }
 
     /// The weights' bytes (a version's ``weights`` decoded from base64), if it carries readable ones.
     public var weightBytes: [UInt8]? {

@@ -16,7 +16,7 @@ extension ModelSet {
             return promoting(event.model, replacing: replaced)
         }
         // The weights decoded once: `problem` would decode them only to check that they can be.
-        guard let bytes = event.weightBytes else { throw ModelEventError(event.problem ?? "version \(event.model) carries no readable weights") }
+        guard let bytes = event.weightBytes else { throw ModelEventError(event.unreadableWeights) }
         let loaded: (pipeline: FeaturePipeline, learner: OnlineLearner)
         do {
             loaded = try ModelBlob.decodeLearner(bytes, expectedSchema: champion.pipeline.schema)

@@ -49,7 +49,7 @@ extension ModelRegistry {
     /// - Throws: the event's ``FlywheelEvents/ModelEvent/problem`` when it carries no readable weights (decoded once
     ///   here: checking `problem` first would decode them twice).
     private static func storedVersion(_ event: ModelEvent) throws(RegistryError) -> StoredVersion {
-        guard let weights = event.weightBytes else { throw RegistryError(event.problem ?? "version \(event.model) carries no readable weights") }
+        guard let weights = event.weightBytes else { throw RegistryError(event.unreadableWeights) }
         return StoredVersion(
             model: VersionID(event.model), ts: event.ts, weights: weights, evidence: event.evidence.map { sortedJSON($0) })
     }

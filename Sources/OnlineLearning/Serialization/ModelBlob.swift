@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 // MARK: - ModelBlob
 
@@ -124,8 +123,8 @@ public enum ModelBlob {
         schemaHash savedHash: UInt64,
         version: UInt16
     ) throws(ModelFormatError) -> (pipeline: FeaturePipeline, learner: OnlineLearner) {
-        let schema = try decodedSchema(try reader.readBytes("schema"))
-        guard schemaHash(schema) == savedHash else {
+        let (schema, hash) = try decodedSchema(try reader.readBytes("schema"))
+        guard hash == savedHash else {
             throw ModelFormatError(.invalidValue, "the saved schema does not match its hash")
         }
         let statisticsCount = Int(try reader.read(UInt32.self, "statistics count"))
@@ -159,41 +158,35 @@ public enum ModelBlob {
     /// writes it twice (in the payload and hashed in the header) and a trainer writes a blob per version published,
     /// so the bytes are kept for the last few schemas: Foundation's encoder had been ~4% of a trainer's CPU.
     static func canonicalJSON(_ schema: FeatureSchema) -> [UInt8] {
-        if let known = canonicalSchemas.withLock({ $0[schema] }) { return known }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // Encoding a struct of strings, integers and arrays cannot fail.
-        let bytes = Array(try! encoder.encode(schema))
-        canonicalSchemas.withLock { known in
-            if known.count >= 16 { known.removeAll() }  // a process holds one or two schemas; this only bounds it
-            known[schema] = bytes
+        canonicalSchemas.value(for: schema) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            // Encoding a struct of strings, integers and arrays cannot fail.
+            return Array(try! encoder.encode(schema))
         }
-        return bytes
     }
 
     /// ``canonicalJSON(_:)`` of the schemas met so far.
-    private static let canonicalSchemas = Mutex<[FeatureSchema: [UInt8]]>([:])
+    private static let canonicalSchemas = BoundedMemo<FeatureSchema, [UInt8]>()
 
-    /// The schema a blob's saved JSON holds. Inference decodes every version published, and every version of a
-    /// loop carries the same schema, so the schemas decoded are kept by their bytes: Foundation's decoder had been
-    /// two thirds of a version's decode (~6% of the inference process's CPU with versions every 50 examples).
-    static func decodedSchema(_ json: [UInt8]) throws(ModelFormatError) -> FeatureSchema {
-        if let known = decodedSchemas.withLock({ $0[json] }) { return known }
-        let schema: FeatureSchema
-        do {
-            schema = try JSONDecoder().decode(FeatureSchema.self, from: Data(json))
-        } catch {
-            throw ModelFormatError(.invalidValue, "the saved feature schema does not decode")
+    /// The schema a blob's saved JSON holds, and its ``schemaHash(_:)``. Inference decodes every version published,
+    /// and every version of a loop carries the same schema, so both are kept by the JSON's bytes: Foundation's
+    /// decoder had been two thirds of a version's decode (~6% of the inference process's CPU with versions every 50
+    /// examples).
+    static func decodedSchema(_ json: [UInt8]) throws(ModelFormatError) -> (schema: FeatureSchema, hash: UInt64) {
+        try decodedSchemas.value(for: json) { () throws(ModelFormatError) in
+            let schema: FeatureSchema
+            do {
+                schema = try JSONDecoder().decode(FeatureSchema.self, from: Data(json))
+            } catch {
+                throw ModelFormatError(.invalidValue, "the saved feature schema does not decode")
+            }
+            return (schema, schemaHash(schema))
         }
-        decodedSchemas.withLock { known in
-            if known.count >= 16 { known.removeAll() }  // a process meets one or two schemas; this only bounds it
-            known[json] = schema
-        }
-        return schema
     }
 
-    /// ``decodedSchema(_:)``'s schemas by the JSON they were decoded from.
-    private static let decodedSchemas = Mutex<[[UInt8]: FeatureSchema]>([:])
+    /// ``decodedSchema(_:)``'s schemas and hashes by the JSON they were decoded from.
+    private static let decodedSchemas = BoundedMemo<[UInt8], (schema: FeatureSchema, hash: UInt64)>()
 
     /// The blob checksum: FNV-1a 64 over bytes.
     static func checksum(_ bytes: [UInt8]) -> UInt64 {
