@@ -17,7 +17,7 @@ metric() {  # stream task args... -> the accuracy (binary) or MAE (regression) f
 
 echo "Prequential, label delay $delay; accuracy (binary) or MAE (friedman_gra). River: ../shared/data/README.md."
 echo
-echo "| stream | logreg SGD | logreg AdaGrad | logreg Adam | FTRL | MLP 64 | river logreg/linreg | river best |"
+echo "| stream | logreg SGD | logreg AdaGrad | logreg Adam | FTRL | MLP 64·32 | river logreg/linreg | river best |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for stream in sea_abrupt agrawal_abrupt elec; do
     row="| $stream | $(metric $stream binary --model linear) | $(metric $stream binary --model linear --optimizer adagrad --learning-rate 0.1)"

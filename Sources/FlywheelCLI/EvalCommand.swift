@@ -1,5 +1,6 @@
 import Datasets
 import ArgumentParser
+import Flywheel
 import Foundation
 import OnlineLearning
 
@@ -70,12 +71,12 @@ struct EvalCommand: ParsableCommand {
     var weightL2 = 0.0
 
     /// Hidden layers.
-    @Option(help: ArgumentHelp("mlp: units per hidden layer, one or two layers, comma-separated.", valueName: "units"))
-    var hidden = "64"
+    @Option(help: ArgumentHelp("mlp: units per hidden layer, one or two layers, comma-separated (default: the loop's mlp member).", valueName: "units"))
+    var hidden = InitialModels.perceptronHidden.map(String.init).joined(separator: ",")
 
     /// Minibatch size.
-    @Option(help: "mlp: examples per minibatch step.")
-    var batchSize = 16
+    @Option(help: "mlp: examples per minibatch step (default: the loop's mlp member).")
+    var batchSize = InitialModels.perceptronBatchSize
 
     /// FTRL's settings.
     @Option(help: "FTRL-Proximal alpha (learning-rate scale).")

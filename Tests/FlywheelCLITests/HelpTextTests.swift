@@ -129,7 +129,10 @@ struct EvalArgumentTests {
         #expect(command.delay == 0)
         #expect(command.target == "target")
         #expect(command.learningRate == nil, "each family's own default rate")
-        #expect(command.model == .linear && command.optimizer == nil && command.hiddenLayers == [64] && command.batchSize == 16)
+        #expect(command.model == .linear && command.optimizer == nil)
+        // The perceptron's defaults are the loop's `mlp` member, so `flywheel eval --model mlp` measures what serves.
+        #expect(command.hiddenLayers == [64, 32] && command.batchSize == 8)
+        #expect(command.hiddenLayers == InitialModels.perceptronHidden && command.batchSize == InitialModels.perceptronBatchSize)
     }
 
     @Test(arguments: [["--hidden", "64,x"], ["--hidden", "1,2,3"], ["--hidden", "0"], ["--batch-size", "0"], ["--weight-l2", "-1"]])

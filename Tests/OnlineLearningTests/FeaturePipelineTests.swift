@@ -121,6 +121,21 @@ struct FeaturePipelineTests {
         _ = try FeaturePipeline(schema: schema)
         #expect(!schema.features.isEmpty)
         if name == "agrawal_abrupt" { #expect(schema.categoricalFeatures == ["elevel", "car", "zipcode"]) }
+        // A `.meta.json` says nothing of buckets: 64 when something is hashed into them, else the one validate allows.
+        #expect(schema.hashWidth == (name == "agrawal_abrupt" ? 64 : 1))
+    }
+
+    /// A schema that names its buckets keeps them, whatever its features; one that does not gets 64 only when it
+    /// has a categorical feature (a numeric-only stream's vector had carried 64 inputs that were always zero).
+    @Test func bucketsDefaultToWhatTheFeaturesNeed() throws {
+        func decoded(_ json: String) throws -> FeatureSchema { try JSONDecoder().decode(FeatureSchema.self, from: Data(json.utf8)) }
+        let numeric = #"{"name": "x", "type": "numeric"}"#, categorical = #"{"name": "c", "type": "categorical"}"#
+        #expect(try decoded(#"{"features": [\#(numeric)]}"#).hashWidth == 1)
+        #expect(try decoded(#"{"features": [\#(numeric), \#(categorical)]}"#).hashWidth == 64)
+        #expect(try decoded(#"{"features": [\#(numeric)], "hashWidth": 16}"#).hashWidth == 16)
+        #expect(try decoded(#"{"features": [\#(categorical)], "hashWidth": 4}"#).hashWidth == 4)
+        let two = #"{"features": [\#(numeric), {"name": "y", "type": "numeric"}]}"#
+        #expect(try FeaturePipeline(schema: decoded(two)).dimension == 5)
     }
 
     /// The schemas shipped in streams/ decode and are usable.

@@ -1,15 +1,21 @@
-"""Writes two drifting streams that are *not* bundled, to check the loop on data it was not tuned on (issue 16):
-a binary hyperplane with gradual drift and a four-class random-RBF stream with moving centroids.
+"""Writes drifting streams that are *not* bundled, to check the loop on data beyond the shared streams (issue 16): a
+binary hyperplane with gradual drift and a four-class random-RBF stream with moving centroids (never used to choose
+a setting), and five river generators that the perceptron's shape was chosen on with the bundled streams (docs/
+benchmarks.md, "The perceptron's shape").
 
 Run: python3 scripts/reference/make_outside_streams.py [DIR]        (pip install river==0.26.1; DIR default
      /tmp/flywheel-outside)
 
-Each stream is a CSV (numeric features x0…, label `target`) and a `.meta.json` schema next to it, 50,000 rows:
+Each stream is a CSV (numeric features x…, label `target`) and a `.meta.json` schema next to it, 50,000 rows:
 - `hyperplane`: river `datasets.synth.Hyperplane(seed=1, n_features=10, n_drift_features=2, mag_change=0.001,
   noise_percentage=0.05, sigma=0.1)` — the concept turns a little with every row;
 - `rbfdrift`: river `datasets.synth.RandomRBFDrift(seed_model=1, seed_sample=1, n_classes=4, n_features=10,
-  n_centroids=50, change_speed=0.0001, n_drift_centroids=50)` — every centroid moves.
-The files are meant to stay out of the repository: the loop's settings were never chosen on them.
+  n_centroids=50, change_speed=0.0001, n_drift_centroids=50)` — every centroid moves;
+- `sine`, `mixed`, `stagger`, `agrawal_grad` (binary) and `led` (ten classes): each a river `ConceptDriftStream`
+  from one concept of the generator to another at row 25,000 (`SINE` 0 → 2 with noise features, width 5,000;
+  `Mixed` 0 → 1, width 500; `STAGGER` 0 → 2, width 500, its three categorical features written as numbers; `Agrawal`
+  1 → 4 with 5% perturbation, width 10,000; `LEDDrift` with 3 → 7 drifting features and 10% noise, width 1,000).
+The files are meant to stay out of the repository.
 """
 import json
 import os
@@ -45,6 +51,22 @@ def main() -> None:
     write(out, "rbfdrift", datasets.synth.RandomRBFDrift(
         seed_model=1, seed_sample=1, n_classes=4, n_features=10, n_centroids=50, change_speed=0.0001,
         n_drift_centroids=50), "multiclass", classes=4)
+    synth = datasets.synth
+    drift = synth.ConceptDriftStream
+    write(out, "sine", drift(synth.Sine(classification_function=0, seed=1, has_noise=True),
+                             synth.Sine(classification_function=2, seed=2, has_noise=True),
+                             seed=1, position=25_000, width=5_000), "binary")
+    write(out, "mixed", drift(synth.Mixed(classification_function=0, seed=1),
+                              synth.Mixed(classification_function=1, seed=2), seed=1, position=25_000, width=500), "binary")
+    write(out, "stagger", drift(synth.STAGGER(classification_function=0, seed=1, balance_classes=False),
+                                synth.STAGGER(classification_function=2, seed=2), seed=1, position=25_000, width=500),
+          "binary")
+    write(out, "agrawal_grad", drift(synth.Agrawal(classification_function=1, seed=1, perturbation=0.05),
+                                     synth.Agrawal(classification_function=4, seed=2, perturbation=0.05),
+                                     seed=1, position=25_000, width=10_000), "binary")
+    write(out, "led", drift(synth.LEDDrift(seed=1, noise_percentage=0.1, irrelevant_features=True, n_drift_features=3),
+                            synth.LEDDrift(seed=2, noise_percentage=0.1, irrelevant_features=True, n_drift_features=7),
+                            seed=1, position=25_000, width=1_000), "multiclass", classes=10)
 
 
 if __name__ == "__main__":

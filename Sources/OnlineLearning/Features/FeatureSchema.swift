@@ -37,7 +37,8 @@ public struct FeatureSchema: Sendable, Hashable, Codable {
 
     /// The features, in the order their numeric slots appear in the vector.
     public var features: [Feature]
-    /// How many hashed buckets categorical values and crosses share. Default: 64.
+    /// How many hashed buckets categorical values and crosses share. A schema file without the key gets
+    /// ``defaultHashWidth(for:)``.
     public var hashWidth: Int
     /// Pairs of categorical features whose value combinations get hashed buckets of their own. Default: none.
     public var crosses: [[String]]
@@ -57,11 +58,18 @@ public struct FeatureSchema: Sendable, Hashable, Codable {
         case features, hashWidth, crosses
     }
 
-    /// Decodes a schema; `hashWidth` and `crosses` may be absent (defaults above).
+    /// The buckets a schema gets when it does not say: 64 when some feature is categorical, otherwise 1 — the least
+    /// ``validate()`` allows, since nothing is hashed into them (64 always-zero inputs had made every model on a
+    /// numeric `.meta.json` stream score and learn several times the vector it needed).
+    public static func defaultHashWidth(for features: [Feature]) -> Int {
+        features.contains { $0.kind == .categorical } ? 64 : 1
+    }
+
+    /// Decodes a schema; `hashWidth` and `crosses` may be absent (``defaultHashWidth(for:)``, no crosses).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         features = try container.decode([Feature].self, forKey: .features)
-        hashWidth = try container.decodeIfPresent(Int.self, forKey: .hashWidth) ?? 64
+        hashWidth = try container.decodeIfPresent(Int.self, forKey: .hashWidth) ?? Self.defaultHashWidth(for: features)
         crosses = try container.decodeIfPresent([[String]].self, forKey: .crosses) ?? []
     }
 
