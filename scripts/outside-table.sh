@@ -25,13 +25,13 @@ for name in "${streams[@]}"; do
     out=$(cd "$work" && "$OLDPWD/$bin" demo --data "$csv" --schema "$meta" --task "$task" --label-delay "$delay" 2>&1)
     rm -rf "$work"
     served=$(awk '$1 == "served" && $2 == "accuracy" { print $3; exit }' <<< "$out")
-    best=$(awk '/^  model +version/ { on = 1; next } on && NF == 0 { exit } on { print $3, $1 }' <<< "$out" | sort -rn | head -1)
+    best=$(awk '/^  model +version +accuracy/ { on = 1; next } on && NF == 0 { exit } on { print $3, $1 }' <<< "$out" | sort -rn | head -1)
     river=$(python3 scripts/reference/river_multiclass.py "$csv" "$meta" "$delay" | python3 -c '
 import json, sys
-print(" ".join(f"{r[\"model\"]}={r[\"accuracy\"]:.4f}" for r in map(json.loads, sys.stdin)))')
+print(" ".join("%s=%.4f" % (r["model"], r["accuracy"]) for r in map(json.loads, sys.stdin)))')
     if [ "$task" = binary ]; then
         logreg=$(python3 scripts/reference/river_prequential.py "$csv" "$meta" "$delay" | python3 -c '
-import json, sys; print(f"{json.load(sys.stdin)[\"accuracy\"]:.4f}")')
+import json, sys; print("%.4f" % json.load(sys.stdin)["accuracy"])')
         river="logreg=$logreg $river"
     fi
     top=$(tr ' ' '\n' <<< "$river" | sort -t= -k2 -rn | head -1)
