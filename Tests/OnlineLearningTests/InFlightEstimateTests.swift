@@ -8,7 +8,8 @@ import Testing
 /// is estimated from the model's confidence, calibrated on the labels arrived so far, when the prediction is made;
 /// once its label arrives the estimate is compared with what happened. Windows of 5,000 requests, label delay 1,000;
 /// the loop's default champion (logistic regression, AdaGrad 0.1 on the weights and SGD 0.01 on the intercept, as
-/// `InitialModels` makes it), river's default logistic regression (SGD 0.01), and the loop's perceptron.
+/// `InitialModels` makes it), river's default logistic regression (SGD 0.01), and the loop's perceptron (ReLU layers
+/// of 64 and 32, minibatches of 8: `InitialModels.perceptronHidden`, `perceptronBatchSize`).
 @Suite("In-flight accuracy estimate (CBPE) against realized accuracy")
 struct InFlightEstimateTests {
     static func windows(_ stream: String, model kind: String = "mlp") throws -> [PrequentialEvaluation.EstimateWindow] {
@@ -21,7 +22,8 @@ struct InFlightEstimateTests {
         case "mlp":
             return evaluation.inFlightEstimates(
                 examples, pipeline: pipeline,
-                model: MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64]), window: 5000)
+                model: MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64, 32], batchSize: 8),
+                window: 5000)
         case "champion":
             return evaluation.inFlightEstimates(
                 examples, pipeline: pipeline,
@@ -73,7 +75,8 @@ struct InFlightEstimateTests {
     }
 
     /// The blind spot, shown: right after agrawal's third change the perceptron is far less accurate than its
-    /// confidence says, and the estimate, calibrated on labels from before the change, over-states it by 7 points.
+    /// confidence says, and the estimate, calibrated on labels from before the change, over-states it by 5.5 points
+    /// (70.8% realized, 76.2% estimated; 7 points with the one-layer perceptron before).
     @Test func aConceptChangeIsInvisibleUntilItsLabelsArrive() throws {
         let windows = try Self.windows("agrawal_abrupt", model: "mlp")
         let atDrift = try #require(windows.first { $0.first == 50_000 })
