@@ -2,7 +2,7 @@
 # The loop against river's best on streams that are not bundled (issue 16): writes them with
 # scripts/reference/make_outside_streams.py, runs `flywheel demo` (release) on each, and river 0.26.1's logistic
 # regression, softmax regression, one-vs-rest logistic regression, Hoeffding adaptive tree and adaptive random forest
-# at the same label delay; prints one markdown row per stream. About 12 minutes, most of it river's forest.
+# at the same label delay; prints one markdown row per stream. About 10 minutes, most of it river's forest.
 # Usage: scripts/outside-table.sh [DIR] [STREAM...]      (DIR default /tmp/flywheel-outside; pip install river==0.26.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -53,7 +53,7 @@ public enum InitialModels {
 
     /// The `mlp` member's hidden layers: 64 ReLU units, then 32. Chosen with `flywheel eval` at delay 1,000 on the
     /// bundled streams and seven river generators (docs/benchmarks.md, "The perceptron's shape"): against one layer
-    /// of 64 it scored a point better on average over twelve streams — 2 to 4 points on sine, mixed, rbfdrift and
+    /// of 64 it scored a point better on average over twelve streams — 1 to 5 points on sine, mixed, rbfdrift and
     /// agrawal with gradual drift, MAE 1.58 → 1.35 on friedman — and at most 0.7 worse (waveform, where softmax serves).
     public static let perceptronHidden = [64, 32]
     /// The `mlp` member's minibatch: 8 examples per Adam step (16 scored a little worse with two layers).
