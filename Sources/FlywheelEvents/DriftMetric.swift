@@ -41,6 +41,10 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
     case recentLabelCoverage
     /// The long-run share it was compared with.
     case usualLabelCoverage
+    /// The chi-square p-value of the served answers' classes since a pause against those before it, when their mix
+    /// moving (the requests changed while the models learned nothing: a change of concept, not bad labels) is why
+    /// the guard trusted the labels again.
+    case answerMixPValue
 
     /// The metric a model is judged by in windows and decisions: accuracy for classifiers, MAE for regressors.
     public static func headline(isClassifier: Bool) -> DriftMetric { isClassifier ? .accuracy : .mae }
@@ -64,6 +68,7 @@ public enum DriftMetric: String, Sendable, Hashable, CaseIterable, Codable {
         case .labelsUnmatchedShare: "labels for unknown requests"
         case .recentLabelCoverage: "recent label coverage"
         case .usualLabelCoverage: "usual label coverage"
+        case .answerMixPValue: "answer mix p-value"
         }
     }
 }

@@ -46,7 +46,9 @@ struct LabelGuardTests {
                     return (chance: calibrators[model].calibrated(confidence),
                             correct: (probabilities[model] > 0.5 ? 1.0 : 0.0) == example.target)
                 }
-                if let state = guardian.record(answers) { run.transitions.append((index, state)) }
+                // The served answer is the logistic regression's, as the loop's champion line serves on these streams.
+                let served = probabilities[0] > 0.5 ? 1 : 0
+                if let state = guardian.record(answers, answerClass: served) { run.transitions.append((index, state)) }
                 if guardian.state == .trusted {
                     for model in probabilities.indices {
                         calibrators[model].record(
@@ -116,6 +118,63 @@ struct LabelGuardTests {
         #expect(guardian.state == .suspect && guardian.pauses == 2)
         guardian.trust()
         #expect(guardian.state == .trusted && guardian.suspicion == 0)
+    }
+
+    /// While the labels contradict the frozen models, a served-answer mix like the one before the pause keeps them
+    /// suspect (bad labels leave the requests alone); a mix that moved — the requests changed — trusts them again as a
+    /// change of concept, and for `answerGrace` labels the models' contradiction is not weighed while they re-learn.
+    @Test func answersThatMoveDuringAPauseEndItAsAChangeOfConcept() {
+        var guardian = LabelGuard()
+        var random = SplitMix64(seed: 7)
+        func draw(_ weights: [Double]) -> Int {  // a class drawn from `weights` (summing to 1)
+            var u = Double(random.next() >> 11) / Double(1 << 53)
+            for (index, weight) in weights.enumerated() {
+                u -= weight
+                if u < 0 { return index }
+            }
+            return weights.count - 1
+        }
+        let usual = Array(repeating: 0.1, count: 10), moved = [0.1, 0.1, 0.15, 0.03, 0.2, 0.1, 0.15, 0.05, 0.07, 0.05]
+        for _ in 0..<3000 { _ = guardian.record([(0.9, true)], answerClass: draw(usual)) }
+        var turned = false
+        for _ in 0..<30 where !turned { turned = guardian.record([(0.95, false)], answerClass: draw(usual)) == .suspect }
+        #expect(turned && guardian.cause == .contradictModels)
+        // The same mix for 5,000 labels: still suspect (p-value checked with every label, never below 10⁻⁶).
+        for _ in 0..<5000 { _ = guardian.record([(0.95, false)], answerClass: draw(usual)) }
+        #expect(guardian.state == .suspect && guardian.answerShifts == 0)
+        // The mix moves (LED's, measured after its change): trusted again within a window of answers.
+        var back: Int?
+        for index in 0..<600 where back == nil {
+            if guardian.record([(0.95, false)], answerClass: draw(moved)) == .trusted { back = index }
+        }
+        #expect(back.map { $0 >= LabelGuard.Configuration().answerMinimum && $0 < 500 } == true, "trusted after \(back ?? -1)")
+        #expect(guardian.answerShifts == 1 && (guardian.answerShiftPValue ?? 1) < 1e-6)
+        #expect(guardian.graceUntil == guardian.labels + 2000)
+        // During the grace the models' contradiction is not weighed; after it, it is again.
+        for _ in 0..<1990 { #expect(guardian.record([(0.95, false)], answerClass: draw(moved)) == nil) }
+        #expect(guardian.state == .trusted && guardian.suspicion == 0)
+        for _ in 0..<30 { _ = guardian.record([(0.95, false)], answerClass: draw(moved)) }
+        #expect(guardian.state == .suspect && guardian.pauses == 2)
+        // The reference is now the moved mix: the same mix keeps this pause.
+        for _ in 0..<2000 { _ = guardian.record([(0.95, false)], answerClass: draw(moved)) }
+        #expect(guardian.state == .suspect && guardian.answerShifts == 1)
+    }
+
+    /// The test of two samples of counts against scipy: `scipy.stats.chi2_contingency(np.array([a, b])[:, keep],
+    /// correction=False)` with `keep` the columns either sample saw (scipy 1.17.1).
+    @Test func twoSamplesOfCountsAgreeWithScipy() {
+        let cases: [([Double], [Double], Double, Double)] = [
+            ([12, 30, 8], [20, 25, 15], 3.7065217391304355, 0.15672527148819576),
+            ([40, 3, 5, 9, 7, 11, 20, 30, 28, 16], [10, 10, 12, 9, 11, 8, 10, 9, 11, 10], 33.98737241530379, 8.977857459143775e-05),
+            ([5, 0, 7], [3, 0, 9], 0.75, 0.3864762307712325),
+            ([300, 200], [280, 220], 1.6420361247947457, 0.20004633248770856),
+        ]
+        for (a, b, statistic, pValue) in cases {
+            let result = DriftStatistics.chiSquareHomogeneity(a, b)
+            #expect(abs(result.statistic - statistic) < 1e-9 * statistic && abs(result.pValue - pValue) < 1e-9 * pValue, "\(a) \(b): \(result)")
+        }
+        #expect(DriftStatistics.chiSquareHomogeneity([3, 0], [4, 0]) == (0, 1), "one category seen: no test")
+        #expect(DriftStatistics.chiSquareHomogeneity([0, 0], [4, 1]) == (0, 1), "an empty sample: no test")
     }
 
     /// The labels of a bundled stream, as class ids.

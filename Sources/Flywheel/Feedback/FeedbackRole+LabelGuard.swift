@@ -28,15 +28,24 @@ extension FeedbackRole {
         let answers = scored.map { answer in
             ((calibrators[answer.model] ?? ConfidenceCalibrator()).calibrated(answer.confidence), answer.correct)
         }
-        let stuckBefore = guardian.stuckClass
-        if let change = guardian.record(answers, labelClass: example.champion.isClassifier ? example.champion.labelClass(example.label) : nil) {
+        let stuckBefore = guardian.stuckClass, shiftsBefore = guardian.answerShifts
+        let classifier = example.champion.isClassifier
+        if let change = guardian.record(
+            answers, labelClass: classifier ? example.champion.labelClass(example.label) : nil,
+            answerClass: classifier ? example.champion.servedClass : nil)
+        {
             // The evidence that crossed the line: the suspicion when it turned suspect, the recovery when it trusted;
-            // for labels stuck on a class, that class's share of the recent labels.
+            // for labels stuck on a class, that class's share of the recent labels; for answers whose mix moved during
+            // the pause (the requests changed: a change of concept), the test's p-value.
             let stuck = guardian.stuckClass ?? stuckBefore
-            let evidence = stuck.map { guardian.share(of: $0) } ?? (change == .suspect ? guardian.suspicion : guardian.recovery)
-            publications.append(.drift(guardReport(
+            let shifted = guardian.answerShifts > shiftsBefore ? guardian.answerShiftPValue : nil
+            let evidence = stuck.map { guardian.share(of: $0) } ?? shifted
+                ?? (change == .suspect ? guardian.suspicion : guardian.recovery)
+            var report = guardReport(
                 example.champion.model, guardian, evidence: evidence, stuckOn: change == .suspect ? stuck : nil,
-                by: "label guard", at: wallClock)))
+                by: "label guard", at: wallClock)
+            report[.answerMixPValue] = shifted
+            publications.append(.drift(report))
         }
         guard guardian.state == .suspect else { return (true, publications) }
         labelsHeldBack += 1

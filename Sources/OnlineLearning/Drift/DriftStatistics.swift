@@ -157,6 +157,23 @@ public enum DriftStatistics {
         return (statistic, chiSquareSurvival(statistic, degreesOfFreedom: Double(reference.count - 1)))
     }
 
+    /// The chi-square test that two samples of counts over the same categories come from one distribution (a 2 × K
+    /// contingency table, as `scipy.stats.chi2_contingency(..., correction=False)`): the statistic Σ (o − e)²/e with
+    /// e = row total × column total / n, and its p-value with (K − 1) degrees of freedom, K counting only the
+    /// categories either sample saw. Fewer than two such categories, or an empty sample: statistic 0, p-value 1.
+    public static func chiSquareHomogeneity(_ first: [Double], _ second: [Double]) -> (statistic: Double, pValue: Double) {
+        precondition(first.count == second.count, "both samples count the same categories")
+        let firstTotal = first.reduce(0, +), secondTotal = second.reduce(0, +), total = firstTotal + secondTotal
+        var statistic = 0.0, categories = 0
+        for (a, b) in zip(first, second) where a + b > 0 {
+            categories += 1
+            let expectedA = firstTotal * (a + b) / total, expectedB = secondTotal * (a + b) / total
+            statistic += (a - expectedA) * (a - expectedA) / expectedA + (b - expectedB) * (b - expectedB) / expectedB
+        }
+        guard categories > 1, firstTotal > 0, secondTotal > 0 else { return (0, 1) }
+        return (statistic, chiSquareSurvival(statistic, degreesOfFreedom: Double(categories - 1)))
+    }
+
     /// P(X ≥ x) for a chi-square variable: the regularized upper incomplete gamma function Q(k/2, x/2).
     public static func chiSquareSurvival(_ x: Double, degreesOfFreedom k: Double) -> Double {
         guard x > 0 else { return 1 }

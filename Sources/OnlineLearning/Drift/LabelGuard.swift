@@ -20,6 +20,17 @@ import Foundation
 /// whose errors come in long runs (elec) pause briefly now and then (1% of elec's labels held back). A partial flip of
 /// fewer than about half the confident answers is not caught: the test is for labels that went bad, not noisy ones.
 ///
+/// While the labels are suspect for contradicting the models, the models learn nothing, so their answers can change
+/// only if the requests do. Bad labels leave the requests as they were; a change in the world that makes the models
+/// confidently wrong usually changes them too (river's LED generator, whose segments swap meaning, makes ~94% of a
+/// frozen model's confident answers wrong and moves its answers' class mix far: `docs/learning.md`). So the guard
+/// compares the served answers' classes since the pause (``recordAnswer``'s classes, up to `answerWindow` of them)
+/// with the `answerWindow` before it, by a chi-square test of homogeneity: below `answerShiftPValue` (10⁻⁶, at least
+/// `answerMinimum` answers since the pause) it trusts the labels again as a change of concept, and for the next
+/// `answerGrace` labels it does not weigh the models' contradiction (they and their calibrations are learning the new
+/// concept). A change of concept that leaves the requests as they were still pauses until an operator trusts the
+/// labels (or the models happen to agree again).
+///
 /// A second rule watches the class mix for labels stuck on one class (a pipeline writing a default value): labels
 /// suspect when at least `stuckShare` (0.98) of the last `stuckWindow` (200) labels name one class whose long-run share
 /// (fading counts, half weight after ~7,000 labels, frozen while suspect) is at most `stuckShare − stuckMargin` (0.78);
@@ -87,6 +98,16 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         public var rateMinimumCount = 50.0
         /// The long-run labelled share's per-outcome fading. Default: 0.9999 (half weight after ~7,000 outcomes).
         public var rateMemory = 0.9999
+        /// How many served answers before a pause, and at most since it, the answer-shift rule compares. Default: 500.
+        public var answerWindow = 500
+        /// The fewest answers since the pause it needs. Default: 100.
+        public var answerMinimum = 100
+        /// The chi-square p-value below which the answers since the pause come from another mix than those before it.
+        /// Default: 10⁻⁶ (checked with every label of a pause, so far below the usual levels).
+        public var answerShiftPValue = 1e-6
+        /// Labels after trusting on an answer shift during which the models' contradiction is not weighed. Default:
+        /// 2,000 (the calibrations' memory is ~1,400 labels to half weight).
+        public var answerGrace = 2000
 
         /// The defaults above.
         public init() {}
@@ -148,6 +169,18 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     private var longRunLabelled = 0.0, longRunOutcomes = 0.0
     /// Join outcomes seen so far.
     public private(set) var outcomes = 0
+    /// The latest served answers' classes while trusted (a ring from `answerStart`), frozen as the reference at a pause.
+    private var answersBefore: [Int] = []
+    private var answerStart = 0
+    /// The served answers' classes since the pause, the latest `answerWindow` (a ring from `sinceStart`).
+    private var answersSince: [Int] = []
+    private var sinceStart = 0
+    /// The label count until which the contradiction is not weighed (after trusting on an answer shift).
+    public private(set) var graceUntil = 0
+    /// How many times the labels were trusted again because the answers' mix moved during a pause.
+    public private(set) var answerShifts = 0
+    /// The answer-shift test's p-value when it last trusted the labels again (nil before it has).
+    public private(set) var answerShiftPValue: Double?
 
     /// A guard trusting the labels.
     public init(configuration: Configuration = Configuration()) {
@@ -156,12 +189,16 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         coverage = RollingAccuracy(window: configuration.rateWindow)
     }
 
-    /// Scores one label against the models' answers (each its calibrated chance of being right and whether it was)
-    /// and, given its class, against the recent class mix.
+    /// Scores one label against the models' answers (each its calibrated chance of being right and whether it was),
+    /// given its class against the recent class mix, and given the class the request was served (`answerClass`)
+    /// against the served answers before a pause.
     /// - Returns: the new state when this label changed it.
-    public mutating func record(_ answers: [(chance: Double, correct: Bool)], labelClass: Int? = nil) -> State? {
+    public mutating func record(
+        _ answers: [(chance: Double, correct: Bool)], labelClass: Int? = nil, answerClass: Int? = nil
+    ) -> State? {
         labels += 1
         if state == .suspect { labelsWhileSuspect += 1 }
+        if let answerClass { recordAnswer(answerClass) }
         let stuck = labelClass.flatMap { watchMix($0) }
         if state == .trusted, let stuck {
             return turnSuspect(.stuckOnClass(stuck))
@@ -171,6 +208,13 @@ public struct LabelGuard: Sendable, Hashable, Codable {
             return turnTrusted()
         }
         if cause == .unknownIds || cause == .labelRate { return nil }  // only their own rule ends those pauses
+        if cause == .contradictModels, let p = answerShift() {
+            answerShifts += 1
+            answerShiftPValue = p
+            graceUntil = labels + configuration.answerGrace
+            return turnTrusted()
+        }
+        if state == .trusted, labels < graceUntil { return nil }
         var total = 0.0
         var counted = 0
         for answer in answers where answer.chance.isFinite && answer.chance >= configuration.minimumChance {
@@ -212,6 +256,35 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         let total = longRunCounts.values.reduce(0, +)
         let longRunShare = total > 0 ? (longRunCounts[labelClass] ?? 0) / total : 1
         return longRunShare <= configuration.stuckShare - configuration.stuckMargin ? labelClass : nil
+    }
+
+    /// Adds a served answer's class: to the window before any pause while trusted, to the answers since the pause
+    /// while suspect.
+    private mutating func recordAnswer(_ answerClass: Int) {
+        let size = configuration.answerWindow
+        func push(_ ring: inout [Int], _ start: inout Int) {
+            if ring.count < size {
+                ring.append(answerClass)
+            } else {
+                ring[start] = answerClass
+                start = (start + 1) % size
+            }
+        }
+        if state == .trusted { push(&answersBefore, &answerStart) } else { push(&answersSince, &sinceStart) }
+    }
+
+    /// The p-value of the answers since the pause against those before it, when it is below `answerShiftPValue`.
+    private func answerShift() -> Double? {
+        guard answersSince.count >= configuration.answerMinimum, answersBefore.count >= configuration.answerMinimum else {
+            return nil
+        }
+        let top = max(answersBefore.max() ?? 0, answersSince.max() ?? 0)
+        guard top < 1 << 16, answersBefore.min() ?? 0 >= 0, answersSince.min() ?? 0 >= 0 else { return nil }
+        var before = [Double](repeating: 0, count: top + 1), since = before
+        for answer in answersBefore { before[answer] += 1 }
+        for answer in answersSince { since[answer] += 1 }
+        let p = DriftStatistics.chiSquareHomogeneity(before, since).pValue
+        return p < configuration.answerShiftPValue ? p : nil
     }
 
     /// Records whether a label matched a prediction: at once or later (true), or not within the feedback role's
@@ -275,6 +348,8 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         cause = why
         pauses += 1
         recovery = 0
+        answersSince = []
+        sinceStart = 0
         return .suspect
     }
 
@@ -283,6 +358,12 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         cause = nil
         suspicion = 0
         recovery = 0
+        if !answersSince.isEmpty {  // the answers now are the ones to compare with at the next pause
+            answersBefore = Array(answersSince[sinceStart...] + answersSince[..<sinceStart])
+            answerStart = 0
+            answersSince = []
+            sinceStart = 0
+        }
         return .trusted
     }
 
