@@ -24,11 +24,11 @@ import Foundation
 /// only if the requests do. Bad labels leave the requests as they were; a change in the world that makes the models
 /// confidently wrong usually changes them too (river's LED generator, whose segments swap meaning, makes ~94% of a
 /// frozen model's confident answers wrong and moves its answers' class mix far: `docs/learning.md`). So the guard
-/// compares the served answers' classes since the pause (``recordAnswer``'s classes, up to `answerWindow` of them)
-/// with the `answerWindow` before it, by a chi-square test of homogeneity: below `answerShiftPValue` (10⁻⁶, at least
-/// `answerMinimum` answers since the pause) it trusts the labels again as a change of concept, and for the next
-/// `answerGrace` labels it does not weigh the models' contradiction (they and their calibrations are learning the new
-/// concept). A change of concept that leaves the requests as they were still pauses until an operator trusts the
+/// compares the served answers' classes since the pause (`answerClass` in ``record(_:labelClass:answerClass:)``, up to
+/// `answerWindow` of them) with the `answerWindow` before it, by a chi-square test of homogeneity: below
+/// `answerShiftPValue` (10⁻⁶, at least `answerMinimum` answers since the pause) it trusts the labels again as a change
+/// of concept, and for the next `answerGrace` labels it does not weigh the models' contradiction (they and their
+/// calibrations are learning the new concept). A change of concept that leaves the requests as they were still pauses until an operator trusts the
 /// labels (or the models happen to agree again).
 ///
 /// A second rule watches the class mix for labels stuck on one class (a pipeline writing a default value): labels
