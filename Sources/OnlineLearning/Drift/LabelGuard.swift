@@ -154,11 +154,8 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         if case .stuckOnClass(let stuck)? = cause { return stuck }
         return nil
     }
-    /// The last `stuckWindow` labels' classes, oldest first once full (a ring from `recentStart`).
-    private var recentClasses: [Int] = []
-    private var recentStart = 0
-    /// How many of the window's labels name each class.
-    private var windowCounts: [Int: Int] = [:]
+    /// The last `stuckWindow` labels' classes.
+    private var recentLabels: ClassWindow
     /// Fading counts of each class over the long run.
     public private(set) var longRunCounts: [Int: Double] = [:]
     /// The latest resolutions ("right": the label matched a prediction).
@@ -169,12 +166,10 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     private var longRunLabelled = 0.0, longRunOutcomes = 0.0
     /// Join outcomes seen so far.
     public private(set) var outcomes = 0
-    /// The latest served answers' classes while trusted (a ring from `answerStart`), frozen as the reference at a pause.
-    private var answersBefore: [Int] = []
-    private var answerStart = 0
-    /// The served answers' classes since the pause, the latest `answerWindow` (a ring from `sinceStart`).
-    private var answersSince: [Int] = []
-    private var sinceStart = 0
+    /// The latest served answers' classes while trusted, frozen as the reference at a pause.
+    private var answersBefore: ClassWindow
+    /// The served answers' classes since the pause, the latest `answerWindow`.
+    private var answersSince: ClassWindow
     /// The label count until which the contradiction is not weighed (after trusting on an answer shift).
     public private(set) var graceUntil = 0
     /// How many times the labels were trusted again because the answers' mix moved during a pause.
@@ -187,6 +182,9 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         self.configuration = configuration
         matches = RollingAccuracy(window: configuration.unknownWindow)
         coverage = RollingAccuracy(window: configuration.rateWindow)
+        recentLabels = ClassWindow(capacity: configuration.stuckWindow)
+        answersBefore = ClassWindow(capacity: configuration.answerWindow)
+        answersSince = ClassWindow(capacity: configuration.answerWindow)
     }
 
     /// Scores one label against the models' answers (each its calibrated chance of being right and whether it was),
@@ -198,7 +196,9 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     ) -> State? {
         labels += 1
         if state == .suspect { labelsWhileSuspect += 1 }
-        if let answerClass { recordAnswer(answerClass) }
+        if let answerClass {  // before a pause while trusted, since it while suspect
+            if state == .trusted { answersBefore.add(answerClass) } else { answersSince.add(answerClass) }
+        }
         let stuck = labelClass.flatMap { watchMix($0) }
         if state == .trusted, let stuck {
             return turnSuspect(.stuckOnClass(stuck))
@@ -239,38 +239,15 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     /// Adds a label's class to the window and (while trusted) to the long-run counts.
     /// - Returns: the class the recent labels look stuck on, if any.
     private mutating func watchMix(_ labelClass: Int) -> Int? {
-        let size = configuration.stuckWindow
-        if recentClasses.count < size {
-            recentClasses.append(labelClass)
-        } else {
-            windowCounts[recentClasses[recentStart], default: 0] -= 1
-            recentClasses[recentStart] = labelClass
-            recentStart = (recentStart + 1) % size
-        }
-        windowCounts[labelClass, default: 0] += 1
+        recentLabels.add(labelClass)
         if state == .trusted {
             for key in longRunCounts.keys { longRunCounts[key]! *= configuration.classMemory }
             longRunCounts[labelClass, default: 0] += 1
         }
-        guard recentClasses.count == size, share(of: labelClass) >= configuration.stuckShare else { return nil }
+        guard recentLabels.isFull, share(of: labelClass) >= configuration.stuckShare else { return nil }
         let total = longRunCounts.values.reduce(0, +)
         let longRunShare = total > 0 ? (longRunCounts[labelClass] ?? 0) / total : 1
         return longRunShare <= configuration.stuckShare - configuration.stuckMargin ? labelClass : nil
-    }
-
-    /// Adds a served answer's class: to the window before any pause while trusted, to the answers since the pause
-    /// while suspect.
-    private mutating func recordAnswer(_ answerClass: Int) {
-        let size = configuration.answerWindow
-        func push(_ ring: inout [Int], _ start: inout Int) {
-            if ring.count < size {
-                ring.append(answerClass)
-            } else {
-                ring[start] = answerClass
-                start = (start + 1) % size
-            }
-        }
-        if state == .trusted { push(&answersBefore, &answerStart) } else { push(&answersSince, &sinceStart) }
     }
 
     /// The p-value of the answers since the pause against those before it, when it is below `answerShiftPValue`.
@@ -278,12 +255,9 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         guard answersSince.count >= configuration.answerMinimum, answersBefore.count >= configuration.answerMinimum else {
             return nil
         }
-        let top = max(answersBefore.max() ?? 0, answersSince.max() ?? 0)
-        guard top < 1 << 16, answersBefore.min() ?? 0 >= 0, answersSince.min() ?? 0 >= 0 else { return nil }
-        var before = [Double](repeating: 0, count: top + 1), since = before
-        for answer in answersBefore { before[answer] += 1 }
-        for answer in answersSince { since[answer] += 1 }
-        let p = DriftStatistics.chiSquareHomogeneity(before, since).pValue
+        let classes = Array(Set(answersBefore.counts.keys).union(answersSince.counts.keys))
+        let p = DriftStatistics.chiSquareHomogeneity(
+            classes.map { Double(answersBefore.counts[$0] ?? 0) }, classes.map { Double(answersSince.counts[$0] ?? 0) }).pValue
         return p < configuration.answerShiftPValue ? p : nil
     }
 
@@ -340,7 +314,7 @@ public struct LabelGuard: Sendable, Hashable, Codable {
 
     /// The share of the window's labels that name `labelClass`.
     public func share(of labelClass: Int) -> Double {
-        recentClasses.isEmpty ? 0 : Double(windowCounts[labelClass] ?? 0) / Double(recentClasses.count)
+        recentLabels.share(of: labelClass)
     }
 
     private mutating func turnSuspect(_ why: Cause) -> State {
@@ -348,8 +322,7 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         cause = why
         pauses += 1
         recovery = 0
-        answersSince = []
-        sinceStart = 0
+        answersSince.removeAll()
         return .suspect
     }
 
@@ -358,11 +331,9 @@ public struct LabelGuard: Sendable, Hashable, Codable {
         cause = nil
         suspicion = 0
         recovery = 0
-        if !answersSince.isEmpty {  // the answers now are the ones to compare with at the next pause
-            answersBefore = Array(answersSince[sinceStart...] + answersSince[..<sinceStart])
-            answerStart = 0
-            answersSince = []
-            sinceStart = 0
+        if answersSince.count > 0 {  // the answers now are the ones to compare with at the next pause
+            answersBefore = answersSince
+            answersSince.removeAll()
         }
         return .trusted
     }
@@ -373,7 +344,7 @@ public struct LabelGuard: Sendable, Hashable, Codable {
     /// share when the label rate was why.
     public mutating func trust() {
         if stuckClass != nil {
-            longRunCounts = windowCounts.mapValues(Double.init)
+            longRunCounts = recentLabels.counts.mapValues(Double.init)
         }
         if cause == .labelRate {
             longRunLabelled = Double(coverage.correct)
