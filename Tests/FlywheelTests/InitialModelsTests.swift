@@ -26,6 +26,20 @@ struct InitialModelsTests {
         #expect(hidden == [[64, 32], [32], [128]])
     }
 
+    /// The multiclass line is river's softmax regression (SGD at a constant 0.01) as champion and fresh shadow, and a
+    /// fine-tuned copy at 0.03: AdaGrad at 0.1, the champion before, learned too slowly while it served alone (river's
+    /// LED generator 0.700 against 0.725 at delay 1,000; docs/learning.md).
+    @Test func theMulticlassLineLearnsByPlainSGD() throws {
+        let set = try InitialModels.make(schema: LoopHarness.seaSchema, task: .multiclass, classes: 10)
+        let settings = ([set.champion] + set.shadows).compactMap { model -> (String, Optimizer, Double)? in
+            guard case .softmax(let softmax) = model.learner else { return nil }
+            return (model.reference.id, softmax.optimizerState.optimizer, softmax.learningRate)
+        }
+        #expect(settings.map(\.0) == ["softmax", "softmax-finetune", "softmax-fresh"])
+        #expect(settings.map(\.1) == [.sgd, .sgd, .sgd])
+        #expect(settings.map(\.2) == [0.01, 0.03, 0.01])
+    }
+
     /// The sea schema names one bucket, so the perceptron reads 2 × 3 numeric slots + 1.
     @Test func theSeaVectorHasNoIdleBuckets() throws {
         let set = try InitialModels.make(schema: LoopHarness.seaSchema)
