@@ -28,8 +28,8 @@ import OnlineLearning
 /// champion (its twin until the first restart after an alarm); `mlp` is the perceptron with a softmax output over the
 /// classes. AdaGrad at 0.1, the champion before, scored 0.2 points more on waveform at delay 1,000 (0.834 vs 0.832) but
 /// 2.5 less on river's LED generator (0.700 vs 0.725) and 4.3 less on its drifting RBF (0.535 vs 0.578): it learns
-/// too slowly at first, while it serves alone; in the loop LED served 0.719 → 0.726, RBF 0.812 → 0.839, waveform
-/// 0.832 → 0.831 (docs/benchmarks.md).
+/// too slowly at first, while it serves alone; in the loop LED served 0.719 → 0.726, waveform 0.832 → 0.831
+/// (docs/benchmarks.md).
 ///
 /// Every model keeps learning; the promoter decides whose answers are served.
 public enum InitialModels {
