@@ -91,6 +91,18 @@ struct LoopOptions: ParsableArguments {
     @Option(help: "False-discovery rate of the per-feature drift tests (Benjamini-Hochberg across features).")
     var driftAlpha = 0.01
 
+    /// Whether the label guard runs.
+    @Option(help: ArgumentHelp(
+        "enabled: training pauses while the labels look bad — they contradict every model's confident answers, stick on one class, name unknown requests or arrive at another rate — and resumes when they look right (docs/learning.md, \"Label guard\"); disabled: every joined label is learned. Classifiers only.",
+        valueName: "enabled|disabled"))
+    var labelGuard: LabelGuardSwitch = .enabled
+
+    /// The label guard's evidence threshold.
+    @Option(help: ArgumentHelp(
+        "Label guard: the likelihood ratio at which labels that contradict the models' confident answers pause training, and at which labels that agree again resume it. Larger: fewer pauses where errors come in runs, later ones for labels gone bad (10,000: a complete flip is caught after ~16-34 confident labels).",
+        valueName: "ratio"))
+    var labelGuardEvidence: Double = 10_000
+
     /// Log verbosity.
     @Option(help: "How much to log to stderr.")
     var logLevel: Logger.Level = .warning
@@ -134,6 +146,9 @@ struct LoopOptions: ParsableArguments {
             throw ValidationError("--drift-reference-size must be at least 2, not \(driftReferenceSize).")
         }
         guard driftAlpha > 0, driftAlpha < 1 else { throw ValidationError("--drift-alpha must be in (0, 1), not \(driftAlpha).") }
+        guard labelGuardEvidence > 1, labelGuardEvidence.isFinite else {
+            throw ValidationError("--label-guard-evidence must be a finite ratio above 1, not \(labelGuardEvidence).")
+        }
     }
 
     /// Applies the options to `settings`.
@@ -153,6 +168,11 @@ struct LoopOptions: ParsableArguments {
         settings.featureDrift.warmUp = driftReferenceAfter
         settings.featureDrift.referenceSize = driftReferenceSize
         settings.featureDrift.alpha = driftAlpha
+        settings.labelGuard = labelGuard == .disabled ? nil : {
+            var configuration = LabelGuard.Configuration()
+            configuration.threshold = log(labelGuardEvidence)
+            return configuration
+        }()
     }
 
     /// Reads a feature schema file (streams/*.schema.json or a data set's .meta.json).
@@ -190,4 +210,12 @@ struct LoopOptions: ParsableArguments {
 }
 
 extension PromotionRuleKind: ExpressibleByArgument {}
+
+/// `--label-guard`: whether the label guard runs.
+enum LabelGuardSwitch: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// Training pauses while the labels look bad.
+    case enabled
+    /// Every joined label is learned.
+    case disabled
+}
 

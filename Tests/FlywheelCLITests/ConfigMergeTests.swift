@@ -69,6 +69,13 @@ struct ConfigMergeTests {
         // No file: the environment alone, over the defaults.
         let environmentOnly = try await ConfigMerge.merge(arguments: [], environment: ["FLYWHEEL_ROLES": "inference,trainer"])
         #expect(environmentOnly.command.role.map(\.rawValue) == ["inference", "trainer"])
+        // The label guard: off from the file, its threshold from the environment.
+        let guardPath = try Self.file("labelGuard:\n  mode: disabled\n")
+        defer { try? FileManager.default.removeItem(atPath: guardPath) }
+        let guardOff = try await ConfigMerge.merge(
+            arguments: ["--config", guardPath], environment: ["FLYWHEEL_LABEL_GUARD_EVIDENCE": "1000000"])
+        #expect(guardOff.command.loop.labelGuard == .disabled && guardOff.command.loop.labelGuardEvidence == 1_000_000)
+        #expect(Self.line(guardOff, "labelGuard.mode")?.source == .file && Self.line(guardOff, "labelGuard.evidence")?.source == .environment)
     }
 
     @Test func secretsAreMaskedAndComeFromTheEnvironmentOrAFile() async throws {
@@ -105,6 +112,8 @@ struct ConfigMergeTests {
             ("models:\n  shadows: 9\n", "--shadows must be between 0 and 7, not 9"),
             ("promotion:\n  alpha: 1.5\n", "--promotion-alpha must be in (0, 1), not 1.5"),
             ("task: ternary\n", "task in"),
+            ("labelGuard:\n  mode: off\n", "labelGuard.mode"),
+            ("labelGuard:\n  evidence: 0.5\n", "--label-guard-evidence must be a finite ratio above 1, not 0.5"),
             ("kafka:\n  common: [a, b]\n", "kafka.common must be a mapping"),
             ("- just\n- a list\n", "the file must be a mapping"),
         ]

@@ -2,6 +2,8 @@ import ArgumentParser
 import Flywheel
 import FlywheelEvents
 import Foundation
+import KafkaTransport
+import OnlineLearning
 import Testing
 
 @testable import FlywheelCLI
@@ -187,6 +189,19 @@ struct LoopArgumentTests {
         #expect(command.loop.publishEvery == 250 && command.loop.saveEvery == 250 && command.loop.promotionRule == .sequential)
         #expect(command.loop.promotionAlpha == 0.05 && command.loop.promotionMargin == 0 && command.loop.promotionMinEvidence == 1000)
         #expect(command.loop.promotionWindow == 1000 && command.loop.windowMargin == 0.02)
+        #expect(command.loop.labelGuard == .enabled && command.loop.labelGuardEvidence == 10_000)
+    }
+
+    /// `--label-guard disabled` leaves the loop without a guard; `--label-guard-evidence` sets its threshold (the log
+    /// of the ratio, as `LabelGuard.Configuration.threshold` holds it).
+    @Test func theLabelGuardFlagsReachTheLoopSettings() throws {
+        var settings = LoopSettings(client: .init(bootstrapServers: ["localhost:9092"]))
+        try DemoCommand.parse([]).loop.apply(to: &settings)
+        #expect(settings.labelGuard == LabelGuard.Configuration())
+        try DemoCommand.parse(["--label-guard-evidence", "1e6"]).loop.apply(to: &settings)
+        #expect(abs((settings.labelGuard?.threshold ?? 0) - log(1e6)) < 1e-12)
+        try ServeCommand.parse(["--schema", "s.json", "--label-guard", "disabled"]).loop.apply(to: &settings)
+        #expect(settings.labelGuard == nil)
     }
 
     @Test(arguments: [
@@ -195,6 +210,7 @@ struct LoopArgumentTests {
         ["--promotion-alpha", "0"], ["--promotion-alpha", "1.5"], ["--window-margin", "1"], ["--promotion-rule", "vote"],
         ["--drift-report-every", "0"],
         ["--drift-report-seconds", "0"], ["--drift-reference-after", "-1"], ["--drift-reference-size", "1"], ["--drift-alpha", "1"],
+        ["--label-guard", "off"], ["--label-guard-evidence", "1"], ["--label-guard-evidence", "inf"],
     ])
     func badDemoNumbersAreRejectedWithTheFlagNamed(_ arguments: [String]) {
         #expect {

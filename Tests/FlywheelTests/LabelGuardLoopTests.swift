@@ -74,16 +74,30 @@ struct LabelGuardLoopTests {
         _ = broker
     }
 
+    /// With the guard turned off (`LoopSettings.labelGuard` nil: `serve --label-guard disabled`, `labelGuard.mode`)
+    /// the same flipped labels are all learned: nothing is held back, no pause is logged.
+    @Test func withTheGuardOffFlippedLabelsAreLearned() async throws {
+        let (broker, settings, loop, stream) = try await Self.run(spoiling: { 1 - $0 }, guarding: nil)
+        defer { try? FileManager.default.removeItem(atPath: settings.registryPath) }
+        let joiner = try #require(loop.joiner), trainer = try #require(loop.trainer)
+        #expect(joiner.labelsHeldBack == 0 && joiner.labelsSuspect == nil)
+        #expect(trainer.learning.examplesLearned == stream.count, "every label learned, the flipped ones too")
+        let registry = try ModelRegistry(path: settings.registryPath)
+        #expect(try registry.auditLog().allSatisfy { $0.kind != .labelsSuspect && $0.kind != .labelsTrusted })
+        _ = broker
+    }
+
     /// The requests whose labels the tests spoil.
     static let spoiled = 8_000..<13_000
 
     /// The loop with the default models on SEA's first 20,000 requests, the labels of ``spoiled`` rewritten by
-    /// `spoil`, replayed with labels 500 requests late; checks that serving went on for every request. The caller
+    /// `spoil` (the label guard as `guardSettings` has it), replayed with labels 500 requests late; checks that serving went on for every request. The caller
     /// removes the registry and keeps the broker until it is done.
     static func run(
-        spoiling spoil: (Double) -> Double
+        spoiling spoil: (Double) -> Double, guarding guardSettings: LabelGuard.Configuration? = LabelGuard.Configuration()
     ) async throws -> (broker: EmbeddedBroker, settings: LoopSettings, loop: FlywheelLoop, stream: [PrequentialEvaluation.Example]) {
-        let (broker, settings) = try LoopHarness.cluster()
+        var (broker, settings) = try LoopHarness.cluster()
+        settings.labelGuard = guardSettings
         var stream = Array(LoopHarness.sea[0..<20_000])
         for index in spoiled { stream[index].target = spoil(stream[index].target) }
         let loop = try await FlywheelLoop(

@@ -141,6 +141,7 @@ public final class FlywheelLoop: Sendable {
             feedback.featureSchema = initial.champion.pipeline.schema
             feedback.driftReportInterval = settings.driftReportInterval
             feedback.featureDrift = settings.featureDrift
+            feedback.labelGuard = settings.labelGuard
             feedback.labelClasses = initial.champion.learner.isClassifier ? initial.champion.learner.classCount : nil
             feedback.labelDelay = CoreMetrics.Timer(label: LoopMetricNames.labelDelay)
             try Self.checkCopartitioned(topics.predictions, topics.labels, in: metadata)

@@ -95,6 +95,9 @@ public struct LoopSettings: Sendable {
     /// The feature-drift reference (the operator pins it by position: skip `warmUp` joined requests, then take
     /// `referenceSize`), the test level and sample sizes. Default: after 2,000, the next 2,000; alpha 0.01.
     public var featureDrift = DriftMonitor.loopFeatureConfiguration
+    /// The label guard's settings (``OnlineLearning/LabelGuard``: training pauses while the labels look bad), or nil
+    /// for none — every joined label is learned. Classifiers only. Default: the guard's defaults.
+    public var labelGuard: LabelGuard.Configuration? = LabelGuard.Configuration()
 
     /// How often a role sends a batch's undelivered output before it gives up (the service group then ends).
     /// Default: 5.

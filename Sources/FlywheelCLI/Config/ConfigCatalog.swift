@@ -66,6 +66,8 @@ enum ConfigCatalog {
         ConfigEntry(key: "drift.referenceAfter", flag: "drift-reference-after", kind: .int) { "\($0.loop.driftReferenceAfter)" },
         ConfigEntry(key: "drift.referenceSize", flag: "drift-reference-size", kind: .int) { "\($0.loop.driftReferenceSize)" },
         ConfigEntry(key: "drift.alpha", flag: "drift-alpha", kind: .double) { "\($0.loop.driftAlpha)" },
+        ConfigEntry(key: "labelGuard.mode", flag: "label-guard", kind: .string) { $0.loop.labelGuard.rawValue },
+        ConfigEntry(key: "labelGuard.evidence", flag: "label-guard-evidence", kind: .double) { "\($0.loop.labelGuardEvidence)" },
         ConfigEntry(key: "http.address", flag: "http", kind: .string) { $0.http.defaultValueDescription },
         ConfigEntry(key: "admin.tokenFile", flag: "admin-token-file", kind: .string) { $0.adminTokenFile ?? "(none)" },
         ConfigEntry(key: "log.level", flag: "log-level", kind: .string) { $0.loop.logLevel.rawValue },
