@@ -185,11 +185,23 @@ struct LoopArgumentTests {
         let command = try DemoCommand.parse([])
         #expect(command.data == "streams/data/sea_abrupt.csv" && command.schema == "streams/sea_abrupt.schema.json")
         #expect(command.labelDelay == 1000 && command.limit == nil && command.registry == nil)
-        #expect(command.replayChunk == 50 && command.learningLag == 50 && command.partitions == 1)
+        #expect(command.chunk == 50 && command.lag == 50 && command.partitions == 1)
         #expect(command.loop.publishEvery == 250 && command.loop.saveEvery == 250 && command.loop.promotionRule == .sequential)
         #expect(command.loop.promotionAlpha == 0.05 && command.loop.promotionMargin == 0 && command.loop.promotionMinEvidence == 1000)
         #expect(command.loop.promotionWindow == 1000 && command.loop.windowMargin == 0.02)
         #expect(command.loop.labelGuard == .enabled && command.loop.labelGuardEvidence == 10_000)
+    }
+
+    /// The replay's pace follows the label delay (a tenth of it, 1 to 50) unless given: at delay 100 a label reaches
+    /// the models within ~120 requests, not ~200.
+    @Test func theReplayPaceFollowsTheLabelDelay() throws {
+        let paces = try [0, 5, 100, 250, 1000, 5000].map { delay in
+            let command = try DemoCommand.parse(["--label-delay", "\(delay)"])
+            return [command.chunk, command.lag]
+        }
+        #expect(paces == [[1, 1], [1, 1], [10, 10], [25, 25], [50, 50], [50, 50]])
+        let given = try DemoCommand.parse(["--label-delay", "100", "--replay-chunk", "150", "--learning-lag", "1"])
+        #expect(given.chunk == 150 && given.lag == 1)
     }
 
     /// `--label-guard disabled` leaves the loop without a guard; `--label-guard-evidence` sets its threshold (the log
