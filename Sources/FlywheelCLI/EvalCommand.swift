@@ -63,7 +63,7 @@ struct EvalCommand: ParsableCommand {
     var optimizer: OptimizerChoice?
 
     /// The learning rate.
-    @Option(help: "The optimizer's base learning rate. Default: 0.01 for linear, 0.005 for mlp.")
+    @Option(help: "The optimizer's base learning rate. Default: 0.01 for linear, the loop's mlp member's (0.003) for mlp.")
     var learningRate: Double?
 
     /// L2 strength.
@@ -156,7 +156,7 @@ struct EvalCommand: ParsableCommand {
             scores = evaluate(examples, pipeline, FTRLProximal(
                 dimension: pipeline.dimension, alpha: ftrlAlpha, beta: ftrlBeta, l1: l1, l2: l2))
         case .mlp:
-            let rate = learningRate ?? 0.005
+            let rate = learningRate ?? InitialModels.perceptronLearningRate
             let classes = max(2, Int(examples.largestTarget) + 1)
             let perceptronTask: MultilayerPerceptron.Task = switch task {
             case .binary: .binary

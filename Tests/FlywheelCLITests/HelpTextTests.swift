@@ -133,7 +133,7 @@ struct EvalArgumentTests {
         #expect(command.learningRate == nil, "each family's own default rate")
         #expect(command.model == .linear && command.optimizer == nil)
         // The perceptron's defaults are the loop's `mlp` member, so `flywheel eval --model mlp` measures what serves.
-        #expect(command.hiddenLayers == [64, 32] && command.batchSize == 8)
+        #expect(command.hiddenLayers == [64, 32] && command.batchSize == 4 && InitialModels.perceptronLearningRate == 0.003)
         #expect(command.hiddenLayers == InitialModels.perceptronHidden && command.batchSize == InitialModels.perceptronBatchSize)
     }
 

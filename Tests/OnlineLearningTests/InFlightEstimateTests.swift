@@ -9,7 +9,8 @@ import Testing
 /// once its label arrives the estimate is compared with what happened. Windows of 5,000 requests, label delay 1,000;
 /// the loop's default champion (logistic regression, AdaGrad 0.1 on the weights and SGD 0.01 on the intercept, as
 /// `InitialModels` makes it), river's default logistic regression (SGD 0.01), and the loop's perceptron (ReLU layers
-/// of 64 and 32, minibatches of 8: `InitialModels.perceptronHidden`, `perceptronBatchSize`).
+/// of 64 and 32, minibatches of 4 at Adam 0.003: `InitialModels.perceptronHidden`, `perceptronBatchSize`,
+/// `perceptronLearningRate`).
 @Suite("In-flight accuracy estimate (CBPE) against realized accuracy")
 struct InFlightEstimateTests {
     static func windows(_ stream: String, model kind: String = "mlp") throws -> [PrequentialEvaluation.EstimateWindow] {
@@ -22,7 +23,7 @@ struct InFlightEstimateTests {
         case "mlp":
             return evaluation.inFlightEstimates(
                 examples, pipeline: pipeline,
-                model: MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64, 32], batchSize: 8),
+                model: MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64, 32], batchSize: 4, learningRate: 0.003),
                 window: 5000)
         case "champion":
             return evaluation.inFlightEstimates(
@@ -75,12 +76,13 @@ struct InFlightEstimateTests {
     }
 
     /// The blind spot, shown: right after agrawal's third change the perceptron is far less accurate than its
-    /// confidence says, and the estimate, calibrated on labels from before the change, over-states it by 5.5 points
-    /// (70.8% realized, 76.2% estimated; 7 points with the one-layer perceptron before).
+    /// confidence says, and the estimate, calibrated on labels from before the change, over-states it by 4.8 points
+    /// (72.9% realized, 77.7% estimated; 5.5 with minibatches of 8, 7 with the one-layer perceptron) — more than twice
+    /// the 2 points the estimate keeps to on windows without drift.
     @Test func aConceptChangeIsInvisibleUntilItsLabelsArrive() throws {
         let windows = try Self.windows("agrawal_abrupt", model: "mlp")
         let atDrift = try #require(windows.first { $0.first == 50_000 })
-        #expect(atDrift.estimate.estimated - atDrift.estimate.realized > 0.05,
+        #expect(atDrift.estimate.estimated - atDrift.estimate.realized > 0.04,
                 "estimate \(atDrift.estimate.estimated) vs realized \(atDrift.estimate.realized) right after the change")
     }
 

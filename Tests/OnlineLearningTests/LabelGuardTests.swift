@@ -27,7 +27,7 @@ struct LabelGuardTests {
         var calibrators = [ConfidenceCalibrator(), ConfidenceCalibrator()]
         var run = Run()
         let models = (LogisticRegression(dimension: pipeline.dimension),
-                      MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64, 32], batchSize: 8))
+                      MultilayerPerceptron(task: .binary, inputs: pipeline.dimension, hidden: [64, 32], batchSize: 4, learningRate: 0.003))
         var current = 0
         _ = PrequentialEvaluation(delay: 1000).run(
             examples, pipeline: pipeline, model: models,

@@ -15,8 +15,8 @@ import OnlineLearning
 ///   set always holds it (at 0.05, the rate before, it was the set's worst member on every bundled stream);
 /// - `logreg-fresh`, a shadow trained from scratch at river's constant rate of 0.01, restarted after a drift alarm on
 ///   the champion;
-/// - `mlp`, a shadow of another family: a perceptron with two ReLU layers of 64 and 32 units, minibatches of 8, Adam
-///   at 0.005 — it learns what no linear model can (on agrawal_abrupt, friedman and river's sine and mixed
+/// - `mlp`, a shadow of another family: a perceptron with two ReLU layers of 64 and 32 units, minibatches of 4, Adam
+///   at 0.003 — it learns what no linear model can (on agrawal_abrupt, friedman and river's sine and mixed
 ///   generators it beats river's best model, trees and forests included).
 ///
 /// For regression streams the same three lines are linear regressions (`linreg`, `linreg-finetune`,
@@ -59,8 +59,13 @@ public enum InitialModels {
     /// of 64 it scored a point better on average over twelve streams — 1 to 5 points on sine, mixed, rbfdrift and
     /// agrawal with gradual drift, MAE 1.58 → 1.35 on friedman — and at most 0.7 worse (waveform, where softmax serves).
     public static let perceptronHidden = [64, 32]
-    /// The `mlp` member's minibatch: 8 examples per Adam step (16 scored a little worse with two layers).
-    public static let perceptronBatchSize = 8
+    /// The `mlp` member's minibatch: 4 examples per Adam step. With ``perceptronLearningRate`` it scored 0.1 point
+    /// better on average than 8 at 0.005 over the twelve streams (10 of 12 at least as well; river's Bananas, 5,300
+    /// rows, +1.4) for ~1–2 µs more training per example (docs/benchmarks.md, "The perceptron's shape"); 16 scored
+    /// worse with two layers.
+    public static let perceptronBatchSize = 4
+    /// The `mlp` member's Adam learning rate.
+    public static let perceptronLearningRate = 0.003
 
     /// How many shadows ``make(schema:task:shadows:)`` can give.
     public static let shadowCounts = 0...7
@@ -109,9 +114,13 @@ public enum InitialModels {
         case .regression: .regression
         case .multiclass: .multiclass
         }
-        func perceptron(id: String = "mlp", hidden: [Int] = perceptronHidden, batchSize: Int = perceptronBatchSize) -> ServedModel {
+        func perceptron(
+            id: String = "mlp", hidden: [Int] = perceptronHidden, batchSize: Int = perceptronBatchSize,
+            learningRate: Double = perceptronLearningRate
+        ) -> ServedModel {
             model(id, .mlp(MultilayerPerceptron(
-                task: perceptronTask, inputs: pipeline.dimension, hidden: hidden, classes: classes, batchSize: batchSize)))
+                task: perceptronTask, inputs: pipeline.dimension, hidden: hidden, classes: classes, batchSize: batchSize,
+                learningRate: learningRate)))
         }
         var fineTuned = ModelTrainer.fineTuned(from: champion, id: "\(line)-finetune", learningRate: fineTuneRate)
         if case .logistic(var weights) = fineTuned.learner {
@@ -129,7 +138,8 @@ public enum InitialModels {
         } else {
             available += [
                 linear("\(line)-fast", rate: 0.1), linear("\(line)-slow", rate: 0.003),
-                perceptron(id: "mlp-32", hidden: [32], batchSize: 16), perceptron(id: "mlp-wide", hidden: [128], batchSize: 16),
+                perceptron(id: "mlp-32", hidden: [32], batchSize: 16, learningRate: 0.005),
+                perceptron(id: "mlp-wide", hidden: [128], batchSize: 16, learningRate: 0.005),
             ].prefix(shadows - 3)
         }
         return ModelSet(champion: champion, shadows: available)
