@@ -163,7 +163,7 @@ struct DemoCommand: AsyncParsableCommand {
         settings.registryPath = registryPath
         settings.feedbackStatePath = Self.stateFile("feedback", for: registryPath)
         settings.trainerStatePath = Self.stateFile("trainer", for: registryPath)
-        loop.apply(to: &settings)
+        loop.apply(to: &settings, labelDelay: labelDelay)
         settings.restartsOnChampionDrift = InitialModels.restartedOnDrift(task: task)
         for topic in settings.topics.all { try broker.createTopic(topic, partitions: partitions) }
         let flywheel = try await FlywheelLoop(

@@ -50,12 +50,15 @@ struct LoopOptions: ParsableArguments {
     @Option(help: "Promote only a challenger better than the champion by more than this mean loss (sequential rule).")
     var promotionMargin = 0.0
 
-    /// The sequential test's evidence before a promotion.
+    /// The sequential test's evidence before a promotion, if given.
     @Option(help: ArgumentHelp(
-        "Labels a challenger must have been compared on before it may be promoted (sequential rule; rollbacks need none).",
+        "Labels a challenger must have been compared on before it may be promoted (sequential rule; rollbacks need none). Default: 1,000 for serve; for demo its --label-delay.",
         discussion: "Set it to about the label delay in requests: a promoted model serves that long after the evidence it won on, so a shorter advantage is gone before it is served.",
         valueName: "labels"))
-    var promotionMinEvidence = 1000
+    var promotionMinEvidence: Int?
+
+    /// `serve`'s `--promotion-min-evidence` when none is given (its label delay is not known to it).
+    static let defaultMinimumEvidence = 1000
 
     /// The window rule's window.
     @Option(help: "Window rule: compare challenger and champion over this many of the latest requests both answered.")
@@ -128,7 +131,7 @@ struct LoopOptions: ParsableArguments {
         guard promotionMargin >= 0, promotionMargin < 1 else {
             throw ValidationError("--promotion-margin must be in [0, 1), not \(promotionMargin).")
         }
-        guard promotionMinEvidence >= 0 else {
+        if let promotionMinEvidence, promotionMinEvidence < 0 {
             throw ValidationError("--promotion-min-evidence cannot be negative, not \(promotionMinEvidence).")
         }
         guard windowMargin >= 0, windowMargin < 1 else {
@@ -151,15 +154,16 @@ struct LoopOptions: ParsableArguments {
         }
     }
 
-    /// Applies the options to `settings`.
-    func apply(to settings: inout LoopSettings) {
+    /// Applies the options to `settings`; `labelDelay` (the demo's) is the promotion's minimum evidence unless
+    /// `--promotion-min-evidence` is given, else ``defaultMinimumEvidence``.
+    func apply(to settings: inout LoopSettings, labelDelay: Int? = nil) {
         settings.publishEvery = publishEvery
         settings.saveEvery = saveEvery
         settings.keepVersions = keepVersions > 0 ? keepVersions : nil
         settings.promotionRule = promotionRule
         settings.promotion.alpha = promotionAlpha
         settings.promotion.margin = promotionMargin
-        settings.promotion.minimumEvidence = promotionMinEvidence
+        settings.promotion.minimumEvidence = promotionMinEvidence ?? labelDelay ?? Self.defaultMinimumEvidence
         settings.promotionWindow = promotionWindow
         settings.windowMargin = windowMargin
         settings.joinWindow = .milliseconds(Int64((joinWindow * 1000).rounded()))

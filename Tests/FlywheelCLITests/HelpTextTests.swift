@@ -187,7 +187,7 @@ struct LoopArgumentTests {
         #expect(command.labelDelay == 1000 && command.limit == nil && command.registry == nil)
         #expect(command.chunk == 50 && command.lag == 50 && command.partitions == 1)
         #expect(command.loop.publishEvery == 250 && command.loop.saveEvery == 250 && command.loop.promotionRule == .sequential)
-        #expect(command.loop.promotionAlpha == 0.05 && command.loop.promotionMargin == 0 && command.loop.promotionMinEvidence == 1000)
+        #expect(command.loop.promotionAlpha == 0.05 && command.loop.promotionMargin == 0 && command.loop.promotionMinEvidence == nil)
         #expect(command.loop.promotionWindow == 1000 && command.loop.windowMargin == 0.02)
         #expect(command.loop.labelGuard == .enabled && command.loop.labelGuardEvidence == 10_000)
     }
@@ -202,6 +202,20 @@ struct LoopArgumentTests {
         #expect(paces == [[1, 1], [1, 1], [10, 10], [25, 25], [50, 50], [50, 50]])
         let given = try DemoCommand.parse(["--label-delay", "100", "--replay-chunk", "150", "--learning-lag", "1"])
         #expect(given.chunk == 150 && given.lag == 1)
+    }
+
+    /// A promotion needs about a label delay's worth of evidence (docs/promotion.md): the demo's default is its
+    /// `--label-delay`, serve's (which cannot know its delay) 1,000; the flag wins over both.
+    @Test func theMinimumEvidenceFollowsTheDemosLabelDelay() throws {
+        var settings = LoopSettings(client: .init(bootstrapServers: ["localhost:9092"]))
+        for (arguments, expected) in [([String](), 1000), (["--label-delay", "100"], 100), (["--label-delay", "0"], 0),
+                                      (["--label-delay", "100", "--promotion-min-evidence", "500"], 500)] {
+            let demo = try DemoCommand.parse(arguments)
+            demo.loop.apply(to: &settings, labelDelay: demo.labelDelay)
+            #expect(settings.promotion.minimumEvidence == expected, "\(arguments)")
+        }
+        try ServeCommand.parse(["--schema", "s.json"]).loop.apply(to: &settings)
+        #expect(settings.promotion.minimumEvidence == 1000)
     }
 
     /// `--label-guard disabled` leaves the loop without a guard; `--label-guard-evidence` sets its threshold (the log

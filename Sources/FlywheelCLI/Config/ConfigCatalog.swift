@@ -57,7 +57,7 @@ enum ConfigCatalog {
         ConfigEntry(key: "promotion.rule", flag: "promotion-rule", kind: .string) { $0.loop.promotionRule.rawValue },
         ConfigEntry(key: "promotion.alpha", flag: "promotion-alpha", kind: .double) { "\($0.loop.promotionAlpha)" },
         ConfigEntry(key: "promotion.margin", flag: "promotion-margin", kind: .double) { "\($0.loop.promotionMargin)" },
-        ConfigEntry(key: "promotion.minimumEvidence", flag: "promotion-min-evidence", kind: .int) { "\($0.loop.promotionMinEvidence)" },
+        ConfigEntry(key: "promotion.minimumEvidence", flag: "promotion-min-evidence", kind: .int) { "\($0.loop.promotionMinEvidence ?? LoopOptions.defaultMinimumEvidence)" },
         ConfigEntry(key: "promotion.window", flag: "promotion-window", kind: .int) { "\($0.loop.promotionWindow)" },
         ConfigEntry(key: "promotion.windowMargin", flag: "window-margin", kind: .double) { "\($0.loop.windowMargin)" },
         ConfigEntry(key: "join.windowSeconds", flag: "join-window", kind: .double) { "\($0.loop.joinWindow)" },
