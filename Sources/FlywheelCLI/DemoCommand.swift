@@ -70,11 +70,11 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Requests per send of the replay, if given. With ``learningLag`` it sets the demo's trade between speed and
     /// staleness: the replay waits for the trainer about once per chunk (docs/benchmarks.md has the curve).
-    @Option(help: ArgumentHelp("Requests the replay sends at once (with their labels). Larger chunks with a larger --learning-lag run faster and serve older models: see docs/benchmarks.md. Default: a tenth of --label-delay, 1 to 50 (50 at the default delay).", valueName: "N"))
+    @Option(help: ArgumentHelp("Requests the replay sends at once (with their labels). Larger chunks with a larger --learning-lag run faster and serve older models: see docs/benchmarks.md. Default: a tenth of --label-delay, 10 to 50 (50 at the default delay).", valueName: "N"))
     var replayChunk: Int?
 
     /// How far the replay's labels may run ahead of what the trainer has learned, if given.
-    @Option(help: ArgumentHelp("Labels sent that the trainer may not have learned yet when the replay sends its next chunk (at least 1): how much later than --label-delay a label may reach the models. Default: a tenth of --label-delay, 1 to 50.", valueName: "N"))
+    @Option(help: ArgumentHelp("Labels sent that the trainer may not have learned yet when the replay sends its next chunk (at least 1): how much later than --label-delay a label may reach the models. Default: a tenth of --label-delay, 10 to 50.", valueName: "N"))
     var learningLag: Int?
 
     /// The replay's chunk: `--replay-chunk`, else ``defaultPace(labelDelay:)``.
@@ -82,11 +82,12 @@ struct DemoCommand: AsyncParsableCommand {
     /// The labels the replay lets run ahead of the trainer: `--learning-lag`, else ``defaultPace(labelDelay:)``.
     var lag: Int { learningLag ?? Self.defaultPace(labelDelay: labelDelay) }
 
-    /// The chunk and lag for a label delay: a tenth of it, at least 1 and at most 50. A label then reaches the models
+    /// The chunk and lag for a label delay: a tenth of it, at least 10 and at most 50. A label then reaches the models
     /// at most ~20% later than the delay says — 50 / 50 at the default 1,000 (the trade measured in
     /// docs/benchmarks.md), 10 / 10 at 100, where 50 / 50 had made the delay ~175 in effect (river's Phishing at delay
-    /// 100: served 0.834 against 0.855).
-    static func defaultPace(labelDelay: Int) -> Int { min(50, max(1, labelDelay / 10)) }
+    /// 100: served 0.834 against 0.855). Not below 10: each chunk waits for a round trip through the loop (~8 ms), so 1
+    /// / 1 at delay 0 served ~120 requests/s, while models publish versions every 10 examples at the soonest anyway.
+    static func defaultPace(labelDelay: Int) -> Int { min(50, max(10, labelDelay / 10)) }
 
     /// The shared loop options.
     @OptionGroup var loop: LoopOptions

@@ -192,14 +192,14 @@ struct LoopArgumentTests {
         #expect(command.loop.labelGuard == .enabled && command.loop.labelGuardEvidence == 10_000)
     }
 
-    /// The replay's pace follows the label delay (a tenth of it, 1 to 50) unless given: at delay 100 a label reaches
+    /// The replay's pace follows the label delay (a tenth of it, 10 to 50) unless given: at delay 100 a label reaches
     /// the models within ~120 requests, not ~200.
     @Test func theReplayPaceFollowsTheLabelDelay() throws {
         let paces = try [0, 5, 100, 250, 1000, 5000].map { delay in
             let command = try DemoCommand.parse(["--label-delay", "\(delay)"])
             return [command.chunk, command.lag]
         }
-        #expect(paces == [[1, 1], [1, 1], [10, 10], [25, 25], [50, 50], [50, 50]])
+        #expect(paces == [[10, 10], [10, 10], [10, 10], [25, 25], [50, 50], [50, 50]])
         let given = try DemoCommand.parse(["--label-delay", "100", "--replay-chunk", "150", "--learning-lag", "1"])
         #expect(given.chunk == 150 && given.lag == 1)
     }
