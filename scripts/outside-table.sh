@@ -4,14 +4,16 @@
 # regression, softmax regression, one-vs-rest logistic regression, Hoeffding adaptive tree and adaptive random forest
 # at the same label delay; prints one markdown row per stream. About 10 minutes, most of it river's forest.
 # Usage: scripts/outside-table.sh [DIR] [STREAM...]      (DIR default /tmp/flywheel-outside; pip install river==0.26.1)
+#        DELAY=100 scripts/outside-table.sh /tmp/flywheel-outside phishing bananas imagesegments   (river's small real
+#        data sets, written by the same script: docs/benchmarks.md, "Shorter label delays"; DELAY default 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-/tmp/flywheel-outside}"; shift || true
 streams=("$@"); [ ${#streams[@]} -gt 0 ] || streams=(hyperplane rbfdrift sine mixed stagger agrawal_grad led)
 bin=.build/release/flywheel
 [ -x "$bin" ] || swift build -c release --product flywheel >&2
-[ -f "$dir/led.csv" ] || python3 scripts/reference/make_outside_streams.py "$dir" >&2
-delay=1000
+{ [ -f "$dir/led.csv" ] && [ -f "$dir/${streams[0]}.csv" ]; } || python3 scripts/reference/make_outside_streams.py "$dir" >&2
+delay="${DELAY:-1000}"
 
 echo "Label delay $delay; served = what the loop's users got (flywheel demo), river = the best of its five models."
 echo
