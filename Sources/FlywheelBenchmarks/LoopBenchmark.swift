@@ -96,8 +96,8 @@ struct LoopBenchmark: AsyncParsableCommand {
 
     /// Checks the options.
     func validate() throws {
-        guard !shadowCounts.isEmpty, shadowCounts.allSatisfy({ (0...7).contains($0) }) else {
-            throw ValidationError("--shadows takes counts between 0 and 7, e.g. 0,1,3,7; not \(shadows).")
+        guard !shadowCounts.isEmpty, shadowCounts.allSatisfy({ (0...8).contains($0) }) else {
+            throw ValidationError("--shadows takes counts between 0 and 8, e.g. 0,1,3,4,7; not \(shadows).")
         }
         guard !offeredRates.isEmpty, offeredRates.allSatisfy({ $0 >= 0 }) else {
             throw ValidationError("--rates takes requests per second or max, e.g. 1000,10000,max; not \(rates).")

@@ -95,6 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
     /// Checks the flags.
     func validate() throws {
         try loop.validateClasses(task: task)
+        try loop.validateShadows(task: task)
         guard labelDelay >= 0 else { throw ValidationError("--label-delay cannot be negative, not \(labelDelay).") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit).") }
         guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1, not \(partitions).") }

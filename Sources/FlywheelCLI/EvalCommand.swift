@@ -53,8 +53,9 @@ struct EvalCommand: ParsableCommand {
     /// Which model family learns.
     @Option(help: """
         linear (logistic regression for binary streams, softmax regression for multiclass, linear regression for \
-        regression; river's models with SGD), ftrl (FTRL-Proximal, binary), or mlp (perceptron with ReLU hidden \
-        layers, minibatch steps on BLAS; a sigmoid, softmax or linear output for binary, multiclass or regression).
+        regression; river's models with SGD), ftrl (FTRL-Proximal, binary), mlp (perceptron with ReLU hidden \
+        layers, minibatch steps on BLAS; a sigmoid, softmax or linear output for binary, multiclass or regression), \
+        or knn (k nearest neighbours over the last examples, river's KNNClassifier / KNNRegressor).
         """)
     var model: ModelChoice = .linear
 
@@ -77,6 +78,13 @@ struct EvalCommand: ParsableCommand {
     /// Minibatch size.
     @Option(help: "mlp: examples per minibatch step (default: the loop's mlp member).")
     var batchSize = InitialModels.perceptronBatchSize
+
+    /// k-NN's neighbours.
+    @Option(help: "knn: neighbours per answer (default: the loop's knn member).")
+    var neighbors = InitialModels.nearestNeighborsCount
+    /// k-NN's window.
+    @Option(help: "knn: how many of the last examples are kept (default: the loop's knn member).")
+    var window = InitialModels.nearestNeighborsWindow
 
     /// FTRL's settings.
     @Option(help: "FTRL-Proximal alpha (learning-rate scale).")
@@ -107,6 +115,9 @@ struct EvalCommand: ParsableCommand {
         let layers = hiddenLayers
         guard (1...2).contains(layers.count), layers.count == hidden.split(separator: ",").count, layers.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--hidden takes one or two positive unit counts, like 64 or 64,32; not '\(hidden)'.")
+        }
+        guard neighbors > 0, window >= neighbors else {
+            throw ValidationError("--neighbors must be positive and --window at least as large, not \(neighbors) and \(window).")
         }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, not \(batchSize).") }
         if model == .ftrl && task != .binary {
@@ -169,6 +180,12 @@ struct EvalCommand: ParsableCommand {
             modelName = "perceptron \(perceptron.layerSizes.map(String.init).joined(separator: "→")) (ReLU\(task == .multiclass ? ", softmax" : "")), "
                 + "batch \(batchSize), \(rule.name) lr \(rate)\(weightL2 > 0 ? ", L2 \(weightL2)" : "")"
             scores = task == .multiclass ? evaluateMulticlass(examples, pipeline, perceptron) : evaluate(examples, pipeline, perceptron)
+        case .knn:
+            let classes = task == .regression ? 2 : max(2, Int(examples.largestTarget) + 1)
+            let knn = NearestNeighbors(task: task, classes: classes, dimension: pipeline.dimension, neighbors: neighbors, window: window)
+            modelName = "\(neighbors) nearest neighbours over the last \(window) examples"
+                + (task == .regression ? " (mean)" : " (votes by 1 / distance)")
+            scores = task == .multiclass ? evaluateMulticlass(examples, pipeline, knn) : evaluate(examples, pipeline, knn)
         }
         let end = clock.now
         let seconds = (end - start) / .seconds(1)
@@ -236,7 +253,7 @@ extension LearningTask: ExpressibleByArgument {}
 
 /// `flywheel eval --model`.
 enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
-    case linear, ftrl, mlp
+    case linear, ftrl, mlp, knn
 }
 
 /// `flywheel eval --optimizer`.

@@ -10,9 +10,9 @@ import OnlineLearning
 struct LoopOptions: ParsableArguments {
     /// Shadows beside the champion.
     @Option(help: ArgumentHelp(
-        "Challengers scored beside the champion (0-7). The default three are logreg-finetune, logreg-fresh and mlp (linreg-… for regression, softmax-… for multiclass); fewer keep mlp first; more add logreg-fast, logreg-slow, mlp-32, mlp-wide (for measuring cost, e.g. flywheel-bench loop).",
+        "Challengers scored beside the champion (0-8; 0-7 for regression). Default: logreg-finetune, logreg-fresh, mlp and knn (softmax-… for multiclass); for regression linreg-finetune, linreg-fresh and mlp. Fewer keep mlp first (3: the three without knn); more add logreg-fast, logreg-slow, mlp-32, mlp-wide (for measuring cost, e.g. flywheel-bench loop).",
         valueName: "N"))
-    var shadows = 3
+    var shadows: Int?
 
     /// Classes of a multiclass stream.
     @Option(help: ArgumentHelp(
@@ -116,8 +116,8 @@ struct LoopOptions: ParsableArguments {
 
     /// Checks the values.
     func validate() throws {
-        guard InitialModels.shadowCounts.contains(shadows) else {
-            throw ValidationError("--shadows must be between 0 and 7, not \(shadows).")
+        if let shadows, !InitialModels.shadowCounts.contains(shadows) {
+            throw ValidationError("--shadows must be between 0 and 8 (7 for regression), not \(shadows).")
         }
         guard publishEvery > 0 else { throw ValidationError("--publish-every must be at least 1, not \(publishEvery).") }
         guard saveEvery > 0 else { throw ValidationError("--save-every must be at least 1, not \(saveEvery).") }
@@ -180,6 +180,14 @@ struct LoopOptions: ParsableArguments {
     }
 
     /// Reads a feature schema file (streams/*.schema.json or a data set's .meta.json).
+    /// Refuses more `--shadows` than the task's set has (a regression set has no `knn`).
+    func validateShadows(task: LearningTask) throws {
+        let most = InitialModels.maximumShadows(task: task)
+        if let shadows, shadows > most {
+            throw ValidationError("--shadows \(shadows) is more than --task \(task.rawValue)'s \(most) (0-\(most)).")
+        }
+    }
+
     /// Refuses `--classes` for a task without classes to set, or fewer than 2.
     func validateClasses(task: LearningTask) throws {
         guard let classes else { return }

@@ -119,6 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// Checks the flags.
     func validate() throws {
         try loop.validateClasses(task: task)
+        try loop.validateShadows(task: task)
         if let bootstrapServers, bootstrapServers.split(separator: ",").isEmpty {
             throw ValidationError("--bootstrap-servers is empty; give host:port[,host:port…] or leave it out for an embedded broker.")
         }

@@ -109,7 +109,7 @@ struct ConfigMergeTests {
             ("models:\n  shadow: 2\n", "unknown key 'models.shadow'; under 'models' the keys are publishEvery, saveEvery, shadows"),
             ("modls:\n  shadows: 2\n", "unknown key 'modls'"),
             ("models:\n  shadows: three\n", "models.shadows in"),
-            ("models:\n  shadows: 9\n", "--shadows must be between 0 and 7, not 9"),
+            ("models:\n  shadows: 9\n", "--shadows must be between 0 and 8 (7 for regression), not 9"),
             ("promotion:\n  alpha: 1.5\n", "--promotion-alpha must be in (0, 1), not 1.5"),
             ("task: ternary\n", "task in"),
             ("labelGuard:\n  mode: off\n", "labelGuard.mode"),

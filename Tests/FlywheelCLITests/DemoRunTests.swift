@@ -58,7 +58,7 @@ struct DemoRunTests {
         let check = try Self.checkReport(html)
         #expect(check.doctype && check.errors.isEmpty, "\(check.errors)")
         #expect(check.external.isEmpty, "external references: \(check.external)")
-        #expect(check.models == ["logreg": 1, "logreg-finetune": 1, "logreg-fresh": 1, "mlp": 1])
+        #expect(check.models == ["logreg": 1, "logreg-finetune": 1, "logreg-fresh": 1, "mlp": 1, "knn": 1])
         #expect(Set(check.featureRows.keys) == ["x0", "x1", "x2", "(prediction)", "(label)"])
         #expect(check.featureRows.values.allSatisfy { $0 >= 5 }, "test, PSI, JS, Hellinger, Wasserstein rows")
         #expect(check.evidenceCharts == decidedAt.count, "how the evidence grew, for every promotion and rollback")
@@ -67,7 +67,7 @@ struct DemoRunTests {
         #expect(check.bytes * 10 < 2_000_000, "\(check.bytes) bytes")
         let json = try JSONSerialization.jsonObject(
             with: Data(contentsOf: directory.appendingPathComponent("flywheel-demo-report.json"))) as? [String: Any]
-        #expect((json?["models"] as? [Any])?.count == 4)
+        #expect((json?["models"] as? [Any])?.count == 5)
         // The serving model's accuracy estimated while labels are in flight, a row per window: apart from the first
         // (the learning curve) and the drifts, it is close to the window's realized accuracy (measured: within 1.2
         // points on 16 of 18 windows, 2.8 and 4.7 at the drifts at 50,000 and 75,000).

@@ -19,12 +19,35 @@ struct InitialModelsTests {
         #expect(perceptron.layerSizes == [mlp.pipeline.dimension, 64, 32, outputs])
         #expect(perceptron.batchSize == 4 && perceptron.learningRate == 0.003)
         // The extra shadows of the cost benchmark keep their one layer.
-        let seven = try InitialModels.make(schema: LoopHarness.seaSchema, task: task, classes: classes, shadows: 7)
-        let hidden = seven.shadows.compactMap { model -> [Int]? in
+        let all = try InitialModels.make(
+            schema: LoopHarness.seaSchema, task: task, classes: classes, shadows: InitialModels.maximumShadows(task: task))
+        let hidden = all.shadows.compactMap { model -> [Int]? in
             if case .mlp(let perceptron) = model.learner { return perceptron.hidden }
             return nil
         }
         #expect(hidden == [[64, 32], [32], [128]])
+    }
+
+    /// The default set: the three lines and, for classifiers, river's k nearest neighbours (5 of the last 1,000);
+    /// three shadows are the lines alone, and the extras of the cost benchmark come after `knn`.
+    @Test func theDefaultSetHasANeighboursMemberForClassifiers() throws {
+        func ids(_ task: LearningTask, shadows: Int? = nil) throws -> [String] {
+            let set = try InitialModels.make(schema: LoopHarness.seaSchema, task: task, classes: 3, shadows: shadows)
+            return set.shadows.map(\.reference.id)
+        }
+        #expect(try ids(.binary) == ["logreg-finetune", "logreg-fresh", "mlp", "knn"])
+        #expect(try ids(.multiclass) == ["softmax-finetune", "softmax-fresh", "mlp", "knn"])
+        #expect(try ids(.regression) == ["linreg-finetune", "linreg-fresh", "mlp"])
+        #expect(try ids(.binary, shadows: 3) == ["logreg-finetune", "logreg-fresh", "mlp"])
+        #expect(try ids(.binary, shadows: 1) == ["mlp"])
+        #expect(try ids(.binary, shadows: 5) == ["logreg-finetune", "logreg-fresh", "mlp", "knn", "logreg-fast"])
+        #expect(try ids(.regression, shadows: 4) == ["linreg-finetune", "linreg-fresh", "mlp", "linreg-fast"])
+        let set = try InitialModels.make(schema: LoopHarness.seaSchema, task: .multiclass, classes: 3)
+        guard case .knn(let knn) = set.shadows.last?.learner else {
+            Issue.record("the last shadow is \(String(describing: set.shadows.last))")
+            return
+        }
+        #expect(knn.task == .multiclass && knn.classCount == 3 && knn.neighbors == 5 && knn.window == 1000)
     }
 
     /// The multiclass line is river's softmax regression (SGD at a constant 0.01) as champion and fresh shadow, and a

@@ -8,7 +8,7 @@ import Testing
 
 /// The loop with three classes: 8,000 requests of the bundled `waveform` stream (river's `Waveform(seed=42)`),
 /// labels 500 requests late. The champion is a softmax regression that learns far too slowly (SGD at 0.0001) beside
-/// the default multiclass shadows (softmax lines and a softmax perceptron), so the whole multiclass path is exercised:
+/// the default multiclass shadows (softmax lines, a softmax perceptron, k nearest neighbours), so the whole multiclass path is exercised:
 /// predictions carry every class's probability, labels of class 2 are joined (not refused as a binary loop would),
 /// the scoreboard and drift monitor score accuracy, the trainer publishes versions of every model, and the promoter
 /// replaces the slow champion with a challenger, after which what is served is far above chance.
@@ -17,7 +17,7 @@ struct LoopMulticlassTests {
     @Test func waveformIsServedJoinedLearnedAndPromoted() async throws {
         let (schema, stream) = try LoopHarness.stream("waveform", schema: "streams/data/waveform.meta.json", task: .multiclass, count: 8_000)
         let defaults = try InitialModels.make(schema: schema, task: .multiclass, classes: 3)
-        #expect(defaults.champion.reference.id == "softmax" && defaults.shadows.map(\.reference.id) == ["softmax-finetune", "softmax-fresh", "mlp"])
+        #expect(defaults.champion.reference.id == "softmax" && defaults.shadows.map(\.reference.id) == ["softmax-finetune", "softmax-fresh", "mlp", "knn"])
         #expect(([defaults.champion] + defaults.shadows).allSatisfy { $0.learner.classCount == 3 })
         let slow = ServedModel(
             reference: ModelReference(id: "softmax", version: 1), pipeline: defaults.champion.pipeline,
@@ -37,7 +37,7 @@ struct LoopMulticlassTests {
         #expect(joiner.driftReportsPublished > 0)
 
         let board = joiner.scoreboard
-        for id in ["softmax", "softmax-finetune", "softmax-fresh", "mlp"] {
+        for id in ["softmax", "softmax-finetune", "softmax-fresh", "mlp", "knn"] {
             let entry = try #require(board.entries[id], "\(id) is on the scoreboard")
             #expect(entry.isClassifier && entry.overall.count == stream.count)
             #expect(entry.overall.logLoss.isFinite && entry.overall.logLoss > 0)

@@ -42,6 +42,7 @@ struct TrainerRestoreTests {
             ModelReference(id: "logreg-finetune", version: 1),
             ModelReference(id: "logreg-fresh", version: 1),
             ModelReference(id: "mlp", version: 1),
+            ModelReference(id: "knn", version: 1),
         ])
         #expect(models[0].learner == champion.learner && models[0].pipeline == champion.pipeline)
         #expect(models[2].learner == initial.shadows[1].learner, "an unloadable blob is not used")

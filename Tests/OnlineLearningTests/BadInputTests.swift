@@ -57,7 +57,7 @@ struct BadInputTests {
     /// Every family, end to end through the pipeline on the hostile stream above: NaN and infinite values (encoded
     /// as missing), unseen categories (a bucket like any other), empty feature maps (all missing), plus labels outside
     /// the classes and non-finite vectors handed to the model directly — each refused and counted, no weight NaN.
-    @Test(arguments: ["logistic-adam", "ftrl", "softmax", "mlp", "mlp-regression", "linear-adagrad"])
+    @Test(arguments: ["logistic-adam", "ftrl", "softmax", "mlp", "mlp-regression", "knn", "knn-regression", "linear-adagrad"])
     func everyFamilySurvivesHostileInput(_ family: String) throws {
         let pipeline = try FeaturePipeline(schema: Self.schema)
         let dimension = pipeline.dimension
@@ -67,6 +67,8 @@ struct BadInputTests {
         case "softmax": .softmax(SoftmaxRegression(classes: 3, dimension: dimension, optimizer: .adaGradDefault))
         case "mlp": .mlp(MultilayerPerceptron(task: .binary, inputs: dimension, hidden: [8, 4], batchSize: 4))
         case "mlp-regression": .mlp(MultilayerPerceptron(task: .regression, inputs: dimension, hidden: [8], batchSize: 4))
+        case "knn": .knn(NearestNeighbors(task: .binary, dimension: dimension, window: 50))
+        case "knn-regression": .knn(NearestNeighbors(task: .regression, dimension: dimension, window: 50))
         default: .linear(LinearRegression(dimension: dimension, optimizer: .adaGradDefault))
         }
         let values: [FeatureValue] = [.number(.nan), .number(.infinity), .number(-1e300), .number(3), .missing, .string("x")]

@@ -12,7 +12,7 @@ import Testing
 @Suite("Model conformance")
 struct ConformanceTests {
     enum Family: String, CaseIterable, Sendable {
-        case logistic, logisticAdam, ftrl, mlp, softmax, linear, linearAdaGrad, mlpRegression
+        case logistic, logisticAdam, ftrl, mlp, softmax, knn, linear, linearAdaGrad, mlpRegression
 
         /// Whether the family answers values rather than classes.
         var isRegressor: Bool { [.linear, .linearAdaGrad, .mlpRegression].contains(self) }
@@ -24,6 +24,7 @@ struct ConformanceTests {
             case .ftrl: .ftrl(FTRLProximal(dimension: dimension, alpha: 0.05, beta: 1, l1: 0.5, l2: 1))
             case .mlp: .mlp(MultilayerPerceptron(task: .binary, inputs: dimension, hidden: [32, 16]))
             case .softmax: .softmax(SoftmaxRegression(classes: classes, dimension: dimension, l2: 0.0001))
+            case .knn: .knn(NearestNeighbors(task: classes > 2 ? .multiclass : .binary, classes: classes, dimension: dimension))
             case .linear: .linear(LinearRegression(dimension: dimension))
             case .linearAdaGrad: .linear(LinearRegression(dimension: dimension, learningRate: 0.1, optimizer: .adaGradDefault))
             case .mlpRegression: .mlp(MultilayerPerceptron(task: .regression, inputs: dimension, hidden: [32]))
@@ -37,6 +38,7 @@ struct ConformanceTests {
         (.ftrl, "sea_abrupt"), (.ftrl, "agrawal_abrupt"), (.ftrl, "elec"),
         (.mlp, "sea_abrupt"), (.mlp, "agrawal_abrupt"), (.mlp, "elec"),
         (.softmax, "sea_abrupt"), (.softmax, "agrawal_abrupt"), (.softmax, "elec"), (.softmax, "waveform"),
+        (.knn, "sea_abrupt"), (.knn, "agrawal_abrupt"), (.knn, "elec"), (.knn, "waveform"),
         (.linear, "friedman_gra"), (.linearAdaGrad, "friedman_gra"), (.mlpRegression, "friedman_gra"),
     ]
 

@@ -111,9 +111,12 @@ struct ModelBlobTests {
             writer.write(ModelBlob.checksum(body))
             return body + writer.bytes
         }
-        let newer = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 4 }) }
+        let newer = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 5 }) }
         #expect(newer?.code == .unsupportedVersion)
-        #expect(newer?.reason.contains("version 4") == true)
+        #expect(newer?.reason.contains("version 5") == true)
+        // Kind 6 (k nearest neighbours) came with version 4: a version 3 blob claiming it is refused, not guessed at.
+        let early = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 3; $0[6] = 6 }) }
+        #expect(early?.code == .unknownModel)
         let older = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[4] = 1 }) }
         #expect(older?.code == .unsupportedVersion)
         let unknown = #expect(throws: ModelFormatError.self) { try ModelBlob.decode(resealed { $0[6] = 9 }) }

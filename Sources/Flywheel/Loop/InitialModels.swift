@@ -17,7 +17,17 @@ import OnlineLearning
 ///   the champion;
 /// - `mlp`, a shadow of another family: a perceptron with two ReLU layers of 64 and 32 units, minibatches of 4, Adam
 ///   at 0.003 — it learns what no linear model can (on agrawal_abrupt, friedman and river's sine and mixed
-///   generators it beats river's best model, trees and forests included).
+///   generators it beats river's best model, trees and forests included);
+/// - `knn` (binary and multiclass streams), a third family: river's k nearest neighbours, 5 of the last 1,000
+///   examples voting by 1 / distance. It needs no learning rate and forgets by construction, and wins where the
+///   boundary is curved, low-dimensional and moving: `flywheel eval` scores it 0.915 on river's drifting RBF
+///   generator at delay 1,000, 0.878 on river's Bananas and 0.873 on ImageSegments at delay 100 — where the loop
+///   without it served 0.814, 0.767 and 0.829 and river's best model scores 0.784, 0.865 and 0.782; with it the loop
+///   serves 0.906, 0.863 and 0.838. Where a linear model or the perceptron generalizes it is far behind (sea 0.849,
+///   agrawal 0.771, LED 0.599) and stays a shadow; on LED its place in the promoter's family (α is split among the
+///   challengers) costs ~0.2 points. It costs ~3 µs per request on sea's 7 slots, ~9 µs on agrawal's 76
+///   (docs/benchmarks.md, "A neighbours member"). Regression streams have none: on friedman its MAE is 2.33 against
+///   the perceptron's 1.35.
 ///
 /// For regression streams the same three lines are linear regressions (`linreg`, `linreg-finetune`,
 /// `linreg-fresh`): the champion at river's constant rate of 0.01 decaying as 1 / (1 + t)^0.25, the fine-tuned
@@ -67,20 +77,37 @@ public enum InitialModels {
     /// The `mlp` member's Adam learning rate.
     public static let perceptronLearningRate = 0.003
 
-    /// How many shadows ``make(schema:task:shadows:)`` can give.
-    public static let shadowCounts = 0...7
+    /// The `knn` member's neighbours per answer (river's default).
+    public static let nearestNeighborsCount = 5
+    /// The `knn` member's window: the last 1,000 examples (river's default engine keeps as many).
+    public static let nearestNeighborsWindow = 1000
+
+    /// How many shadows ``make(schema:task:classes:shadows:)`` can give (8 for classifiers, 7 for regression).
+    public static let shadowCounts = 0...8
+
+    /// The default set's shadows: four for classifiers (`*-finetune`, `*-fresh`, `mlp`, `knn`), three for regression.
+    public static func defaultShadows(task: LearningTask) -> Int {
+        task == .regression ? 3 : 4
+    }
+
+    /// The most shadows a task's set can have: the default ones and four more.
+    public static func maximumShadows(task: LearningTask) -> Int {
+        defaultShadows(task: task) + 4
+    }
 
     /// The starting set for `schema`: classifiers for a binary or multiclass stream (`classes` of them, at least 2),
-    /// regressors for a regression stream; with
-    /// `shadows` challengers beside the champion. The default three are described above; fewer keep a prefix of
-    /// `mlp`, `*-fresh`, `*-finetune` (so one shadow is the perceptron, the costliest to score); more add, in order,
-    /// `*-fast` (constant rate 0.1), `*-slow` (constant 0.003), `mlp-32` (32 units) and `mlp-wide` (128 units) — for
-    /// measuring what each shadow costs (`flywheel-bench loop`), not a tuned set.
+    /// regressors for a regression stream; with `shadows` challengers beside the champion (nil: the task's
+    /// ``defaultShadows(task:)``). The default ones are described above; fewer than three keep a prefix of `mlp`,
+    /// `*-fresh`, `*-finetune` (so one shadow is the perceptron, the costliest to score); three are the three lines
+    /// without `knn`; more add, in order, `knn` (classifiers), `*-fast` (constant rate 0.1), `*-slow` (constant 0.003),
+    /// `mlp-32` (32 units) and `mlp-wide` (128 units) — the last four for measuring what each shadow costs
+    /// (`flywheel-bench loop`), not a tuned set.
     /// - Throws: ``OnlineLearning/FeatureSchemaError`` when the schema cannot make a pipeline.
     public static func make(
-        schema: FeatureSchema, task: LearningTask = .binary, classes: Int = 2, shadows: Int = 3
+        schema: FeatureSchema, task: LearningTask = .binary, classes: Int = 2, shadows: Int? = nil
     ) throws(FeatureSchemaError) -> ModelSet {
-        precondition(shadowCounts.contains(shadows), "between \(shadowCounts.lowerBound) and \(shadowCounts.upperBound) shadows")
+        let shadows = shadows ?? defaultShadows(task: task)
+        precondition((0...maximumShadows(task: task)).contains(shadows), "between 0 and \(maximumShadows(task: task)) shadows")
         precondition(task != .multiclass || classes >= 2, "a multiclass stream has two classes or more")
         let pipeline = try FeaturePipeline(schema: schema)
         let line = line(task: task)
@@ -136,11 +163,15 @@ public enum InitialModels {
         if shadows < 3 {
             available = Array(available.reversed().prefix(shadows).reversed())
         } else {
-            available += [
+            let knn = model("knn", .knn(NearestNeighbors(
+                task: task, classes: classes, dimension: pipeline.dimension, neighbors: nearestNeighborsCount,
+                window: nearestNeighborsWindow)))
+            let more = (task == .regression ? [] : [knn]) + [
                 linear("\(line)-fast", rate: 0.1), linear("\(line)-slow", rate: 0.003),
                 perceptron(id: "mlp-32", hidden: [32], batchSize: 16, learningRate: 0.005),
                 perceptron(id: "mlp-wide", hidden: [128], batchSize: 16, learningRate: 0.005),
-            ].prefix(shadows - 3)
+            ]
+            available += more.prefix(shadows - 3)
         }
         return ModelSet(champion: champion, shadows: available)
     }

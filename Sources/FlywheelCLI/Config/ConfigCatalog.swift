@@ -51,7 +51,7 @@ enum ConfigCatalog {
         ConfigEntry(key: "state.trainer", flag: "trainer-state", kind: .string) { $0.trainerState },
         ConfigEntry(key: "state.modelsSnapshot", flag: "models-snapshot", kind: .string) { $0.modelsSnapshot ?? "(none)" },
         ConfigEntry(key: "state.keepVersions", flag: "keep-versions", kind: .int) { "\($0.loop.keepVersions)" },
-        ConfigEntry(key: "models.shadows", flag: "shadows", kind: .int) { "\($0.loop.shadows)" },
+        ConfigEntry(key: "models.shadows", flag: "shadows", kind: .int) { $0.loop.shadows.map(String.init) ?? "(4; 3 for regression)" },
         ConfigEntry(key: "models.publishEvery", flag: "publish-every", kind: .int) { "\($0.loop.publishEvery)" },
         ConfigEntry(key: "models.saveEvery", flag: "save-every", kind: .int) { "\($0.loop.saveEvery)" },
         ConfigEntry(key: "promotion.rule", flag: "promotion-rule", kind: .string) { $0.loop.promotionRule.rawValue },

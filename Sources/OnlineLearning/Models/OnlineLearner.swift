@@ -13,12 +13,15 @@ public enum OnlineLearner: Sendable, Hashable {
     case mlp(MultilayerPerceptron)
     /// Softmax regression: one of several classes, with every class's probability.
     case softmax(SoftmaxRegression)
+    /// k nearest neighbours over the last examples: a class with its probabilities, or a value.
+    case knn(NearestNeighbors)
 
     /// Whether the learner answers classes (with probabilities) rather than values.
     public var isClassifier: Bool {
         switch self {
         case .linear: false
         case .mlp(let model): model.task != .regression
+        case .knn(let model): model.task != .regression
         case .logistic, .ftrl, .softmax: true
         }
     }
@@ -30,6 +33,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .logistic, .ftrl: 2
         case .mlp(let model): model.classCount
         case .softmax(let model): model.classCount
+        case .knn(let model): model.classCount
         }
     }
 
@@ -58,6 +62,10 @@ public enum OnlineLearner: Sendable, Hashable {
         case .softmax(let model):
             let probabilities = model.predictProbabilities(x)
             return (Double(mostLikelyClass(probabilities)), probabilities)
+        case .knn(let model):
+            let answer = model.predict(x)
+            if model.task == .regression { return (answer[0], nil) }
+            return (Double(mostLikelyClass(answer)), answer)
         }
     }
 
@@ -69,6 +77,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .linear(let model): model.predictBatch(rows, count: count).map { [$0] }
         case .ftrl(let model): model.predictBatch(rows, count: count).map { [1 - $0, $0] }
         case .softmax(let model): model.predictProbabilitiesBatch(rows, count: count)
+        case .knn(let model): model.predictBatch(rows, count: count)
         case .mlp(let model):
             model.task == .regression
                 ? model.predictBatch(rows, count: count).map { [$0] } : model.predictProbabilitiesBatch(rows, count: count)
@@ -106,6 +115,9 @@ public enum OnlineLearner: Sendable, Hashable {
         case .softmax(var model):
             model.learn(x, label: Int(exactly: target) ?? -1)
             self = .softmax(model)
+        case .knn(var model):
+            model.learn(x, target: target)
+            self = .knn(model)
         }
     }
 
@@ -124,8 +136,8 @@ public enum OnlineLearner: Sendable, Hashable {
         case .softmax(var model):
             model.setLearningRate(rate)
             return .softmax(model)
-        case .ftrl:
-            return self  // FTRL's rates are per coordinate (alpha, beta), not a single rate
+        case .ftrl, .knn:
+            return self  // FTRL's rates are per coordinate (alpha, beta), not a single rate; k-NN has none
         }
     }
 
@@ -153,13 +165,16 @@ public enum OnlineLearner: Sendable, Hashable {
             .mlp(MultilayerPerceptron(
                 task: model.task, inputs: dimension, hidden: model.hidden, classes: model.classCount,
                 batchSize: model.batchSize, optimizer: model.optimizer, learningRate: rate ?? model.learningRate, l2: model.l2))
+        case .knn(let model):
+            .knn(model.emptied(dimension: dimension))
         case .logistic, .ftrl, .linear:
             .untrained(classifier: isClassifier, dimension: dimension, learningRate: rate ?? learningRate,
                        decayPower: power ?? decayPower)
         }
     }
 
-    /// The weights, one per vector slot (a perceptron's: every layer's, flattened; softmax: class after class).
+    /// The weights, one per vector slot (a perceptron's: every layer's, flattened; softmax: class after class; k-NN:
+    /// the stored vectors, feature after feature, then their targets).
     public var weights: [Double] {
         switch self {
         case .logistic(let model): model.weights
@@ -167,10 +182,11 @@ public enum OnlineLearner: Sendable, Hashable {
         case .ftrl(let model): model.weights
         case .mlp(let model): model.layerWeights.flatMap { $0.map(Double.init) }
         case .softmax(let model): model.weights
+        case .knn(let model): model.points.map(Double.init) + model.targets
         }
     }
 
-    /// The weights' learning rate.
+    /// The weights' learning rate (0 for k-NN, which has none).
     public var learningRate: Double {
         switch self {
         case .logistic(let model): model.learningRate
@@ -178,6 +194,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .ftrl(let model): model.alpha
         case .mlp(let model): model.learningRate
         case .softmax(let model): model.learningRate
+        case .knn: 0
         }
     }
 
@@ -187,11 +204,12 @@ public enum OnlineLearner: Sendable, Hashable {
         case .logistic(let model): model.decayPower
         case .linear(let model): model.decayPower
         case .ftrl: 0.5
-        case .mlp, .softmax: 0
+        case .mlp, .softmax, .knn: 0
         }
     }
 
-    /// How many numbers it learns: weights and intercepts (FTRL: one per coordinate).
+    /// How many numbers it learns: weights and intercepts (FTRL: one per coordinate; k-NN: the stored examples'
+    /// values and targets).
     public var parameterCount: Int {
         switch self {
         case .logistic(let model): model.weights.count + 1
@@ -199,6 +217,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .ftrl(let model): model.state.z.count
         case .mlp(let model): model.parameterCount
         case .softmax(let model): model.weights.count + model.intercepts.count
+        case .knn(let model): model.stored * (model.dimension + 1)
         }
     }
 
@@ -210,6 +229,7 @@ public enum OnlineLearner: Sendable, Hashable {
         case .ftrl(let model): model.examplesSeen
         case .mlp(let model): model.examplesSeen
         case .softmax(let model): model.examplesSeen
+        case .knn(let model): model.examplesSeen
         }
     }
 }

@@ -33,6 +33,9 @@ extension ModelBlob {
             payload.write(model.state.n)
             payload.write(UInt64(model.examplesSeen))
             return .ftrlProximal
+        case .knn(let model):
+            writeNearestNeighbors(model, to: &payload)
+            return .nearestNeighbors
         }
     }
 
@@ -60,6 +63,9 @@ extension ModelBlob {
         }
         if kind == .softmaxRegression {
             return .softmax(try readSoftmax(from: &reader, dimension: dimension))
+        }
+        if kind == .nearestNeighbors {
+            return .knn(try readNearestNeighbors(from: &reader, dimension: dimension))
         }
         if kind == .ftrlProximal {
             let alpha = try reader.readDouble("FTRL alpha"), beta = try reader.readDouble("FTRL beta")

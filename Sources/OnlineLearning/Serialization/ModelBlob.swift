@@ -10,7 +10,7 @@ import Foundation
 /// checksum `UInt64` (FNV-1a 64 of every byte before it).
 public enum ModelBlob {
     /// The format version this build writes and reads.
-    public static let formatVersion: UInt16 = 3
+    public static let formatVersion: UInt16 = 4
     /// The oldest format version this build still reads.
     public static let oldestReadableVersion: UInt16 = 2
     /// The magic bytes that open every blob.
@@ -25,6 +25,7 @@ public enum ModelBlob {
         case ftrlProximal = 3
         case multilayerPerceptron = 4
         case softmaxRegression = 5
+        case nearestNeighbors = 6
     }
 
     /// The hash that ties a model to its feature schema: FNV-1a 64 of the schema's canonical JSON (sorted keys).
@@ -103,8 +104,8 @@ public enum ModelBlob {
                 .unsupportedVersion, "format version \(version); this build reads versions \(oldestReadableVersion) to \(formatVersion)")
         }
         let kindCode = try reader.read(UInt16.self, "model kind")
-        guard let kind = Kind(rawValue: kindCode) else {
-            throw ModelFormatError(.unknownModel, "model kind \(kindCode) is not one this build knows")
+        guard let kind = Kind(rawValue: kindCode), kind != .nearestNeighbors || version >= 4 else {
+            throw ModelFormatError(.unknownModel, "model kind \(kindCode) is not one this build knows in format version \(version)")
         }
         let savedSchemaHash = try reader.read(UInt64.self, "schema hash")
         if let expectedSchema, schemaHash(expectedSchema) != savedSchemaHash {
