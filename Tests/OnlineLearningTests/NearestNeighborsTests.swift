@@ -93,6 +93,27 @@ struct NearestNeighborsTests {
         #expect(regressor.predict([10]) == [100], "an exact match answers its target")
     }
 
+    /// Mostly-zero stored vectors (hashed categories) are saved as their non-zero values: the blob is a fraction of
+    /// the dense one and loads to the same model; a dense window loads the same too.
+    @Test func sparseWindowsSaveCompactly() throws {
+        let pipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 38))
+        var sparse = NearestNeighbors(task: .binary, dimension: pipeline.dimension, window: 100)
+        var dense = NearestNeighbors(task: .binary, dimension: 3, window: 100)
+        for index in 0..<150 {
+            var x = [Float](repeating: 0, count: pipeline.dimension)
+            x[0] = Float(index) / 10 - 7
+            x[2 + index % 38] = 1
+            sparse.learn(x, target: Double(index % 2))
+            dense.learn([x[0], Float(index % 3) + 1, 1], target: Double(index % 2))
+        }
+        let blob = ModelBlob.encode(pipeline: pipeline, learner: .knn(sparse))
+        #expect(blob.count < 100 * pipeline.dimension * 4 / 3, "\(blob.count) bytes for \(100 * pipeline.dimension) values")
+        #expect(try ModelBlob.decodeLearner(blob).learner == .knn(sparse))
+        let densePipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 1))
+        #expect(densePipeline.dimension == 3)
+        #expect(try ModelBlob.decodeLearner(ModelBlob.encode(pipeline: densePipeline, learner: .knn(dense))).learner == .knn(dense))
+    }
+
     private func mostLikely(_ probabilities: [Double]) -> Int {
         var best = 0
         for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }

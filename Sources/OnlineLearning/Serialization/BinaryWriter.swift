@@ -21,6 +21,11 @@ struct BinaryWriter {
         for value in values { write(value.bitPattern) }
     }
 
+    mutating func write(_ values: [UInt32]) {
+        write(UInt32(values.count))
+        for value in values { write(value) }
+    }
+
     mutating func write(_ data: [UInt8]) {
         write(UInt32(data.count))
         bytes.append(contentsOf: data)
@@ -62,6 +67,10 @@ struct BinaryReader {
 
     mutating func readFloats(_ field: @autoclosure () -> String, limit: Int) throws(ModelFormatError) -> [Float] {
         try readValues(field(), limit: limit) { Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self))) }
+    }
+
+    mutating func readUInt32s(_ field: @autoclosure () -> String, limit: Int) throws(ModelFormatError) -> [UInt32] {
+        try readValues(field(), limit: limit) { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self)) }
     }
 
     /// A count (`UInt32`) and that many fixed-size little-endian values, read in one pass once the count is checked.

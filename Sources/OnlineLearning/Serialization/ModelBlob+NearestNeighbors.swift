@@ -2,16 +2,27 @@
 
 extension ModelBlob {
     /// Kind 6: task `UInt8` (0 binary, 1 regression, 2 multiclass), class count, neighbours, window, next slot, stored
-    /// (`UInt32`s), examples seen (`UInt64`); the stored vectors feature after feature (`Float` array of window ×
-    /// dimension), their targets (`Double` array of window). The same in a serving blob: the stored examples are what
-    /// the model answers from.
+    /// (`UInt32`s), examples seen (`UInt64`); the stored vectors feature after feature — layout `UInt8` 0 and a `Float`
+    /// array of window × dimension, or, when fewer than half are non-zero (hashed categories: agrawal's vectors are
+    /// 88% zeros), layout 1, the array's length (`UInt32`), the non-zero positions in increasing order (`UInt32`
+    /// array) and their values (`Float` array); their targets (`Double` array of window). The same in a serving blob:
+    /// the stored examples are what the model answers from.
     static func writeNearestNeighbors(_ model: NearestNeighbors, to payload: inout BinaryWriter) {
         payload.write(taskCode(model.task))
         for value in [model.classCount, model.neighbors, model.window, model.nextSlot, model.stored] {
             payload.write(UInt32(value))
         }
         payload.write(UInt64(model.examplesSeen))
-        payload.write(model.points)
+        let nonZero = model.points.indices.filter { model.points[$0] != 0 }
+        if nonZero.count * 2 < model.points.count {
+            payload.write(UInt8(1))
+            payload.write(UInt32(model.points.count))
+            payload.write(nonZero.map { UInt32($0) })
+            payload.write(nonZero.map { model.points[$0] })
+        } else {
+            payload.write(UInt8(0))
+            payload.write(model.points)
+        }
         payload.write(model.targets)
     }
 
@@ -26,7 +37,7 @@ extension ModelBlob {
         let window = Int(try reader.read(UInt32.self, "window"))
         let next = Int(try reader.read(UInt32.self, "next slot")), stored = Int(try reader.read(UInt32.self, "stored"))
         let seen = try reader.read(UInt64.self, "examples seen")
-        let points = try reader.readFloats("k-NN vectors", limit: maximumDimension)
+        let points = try readPoints(from: &reader)
         let targets = try reader.readDoubles("k-NN targets", limit: maximumDimension)
         guard (task == .regression ? classes == 0 : classes >= 2), neighbors > 0, window >= neighbors,
             points.count == window * dimension, targets.count == window, stored <= window, next < window,
@@ -42,6 +53,29 @@ extension ModelBlob {
         return NearestNeighbors(
             task: task, classes: classes, dimension: dimension, neighbors: neighbors, window: window, points: points,
             targets: targets, nextSlot: next, stored: stored, examplesSeen: Int(seen))
+    }
+
+    /// The stored vectors in either layout.
+    private static func readPoints(from reader: inout BinaryReader) throws(ModelFormatError) -> [Float] {
+        let layout = try reader.read(UInt8.self, "k-NN layout")
+        switch layout {
+        case 0:
+            return try reader.readFloats("k-NN vectors", limit: maximumDimension)
+        case 1:
+            let count = Int(try reader.read(UInt32.self, "k-NN vector length"))
+            let positions = try reader.readUInt32s("k-NN non-zero positions", limit: maximumDimension)
+            let values = try reader.readFloats("k-NN non-zero values", limit: maximumDimension)
+            guard count <= maximumDimension, positions.count == values.count,
+                zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 }), (positions.last.map { Int($0) < count } ?? true)
+            else {
+                throw ModelFormatError(.invalidValue, "k-NN non-zero positions are not increasing inside \(count) values")
+            }
+            var points = [Float](repeating: 0, count: count)
+            for (position, value) in zip(positions, values) { points[Int(position)] = value }
+            return points
+        default:
+            throw ModelFormatError(.invalidValue, "k-NN layout \(layout) is not one this build knows")
+        }
     }
 
     /// The task's code in a blob: the perceptron's codes (0 binary, 1 regression, 2 multiclass).
