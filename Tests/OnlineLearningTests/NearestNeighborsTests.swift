@@ -37,21 +37,21 @@ struct NearestNeighborsTests {
         let text = String(decoding: try SharedData.file("\(reference.stream).csv"), as: UTF8.self)
         let examples = Array(try CSVExamples.parse(text, schema: schema, target: "target", task: reference.task).prefix(20_000))
         let pipeline = try FeaturePipeline(schema: schema)
-        let model = NearestNeighbors(task: reference.task, classes: reference.classes, dimension: pipeline.dimension)
+        let model = OnlineLearner.knn(NearestNeighbors(task: reference.task, classes: reference.classes, dimension: pipeline.dimension))
         let delay = 1000
         var total = 0.0, count = 0
-        let (_, trained) = PrequentialEvaluation(delay: delay).run(
-            examples, pipeline: pipeline, model: model, predict: { $0.predict($1) },
+        let (_, learner) = PrequentialEvaluation(delay: delay).run(
+            examples, pipeline: pipeline, model: model, predict: { $0.output($1).answer },
             learn: { $0.learn($1, target: $2.target) },
             score: { index, example, answer in
                 guard index > delay else { return }
                 count += 1
-                if reference.task == .regression {
-                    total += abs(answer[0] - example.target)
-                } else {
-                    total += Double(mostLikely(answer)) == example.target ? 1 : 0
-                }
+                total += reference.task == .regression ? abs(answer - example.target) : (answer == example.target ? 1 : 0)
             })
+        guard case .knn(let trained) = learner else {
+            Issue.record("the learner is \(learner)")
+            return
+        }
         let figure = total / Double(count)
         print("\(reference.stream): k-NN \(figure) from request \(delay + 1) on (river \(reference.river))")
         #expect(count == examples.count - delay - 1)
@@ -112,11 +112,5 @@ struct NearestNeighborsTests {
         let densePipeline = try FeaturePipeline(schema: FeatureSchema(features: [.init(name: "x", kind: .numeric)], hashWidth: 1))
         #expect(densePipeline.dimension == 3)
         #expect(try ModelBlob.decodeLearner(ModelBlob.encode(pipeline: densePipeline, learner: .knn(dense))).learner == .knn(dense))
-    }
-
-    private func mostLikely(_ probabilities: [Double]) -> Int {
-        var best = 0
-        for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
-        return best
     }
 }
