@@ -21,6 +21,10 @@ public struct InferenceRole: StreamRole {
     /// Serves `models`.
     public init(models: LiveModels) { self.models = models }
 
+    /// Inference keeps nothing across restarts, so it scores the next batch while this one's predictions are still
+    /// on their way to the broker (docs/architecture.md, "Inference").
+    public static var overlapsDelivery: Bool { true }
+
     /// A request event; the requests topic is the only input.
     public static func decode(topic: String, value: [UInt8], topics: LoopTopics) throws(EventDecodingError) -> RequestEvent {
         try EventDecoding.decode(RequestEvent.self, from: value)

@@ -42,13 +42,31 @@ enum BatchOutput {
         _ messages: [KafkaOutgoingMessage], through producer: KafkaProducer, attempts: Int, logger: Logger,
         setAside: (KafkaOutgoingMessage, KafkaResponseCode) -> KafkaOutgoingMessage
     ) async throws -> Int {
+        try await confirm(
+            try await producer.enqueue(messages), of: messages, through: producer, attempts: attempts, logger: logger,
+            setAside: setAside)
+    }
+
+    /// ``deliverAll(_:through:attempts:logger:setAside:)`` for messages whose first send is already enqueued
+    /// (`sent`, from `producer.enqueue(messages)`): waits for its reports, then resends and sets aside as that does.
+    static func confirm(
+        _ sent: KafkaPendingBatch, of messages: [KafkaOutgoingMessage], through producer: KafkaProducer, attempts: Int,
+        logger: Logger, setAside: (KafkaOutgoingMessage, KafkaResponseCode) -> KafkaOutgoingMessage
+    ) async throws -> Int {
         var pending = messages
+        var firstSend: KafkaPendingBatch? = sent
         var setAsideCount = 0
         var settingAside = Set<Int>()  // indices in `pending` that are already dead letters for refused messages
         var attempt = 0
         while true {
             attempt += 1
-            let reports = try await producer.deliver(pending)
+            let reports: [KafkaDeliveryReport]
+            if let first = firstSend {
+                reports = await producer.reports(for: first)
+                firstSend = nil
+            } else {
+                reports = try await producer.deliver(pending)
+            }
             var next: [KafkaOutgoingMessage] = []
             var nextSettingAside = Set<Int>()
             var newlySetAside = 0

@@ -118,9 +118,22 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
             try await readiness()
             logger.notice("Role ready", metadata: ["flywheel.role": "\(Role.self)"])
         }
+        // A role that keeps nothing across restarts handles its next batch while this one's outputs are still on
+        // their way to the broker; offsets are stored batch by batch in order, each after its own delivery, and at
+        // most two batches are in delivery at once.
+        var previous: Task<Void, any Error>?
         for await batch in consumer.messages.cancelOnGracefulShutdown() {
-            try await process(batch)
+            guard Role.overlapsDelivery else {
+                try await process(batch)
+                continue
+            }
+            let handled = try await handle(batch)
+            let sent = try await producer.enqueue(handled.outgoing)
+            let earlier = previous
+            previous = Task { try await self.finish(handled, sent: sent, after: earlier) }
+            try await earlier?.value
         }
+        try await previous?.value
         let time = now
         try core.withLock { core in
             defer { record(core.progress) }
@@ -131,6 +144,33 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
 
     /// Handles one batch: restore new partitions, decode, dead-letter, handle, deliver, persist, store offsets.
     func process(_ batch: [KafkaConsumerMessage]) async throws {
+        let handled = try await handle(batch)
+        try await finish(handled, sent: try await producer.enqueue(handled.outgoing), after: nil)
+    }
+
+    /// A batch the core has handled, its outputs (and dead letters) ready to deliver.
+    struct HandledBatch: Sendable {
+        /// The batch as consumed.
+        var batch: [KafkaConsumerMessage]
+        /// The record behind each decoded input, for refusals and dead letters.
+        var sources: [KafkaConsumerMessage]
+        /// Everything to deliver.
+        var outgoing: [KafkaOutgoingMessage]
+        /// Inputs sent to the dead-letter topic, by topic.
+        var refused: [String: Int]
+        /// How many of them the core refused (the rest did not decode).
+        var refusedByRole: Int
+        /// Publications encoded.
+        var published: Int
+        /// Publications that could not be encoded.
+        var unpublishable: Int
+        /// The time the batch was handled at.
+        var time: BatchTime<Role.Instant>
+    }
+
+    /// Restores new partitions, decodes, dead-letters what does not decode, hands the rest to the core and encodes
+    /// what it publishes.
+    private func handle(_ batch: [KafkaConsumerMessage]) async throws -> HandledBatch {
         try await restoreNewPartitions(in: batch)
         let time = now
         let topics = configuration.topics
@@ -185,8 +225,18 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
                     ts: time.wallClock))
             }
         }
-        let setAside = try await BatchOutput.deliverAll(
-            outgoing, through: producer, attempts: configuration.deliveryAttempts, logger: logger
+        return HandledBatch(
+            batch: batch, sources: sources, outgoing: outgoing, refused: refused, refusedByRole: refusedByRole,
+            published: published, unpublishable: unpublishable, time: time)
+    }
+
+    /// Waits for a handled batch's outputs (already enqueued: `sent`) to be delivered, resending or setting aside
+    /// what failed; then, once `earlier` (the batch before, when deliveries overlap) has finished, lets the core
+    /// persist, stores or holds the batch's offsets, pauses what the core names and counts.
+    private func finish(_ handled: HandledBatch, sent: KafkaPendingBatch, after earlier: Task<Void, any Error>?) async throws {
+        let (batch, sources, time, topics) = (handled.batch, handled.sources, handled.time, configuration.topics)
+        let setAside = try await BatchOutput.confirm(
+            sent, of: handled.outgoing, through: producer, attempts: configuration.deliveryAttempts, logger: logger
         ) { output, code in
             BatchOutput.deadLetter(
                 forOutput: output, answering: Self.origin(of: output, in: sources, batch: batch),
@@ -194,6 +244,7 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
                     + "its first \(DeadLetterEvent.outputBytesKept) bytes are kept",
                 topic: topics.deadLetter, ts: time.wallClock)
         }
+        try await earlier?.value
         switch try core.withLock({ core in try core.batchDelivered(at: time) }) {
         case .release:
             let earlier = held.withLock { held in defer { held = [:] }; return Array(held.values) }
@@ -218,15 +269,15 @@ public final class RoleRunner<Role: StreamRole, C: Clock<Duration>>: Service, Se
         counters.withLock {
             $0.consumed += batch.count
             for message in batch { $0.consumedByTopic[message.topic, default: 0] += 1 }
-            for (topic, count) in refused {
+            for (topic, count) in handled.refused {
                 $0.deadLettered += count
                 $0.deadLetteredByTopic[topic, default: 0] += count
             }
-            let malformed = refused.values.reduce(0, +) - refusedByRole
+            let malformed = handled.refused.values.reduce(0, +) - handled.refusedByRole
             if malformed > 0 { $0.deadLetteredByCause["malformed", default: 0] += malformed }
-            if refusedByRole > 0 { $0.deadLetteredByCause["refused", default: 0] += refusedByRole }
-            $0.published += published - setAside
-            $0.unpublishable += unpublishable + setAside
+            if handled.refusedByRole > 0 { $0.deadLetteredByCause["refused", default: 0] += handled.refusedByRole }
+            $0.published += handled.published - setAside
+            $0.unpublishable += handled.unpublishable + setAside
             $0.batches += 1
         }
     }

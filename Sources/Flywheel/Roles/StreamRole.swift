@@ -52,6 +52,11 @@ public protocol StreamRole: Sendable {
     /// role no longer names them, so what the role holds in memory while it waits for another input stays bounded;
     /// nothing is skipped. Default: none.
     func pausedInputs(topics: LoopTopics) -> Set<InputPartition>
+    /// Whether the runner may handle the next batch while this one's publications are still on their way to the
+    /// broker (their delivery reports not yet in): for a role that keeps nothing across restarts, whose
+    /// ``batchDelivered(at:)`` then runs after the next batch was handled. The runner still stores offsets batch by
+    /// batch in order, each only after its own outputs are delivered. Default: `false` (one batch at a time).
+    static var overlapsDelivery: Bool { get }
 }
 
 extension StreamRole where Progress == Void {
@@ -68,6 +73,8 @@ extension StreamRole {
 
     /// Every input is read.
     public func pausedInputs(topics: LoopTopics) -> Set<InputPartition> { [] }
+    /// One batch at a time: the next is handled once this one's outputs are delivered and its state persisted.
+    public static var overlapsDelivery: Bool { false }
 }
 
 // MARK: - OffsetRelease

@@ -14,7 +14,16 @@ extension KafkaProducer {
     /// - Important: ``run()`` must be running for reports to arrive. When it ends, every report still missing is
     ///   completed as failed, so this never waits forever.
     public func deliver(_ messages: [KafkaOutgoingMessage]) async throws(KafkaError) -> [KafkaDeliveryReport] {
-        guard !messages.isEmpty else { return [] }
+        await reports(for: try await enqueue(messages))
+    }
+
+    /// Hands a batch to librdkafka without waiting for its delivery: the first half of ``deliver(_:)``, for a caller
+    /// that has other work to do before it needs the reports (``reports(for:)``, which must then be awaited exactly
+    /// once). Messages are enqueued in order; when librdkafka's queue is full the call waits for room.
+    /// - Returns: the batch, to ask for its reports.
+    /// - Throws: as ``deliver(_:)`` does.
+    public func enqueue(_ messages: [KafkaOutgoingMessage]) async throws(KafkaError) -> KafkaPendingBatch {
+        guard !messages.isEmpty else { return KafkaPendingBatch(firstID: 0, count: 0) }
         guard let firstID = tracker.reserve(messages.count, waiting: true) else { throw stoppedError() }
         var index = 0
         var lastTopic: (name: String, handle: OpaquePointer?)?
@@ -38,7 +47,15 @@ extension KafkaProducer {
                 index += 1
             }
         }
-        return await tracker.waitForBatch(startingAt: firstID)
+        return KafkaPendingBatch(firstID: firstID, count: messages.count)
+    }
+
+    /// Waits until every message of a batch from ``enqueue(_:)`` is delivered or has failed.
+    /// - Returns: one report per message, in the order enqueued.
+    /// - Important: ``run()`` must be running for reports to arrive (see ``deliver(_:)``); ask once per batch.
+    public func reports(for batch: KafkaPendingBatch) async -> [KafkaDeliveryReport] {
+        guard batch.count > 0 else { return [] }
+        return await tracker.waitForBatch(startingAt: batch.firstID)
     }
 
     /// Enqueues one message and returns its id; the outcome goes to ``statistics`` and, when enabled,
@@ -158,4 +175,14 @@ extension KafkaProducer {
         if code != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }
         return code
     }
+}
+
+// MARK: - KafkaPendingBatch
+
+/// A batch handed to librdkafka whose delivery reports are still to come (``KafkaProducer/enqueue(_:)``).
+public struct KafkaPendingBatch: Sendable, Hashable {
+    /// The id of its first message (the others follow in order).
+    let firstID: UInt64
+    /// How many messages it holds.
+    public let count: Int
 }
