@@ -8,7 +8,7 @@ import Logging
 /// How far the learning side is behind after a measurement: the joined examples on `flywheel.examples` that the
 /// trainer's group has not committed yet. The trainer commits after saving each published version, so a trainer
 /// that keeps up is at most a few hundred examples behind.
-struct LearningLag {
+struct LearningLag: Sendable {
     private let consumer: KafkaConsumer
     private let partitions: [Int32]
     private let topic = LoopTopics().examples
@@ -37,6 +37,13 @@ struct LearningLag {
             behind += max(0, end - done)
         }
         return (produced, behind)
+    }
+
+    /// Examples the trainer's group has committed (learned and saved), over every partition.
+    func learned() async throws -> Int64 {
+        let committed = try await consumer.committedOffsets(
+            for: partitions.map { KafkaTopicPartition(topic: topic, partition: $0) })
+        return committed.values.reduce(0) { $0 + max(0, $1) }
     }
 
     /// How long a measurement waits for the trainer to catch up before it gives up (records were lost).

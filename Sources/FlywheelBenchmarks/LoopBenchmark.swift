@@ -19,7 +19,8 @@ struct LoopBenchmark: AsyncParsableCommand {
             For each shadow count a fresh `flywheel broker` process and three `flywheel serve` processes (inference, \
             feedback, trainer) start; the client (`flywheel-bench loop-client`, a process of its own) sends requests \
             built from the stream's rows, and each label 1,000 requests later, at each offered rate ("max": as fast \
-            as answers come, at most 5,000 unanswered) for --seconds, reading the predictions back. Latency is from \
+            as answers come, at most 5,000 unanswered and at most --unlearned sent beyond the label delay and not yet \
+            learned) for --seconds, reading the predictions back. Latency is from \
             handing a request to the client's producer to reading its prediction (HdrHistogram, the first 10% of each \
             run left out as warm-up); answered/s is predictions read over the time they took; learned/s is requests sent \
             over the time until the trainer's group had committed every joined example (the loop's sustained rate, \
@@ -54,6 +55,13 @@ struct LoopBenchmark: AsyncParsableCommand {
     /// Repetitions.
     @Option(help: "Repetitions of everything (fresh processes each time); the table shows each figure's median.")
     var repetitions = 1
+
+    /// Most requests sent and not yet learned in the max measurements.
+    @Option(help: ArgumentHelp(
+        "In the max measurements, also at most this many requests sent (beyond the label delay) that the trainer has "
+            + "not learned, so max is a rate the loop sustains, learning included: serving alone can outrun learning "
+            + "further than the embedded broker keeps records. 0: no bound."))
+    var unlearned = 20_000
 
     /// Niceness of the learning roles.
     @Option(help: "Run feedback and trainer under nice -n N (serving first on a shared machine; 0: same priority).")
@@ -119,7 +127,7 @@ struct LoopBenchmark: AsyncParsableCommand {
             .appendingPathComponent("flywheel").path
         let harness = LoopHarnessRun(
             flywheel: flywheelPath, benchmark: CommandLine.arguments[0], partitions: partitions, data: data, schema: schema,
-            seconds: seconds, fetchWait: fetchWait, learningNice: learningNice)
+            seconds: seconds, fetchWait: fetchWait, learningNice: learningNice, unlearned: unlearned)
         print("The loop fed by an outside client: flywheel broker + serve --role inference|feedback|trainer, each a "
               + "process; \(partitions) partitions; requests from \(data), labels 1,000 requests later; \(seconds) s per run.")
         var runs: [[LoopRow]] = []

@@ -6,6 +6,7 @@ import Histogram
 import KafkaTransport
 import Logging
 import OnlineLearning
+import Synchronization
 
 // MARK: - LoopClientRun
 
@@ -67,6 +68,17 @@ struct LoopClientRun: AsyncParsableCommand {
     @Option(help: "At most this many requests unanswered when --rate is 0.")
     var inFlight = 5000
 
+    /// Most requests sent and not yet learned in the as-fast-as-it-goes mode of the loop.
+    @Option(help: ArgumentHelp(
+        "In loop mode with --rate 0, also at most this many requests sent beyond the label delay that the trainer has "
+            + "not learned (its group's committed examples, read every 20 ms), so the rate found is one the whole "
+            + "loop sustains, learning included; 0: no bound (serving alone sets the pace)."))
+    var unlearned = 0
+
+    /// The consumer group prefix of the loop's roles (the trainer's group is `<prefix>-trainer`).
+    @Option(help: "Consumer group prefix of the loop's roles (for --unlearned).")
+    var groupPrefix = "bench"
+
     /// The consumer's fetch.wait.max.ms.
     @Option(help: "fetch.wait.max.ms of the client's consumer (the embedded broker waits it out).")
     var fetchWait = 1
@@ -108,12 +120,26 @@ struct LoopClientRun: AsyncParsableCommand {
         })
 
         let clock = ContinuousClock()
-        let plan = SendPlan(rate: rate, seconds: seconds, inFlight: inFlight, limit: limit)
+        let plan = SendPlan(
+            rate: rate, seconds: seconds, inFlight: inFlight, limit: limit,
+            unlearned: mode == .loop && rate == 0 && unlearned > 0 ? labelDelay + unlearned : nil)
+        let learned = LearnedCount()
+        let learning = try plan.unlearned.map { _ in
+            try LearningLag(bootstrap: bootstrap, groupPrefix: groupPrefix, partitions: partitions)
+        }
         let timings = Timings(capacity: plan.capacity)
         let prefix = "\(run):"
         let result = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await producer.run() }
             group.addTask { try await consumer.run() }
+            if let learning {
+                group.addTask {
+                    while !Task.isCancelled {
+                        learned.value.store(Int(try await learning.learned()), ordering: .relaxed)
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                }
+            }
             let reader = Task {
                 for await batch in consumer.messages {
                     let now = clock.now
@@ -129,7 +155,7 @@ struct LoopClientRun: AsyncParsableCommand {
             while sent < plan.capacity {
                 let elapsed = (clock.now - start).seconds
                 if elapsed >= seconds { break }
-                let due = plan.due(after: elapsed, answered: timings.answeredCount)
+                let due = plan.due(after: elapsed, answered: timings.answeredCount, learned: learned.value.load(ordering: .relaxed))
                 while sent < min(due, plan.capacity) {
                     let id = prefix + String(sent)
                     let row = rows[sent % rows.count]
@@ -173,21 +199,32 @@ struct LoopClientRun: AsyncParsableCommand {
     }
 }
 
+// MARK: - LearnedCount
+
+/// The examples the trainer has learned, as last read (shared by the reading task and the sending loop).
+final class LearnedCount: Sendable {
+    /// The count.
+    let value = Atomic<Int>(0)
+}
+
 // MARK: - SendPlan
 
-/// When requests are due: `rate` per second on a fixed schedule, or (rate 0) whenever fewer than `inFlight` wait.
+/// When requests are due: `rate` per second on a fixed schedule, or (rate 0) whenever fewer than `inFlight` wait
+/// for their answers and, with `unlearned`, fewer than that many sent requests are not learned yet.
 struct SendPlan {
     let rate: Int
     let seconds: Double
     let inFlight: Int
     let limit: Int?
+    /// At most this many requests sent and not learned (rate 0), or no such bound.
+    var unlearned: Int? = nil
 
     /// The most requests one run can send (sizes the timing table).
     var capacity: Int { limit ?? (rate > 0 ? Int((Double(rate) * seconds).rounded(.up)) + 1 : 2_000_000) }
 
     /// How many requests should have been sent `elapsed` seconds in, with `answered` answered.
-    func due(after elapsed: Double, answered: Int) -> Int {
-        rate > 0 ? Int(Double(rate) * elapsed) + 1 : answered + inFlight
+    func due(after elapsed: Double, answered: Int, learned: Int = 0) -> Int {
+        rate > 0 ? Int(Double(rate) * elapsed) + 1 : min(answered + inFlight, unlearned.map { learned + $0 } ?? .max)
     }
 }
 

@@ -55,6 +55,8 @@ struct LoopHarnessRun {
     let fetchWait: Int
     /// Niceness of the feedback and trainer processes (0: as inference).
     let learningNice: Int
+    /// The client's bound on requests sent and not learned at max (`loop-client --unlearned`; 0: none).
+    var unlearned = 0
 
     /// The three roles, one process each.
     static let roleNames = ["inference", "feedback", "trainer"]
@@ -123,6 +125,7 @@ struct LoopHarnessRun {
             "loop-client", mode.rawValue, "--bootstrap", bootstrap, "--rate", "\(rate)", "--seconds", "\(seconds ?? self.seconds)",
             "--partitions", "\(partitions)", "--data", data, "--schema", schema, "--run", run, "--fetch-wait", "\(fetchWait)",
         ] + (limit.map { ["--limit", "\($0)"] } ?? [])
+            + (mode == .loop && rate == 0 && unlearned > 0 ? ["--unlearned", "\(unlearned)"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
