@@ -40,6 +40,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
 
+        // MARK: C loops the Swift compiler does not vectorize (no library: plain C, built with the package)
+        .target(name: "CKernels"),
+
         // MARK: Raw request features: the one vocabulary the learning core and the event contracts share
         .target(
             name: "FeatureValues",
@@ -49,7 +52,7 @@ let package = Package(
         // MARK: Thin Swift layers, each the only importer of its C module
         .target(
             name: "LinearAlgebra",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CKernels"],
             swiftSettings: strictSettings
         ),
         // MARK: The learning core: pure Swift over OpenBLAS (through LinearAlgebra), no Kafka, SQLite or HTTP

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 // MARK: - VectorOperations
@@ -16,5 +17,20 @@ public enum VectorOperations {
     public static func axpy(_ alpha: Float, _ x: [Float], _ y: inout [Float]) {
         precondition(x.count == y.count, "axpy needs equal lengths, not \(x.count) and \(y.count).")
         cblas_saxpy(Int32(x.count), alpha, x, 1, &y, 1)
+    }
+
+    /// One Adam step over every weight, in place: `m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²; w -= rate·m/(√v + ε)`,
+    /// each expression evaluated as written (no fused multiply-adds), in a C loop the C compiler vectorizes — Swift's
+    /// `squareRoot()` calls libm's `sqrtf` (errno) lane by lane, which took a third of a perceptron's learning time.
+    /// - Precondition: `g`, `m` and `v` hold at least as many elements as `w`.
+    public static func adam(
+        _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        first m: UnsafeMutableBufferPointer<Float>, second v: UnsafeMutableBufferPointer<Float>,
+        rate: Float, beta1: Float, beta2: Float, epsilon: Float
+    ) {
+        precondition(g.count >= w.count && m.count >= w.count && v.count >= w.count, "adam needs matching lengths")
+        guard let weights = w.baseAddress, let gradients = g.baseAddress, let firsts = m.baseAddress,
+              let seconds = v.baseAddress else { return }
+        flywheel_adam_f32(weights, gradients, firsts, seconds, w.count, rate, beta1, beta2, epsilon)
     }
 }

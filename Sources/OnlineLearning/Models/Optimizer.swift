@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 // MARK: - Optimizer
 
@@ -114,16 +115,16 @@ public struct OptimizerState<Scalar: BinaryFloatingPoint & Sendable & Codable & 
     public mutating func update(_ weights: inout [Scalar], gradient: [Scalar], rate: Scalar) {
         precondition(weights.count == gradient.count, "\(weights.count) weights, \(gradient.count) gradients")
         if case .adam(let beta1, let beta2, let epsilon) = optimizer, Scalar.self == Float.self {
-            // The common case of the perceptron, on 16 lanes at a time.
+            // The common case of the perceptron, in a vectorized C loop.
             weights.withUnsafeMutableBufferPointer { w in
                 gradient.withUnsafeBufferPointer { g in
                     first.withUnsafeMutableBufferPointer { m in
                         second.withUnsafeMutableBufferPointer { v in
-                            FloatKernels.adam(
+                            VectorOperations.adam(
                                 UnsafeMutableRawBufferPointer(w).bindMemory(to: Float.self),
-                                UnsafeRawBufferPointer(g).bindMemory(to: Float.self),
-                                UnsafeMutableRawBufferPointer(m).bindMemory(to: Float.self),
-                                UnsafeMutableRawBufferPointer(v).bindMemory(to: Float.self),
+                                gradient: UnsafeRawBufferPointer(g).bindMemory(to: Float.self),
+                                first: UnsafeMutableRawBufferPointer(m).bindMemory(to: Float.self),
+                                second: UnsafeMutableRawBufferPointer(v).bindMemory(to: Float.self),
                                 rate: Float(rate), beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon))
                         }
                     }
