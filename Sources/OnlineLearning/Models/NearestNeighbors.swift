@@ -134,22 +134,36 @@ public struct NearestNeighbors: Sendable, Hashable {
     private func nearest(_ squared: [Float]) -> [(slot: Int, distance: Double)] {
         let k = min(neighbors, stored)
         guard k > 0 else { return [] }
-        var best = [(slot: Int, squared: Float)](repeating: (0, .infinity), count: k)
+        var bestSlots = [Int](repeating: 0, count: k)
+        var bestSquared = [Float](repeating: .infinity, count: k)
         let oldest = stored == window ? nextSlot : 0
         squared.withUnsafeBufferPointer { d in
-            for step in 0..<stored {
-                let slot = oldest + step < stored ? oldest + step : oldest + step - stored
-                let value = d[slot]
-                guard value < best[k - 1].squared || step < k else { continue }
-                var i = min(step, k - 1)
-                while i > 0 && best[i - 1].squared > value {
-                    best[i] = best[i - 1]
-                    i -= 1
+            bestSlots.withUnsafeMutableBufferPointer { slots in
+                bestSquared.withUnsafeMutableBufferPointer { values in
+                    // Slots oldest to newest: from `oldest` to the end, then from 0; the k-th nearest so far in a local,
+                    // so most slots cost one comparison.
+                    var taken = 0
+                    var worst = Float.infinity
+                    for range in [oldest..<stored, 0..<oldest] {
+                        for slot in range {
+                            let value = d[slot]
+                            guard value < worst || taken < k else { continue }
+                            var i = min(taken, k - 1)
+                            while i > 0 && values[i - 1] > value {
+                                values[i] = values[i - 1]
+                                slots[i] = slots[i - 1]
+                                i -= 1
+                            }
+                            values[i] = value
+                            slots[i] = slot
+                            taken += 1
+                            worst = values[k - 1]
+                        }
+                    }
                 }
-                best[i] = (slot, value)
             }
         }
-        return best.map { ($0.slot, Double($0.squared.squareRoot())) }
+        return (0..<k).map { (bestSlots[$0], Double(bestSquared[$0].squareRoot())) }
     }
 
     /// The answer the neighbours give, as river's KNN models give it.
