@@ -31,24 +31,13 @@ enum BatchOutput {
         return KafkaOutgoingMessage(topic: topic, key: output.key, value: EventDecoding.encode(letter))
     }
 
-    /// Delivers every message, resending the ones that failed (with backoff) up to `attempts` times in all. A
+    /// Sees a batch delivered whose first send is already enqueued (`sent`, from `producer.enqueue(messages)`):
+    /// waits for its reports, then resends the messages that failed (with backoff) up to `attempts` sends in all. A
     /// message the broker refuses for itself (too large, invalid: ``KafkaTransport/KafkaResponseCode/isRefusedMessage``)
     /// is not sent again but replaced by `setAside`'s dead letter, which is delivered in its place.
     /// - Returns: how many messages were set aside.
     /// - Throws: ``KafkaTransport/KafkaError`` (retriable) when some are still undelivered; the caller must then not
     ///   store the batch's offsets.
-    @discardableResult
-    static func deliverAll(
-        _ messages: [KafkaOutgoingMessage], through producer: KafkaProducer, attempts: Int, logger: Logger,
-        setAside: (KafkaOutgoingMessage, KafkaResponseCode) -> KafkaOutgoingMessage
-    ) async throws -> Int {
-        try await confirm(
-            try await producer.enqueue(messages), of: messages, through: producer, attempts: attempts, logger: logger,
-            setAside: setAside)
-    }
-
-    /// ``deliverAll(_:through:attempts:logger:setAside:)`` for messages whose first send is already enqueued
-    /// (`sent`, from `producer.enqueue(messages)`): waits for its reports, then resends and sets aside as that does.
     static func confirm(
         _ sent: KafkaPendingBatch, of messages: [KafkaOutgoingMessage], through producer: KafkaProducer, attempts: Int,
         logger: Logger, setAside: (KafkaOutgoingMessage, KafkaResponseCode) -> KafkaOutgoingMessage

@@ -144,8 +144,8 @@ public struct NearestNeighbors: Sendable, Hashable {
                     // so most slots cost one comparison.
                     var taken = 0
                     var worst = Float.infinity
-                    for range in [oldest..<stored, 0..<oldest] {
-                        for slot in range {
+                    for part in 0..<2 {
+                        for slot in part == 0 ? oldest..<stored : 0..<oldest {
                             let value = d[slot]
                             guard value < worst || taken < k else { continue }
                             var i = min(taken, k - 1)
