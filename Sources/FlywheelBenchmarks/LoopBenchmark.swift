@@ -45,8 +45,8 @@ struct LoopBenchmark: AsyncParsableCommand {
     var seconds = 10.0
 
     /// Partitions per topic.
-    @Option(help: "Partitions per topic. The embedded broker keeps ~5 MB per partition and drops older data: a role that lags further behind loses records, so use enough (16 hold ~150,000 predictions).")
-    var partitions: Int32 = 16
+    @Option(help: "Partitions per topic. The embedded broker answers a fetch with one message set per partition, found by walking the partition's sets from the oldest, so every partition adds sets to fetch and walk: fewer is faster (1 for the latency rows in docs/benchmarks.md). But it keeps only ~5 MB per partition and drops older data, so a role that lags further behind loses records (the table then marks learned/s as a bound): 4 hold ~17,000 predictions with 7 shadows, ~70,000 without.")
+    var partitions: Int32 = 4
 
     /// fetch.wait.max.ms of inference and the client.
     @Option(help: "fetch.wait.max.ms in ms of the inference role (serve --fetch-wait) and of the client's consumer.")

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# How many message sets the embedded broker hands out per fetch: starts `flywheel broker`, writes 2,000 records to a
+# one-partition topic as 2,000 single-record message sets (kcat, one record per batch) and 2,000 more to another
+# topic as ~20 sets of 100, then reads each topic from the start to its end with kcat and counts the fetch
+# responses that carried records (librdkafka's `fetch` debug log: one "Enqueue N message(s)" line per response). librdkafka 2.0.2's mock cluster answers a fetch
+# with at most one message set per partition (its source: "FIXME: Multiple messageSets ?"), so a consumer needs one
+# fetch per set, and finding the set walks the partition's sets from the oldest (docs/benchmarks.md).
+#
+# Usage: scripts/broker-fetch-sets.sh [path-to-flywheel-binary]   (default: .build/release/flywheel)
+set -euo pipefail
+FLYWHEEL="${1:-.build/release/flywheel}"
+command -v kcat >/dev/null || { echo "broker-fetch-sets: kcat is not installed (apt-get install -y kcat)" >&2; exit 1; }
+[ -x "$FLYWHEEL" ] || { echo "broker-fetch-sets: $FLYWHEEL not built (swift build -c release --product flywheel)" >&2; exit 1; }
+WORK="$(mktemp -d)"
+"$FLYWHEEL" broker --topic single:1 --topic hundreds:1 --bootstrap-file "$WORK/bootstrap" --log-level warning \
+    >/dev/null 2>&1 &
+BROKER=$!
+trap 'kill "$BROKER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
+BOOTSTRAP="$(cat "$WORK/bootstrap")"
+seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t single -X linger.ms=0 -X batch.num.messages=1
+seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t hundreds -X linger.ms=100 -X batch.num.messages=100
+for topic in single hundreds; do
+    records=$(kcat -b "$BOOTSTRAP" -C -t "$topic" -o beginning -e -d fetch 2>"$WORK/$topic.log" | wc -l)
+    fetches=$(grep -cE "Enqueue [0-9]+ message\(s\).* on $topic \[0\]" "$WORK/$topic.log" || true)
+    echo "$topic: $records records read in $fetches fetch responses with records"
+done
