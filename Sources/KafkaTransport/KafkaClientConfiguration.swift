@@ -87,4 +87,17 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
+
+    /// The duration in milliseconds with up to three decimals (microseconds, rounded down): `"5"`, `"0.2"`, for the
+    /// properties librdkafka reads as a float (`linger.ms`).
+    public var fractionalMillisecondsText: String {
+        let (seconds, attoseconds) = components
+        let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        let whole = microseconds / 1000, fraction = microseconds % 1000
+        guard fraction != 0 else { return String(whole) }
+        var digits = String(fraction)
+        digits = String(repeating: "0", count: 3 - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return "\(whole).\(digits)"
+    }
 }

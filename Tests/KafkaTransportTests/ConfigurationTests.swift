@@ -123,4 +123,18 @@ struct ConfigurationPropertyTests {
         #expect(values["transactional.id"] == "tx-1")
         #expect(values["message.timeout.ms"] == "60000")  // capped at transaction.timeout.ms, as librdkafka requires
     }
+
+    @Test func lingerKeepsFractionsOfAMillisecond() {
+        var configuration = KafkaProducerConfiguration(client: .init(bootstrapServers: ["k:9092"]))
+        func linger(_ duration: Duration) -> String? {
+            configuration.linger = duration
+            return Dictionary(configuration.librdkafkaProperties, uniquingKeysWith: { _, last in last })["linger.ms"]
+        }
+        #expect(linger(.zero) == "0")
+        #expect(linger(.microseconds(200)) == "0.2")
+        #expect(linger(.microseconds(1_050)) == "1.05")
+        #expect(linger(.microseconds(7)) == "0.007")
+        #expect(linger(.milliseconds(12)) == "12")
+        #expect(linger(.nanoseconds(999)) == "0")  // below a microsecond: rounded down
+    }
 }

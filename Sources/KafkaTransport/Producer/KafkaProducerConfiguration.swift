@@ -8,7 +8,8 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
     /// Exactly-once, in-order delivery per partition from this producer instance. `enable.idempotence`.
     /// Default: `true`.
     public var isIdempotent: Bool
-    /// How long to wait for more messages to fill a batch. `linger.ms`. Default: 5 ms.
+    /// How long to wait for more messages to fill a batch. `linger.ms` (to the microsecond: librdkafka reads a
+    /// fraction of a millisecond). Default: 5 ms.
     public var linger: Duration
     /// How long a message may wait for successful delivery before it fails. `message.timeout.ms`. Default: 300 s
     /// (capped at ``transactionTimeout`` for a transactional producer, as librdkafka requires).
@@ -48,7 +49,7 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
     var librdkafkaProperties: [(String, String)] {
         var result = client.typedProperties
         result.append(("enable.idempotence", isIdempotent ? "true" : "false"))
-        result.append(("linger.ms", String(linger.milliseconds)))
+        result.append(("linger.ms", linger.fractionalMillisecondsText))  // librdkafka takes fractions of a millisecond
         // librdkafka requires message.timeout.ms <= transaction.timeout.ms for a transactional producer.
         let effectiveMessageTimeout = transactionalID == nil ? messageTimeout : min(messageTimeout, transactionTimeout)
         result.append(("message.timeout.ms", String(effectiveMessageTimeout.milliseconds)))
