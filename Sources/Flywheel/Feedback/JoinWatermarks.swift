@@ -50,9 +50,15 @@ struct JoinWatermarks: Sendable {
                 state.head += 1
             }
             if state.queue.count - state.head > 2 * state.compactedTo + 4096 {
-                state.queue = state.queue[state.head...].filter { isWaiting($0.requestId, $0.side) }
+                // In place, keeping the buffer (a filtered copy freed a large block each time: JoinState.compactDeadlines).
+                var kept = 0
+                for index in state.head..<state.queue.count where isWaiting(state.queue[index].requestId, state.queue[index].side) {
+                    state.queue[kept] = state.queue[index]
+                    kept += 1
+                }
+                state.queue.removeLast(state.queue.count - kept)
                 state.head = 0
-                state.compactedTo = state.queue.count
+                state.compactedTo = kept
             } else if state.head > 1024 && state.head * 2 > state.queue.count {
                 state.queue.removeFirst(state.head)
                 state.head = 0
