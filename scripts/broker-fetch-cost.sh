@@ -10,12 +10,8 @@ FLYWHEEL="${1:-.build/release/flywheel}"
 command -v kcat >/dev/null || { echo "broker-fetch-cost: kcat is not installed (apt-get install -y kcat)" >&2; exit 1; }
 [ -x "$FLYWHEEL" ] || { echo "broker-fetch-cost: $FLYWHEEL not built (swift build -c release --product flywheel)" >&2; exit 1; }
 WORK="$(mktemp -d)"
-"$FLYWHEEL" broker --topic empty:1 --topic sets2k:1 --topic sets20k:1 --bootstrap-file "$WORK/bootstrap" --log-level warning \
-    >/dev/null 2>&1 &
-BROKER=$!
-trap 'kill "$BROKER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
-BOOTSTRAP="$(cat "$WORK/bootstrap")"
+. "$(dirname "$0")/lib/start-broker.sh"
+start_broker "$FLYWHEEL" "$WORK" empty:1 sets2k:1 sets20k:1
 seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t sets2k -X linger.ms=0 -X batch.num.messages=1
 seq 1 20000 | kcat -b "$BOOTSTRAP" -P -t sets20k -X linger.ms=0 -X batch.num.messages=1
 ticks() { awk '{print $14 + $15}' "/proc/$BROKER/stat"; }

@@ -12,12 +12,8 @@ FLYWHEEL="${1:-.build/release/flywheel}"
 command -v kcat >/dev/null || { echo "broker-fetch-sets: kcat is not installed (apt-get install -y kcat)" >&2; exit 1; }
 [ -x "$FLYWHEEL" ] || { echo "broker-fetch-sets: $FLYWHEEL not built (swift build -c release --product flywheel)" >&2; exit 1; }
 WORK="$(mktemp -d)"
-"$FLYWHEEL" broker --topic single:1 --topic hundreds:1 --bootstrap-file "$WORK/bootstrap" --log-level warning \
-    >/dev/null 2>&1 &
-BROKER=$!
-trap 'kill "$BROKER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
-BOOTSTRAP="$(cat "$WORK/bootstrap")"
+. "$(dirname "$0")/lib/start-broker.sh"
+start_broker "$FLYWHEEL" "$WORK" single:1 hundreds:1
 seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t single -X linger.ms=0 -X batch.num.messages=1
 seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t hundreds -X linger.ms=100 -X batch.num.messages=100
 for topic in single hundreds; do
