@@ -27,8 +27,7 @@ struct LearningLag: Sendable {
     /// Examples produced so far, and how many of them the trainer has not committed.
     func examples() async throws -> (produced: Int64, behind: Int64) {
         let ends = try await consumer.watermarks(topic: topic, partitions: partitions)
-        let committed = try await consumer.committedOffsets(
-            for: partitions.map { KafkaTopicPartition(topic: topic, partition: $0) })
+        let committed = try await committedOffsets()
         var produced: Int64 = 0, behind: Int64 = 0
         for partition in partitions {
             let end = ends[partition]?.high ?? 0
@@ -41,9 +40,12 @@ struct LearningLag: Sendable {
 
     /// Examples the trainer's group has committed (learned and saved), over every partition.
     func learned() async throws -> Int64 {
-        let committed = try await consumer.committedOffsets(
-            for: partitions.map { KafkaTopicPartition(topic: topic, partition: $0) })
-        return committed.values.reduce(0) { $0 + max(0, $1) }
+        try await committedOffsets().values.reduce(0) { $0 + max(0, $1) }
+    }
+
+    /// The trainer group's committed offset of each examples partition (negative: none yet).
+    private func committedOffsets() async throws -> [KafkaTopicPartition: Int64] {
+        try await consumer.committedOffsets(for: partitions.map { KafkaTopicPartition(topic: topic, partition: $0) })
     }
 
     /// How long a measurement waits for the trainer to catch up before it gives up (records were lost).
