@@ -31,6 +31,9 @@ public final class KafkaConsumer: Service, Sendable {
     private let continuation: AsyncStream<PolledBatch>.Continuation
     private let slots: BatchSlots
     private let isStopRequested = Atomic<Bool>(false)
+    /// While the poll loop runs, a handle on the queue `rd_kafka_consumer_poll` serves, so ``requestStop()`` can end a
+    /// poll that is waiting (`rd_kafka_queue_yield`) instead of letting it run out its timeout.
+    private let pollQueue = Mutex<OpaquePointer?>(nil)
     /// The partitions ``pauseFetching(_:)`` paused, and the assignment count they were paused in.
     let paused = Mutex<(partitions: Set<KafkaTopicPartition>, assignments: Int)>(([], 0))
 
@@ -125,9 +128,15 @@ public final class KafkaConsumer: Service, Sendable {
         }
     }
 
-    /// Asks ``run()`` to close the consumer and return. Safe from any thread, more than once.
+    /// Asks ``run()`` to close the consumer and return. Safe from any thread, more than once. A poll waiting for
+    /// records returns at once: a process of several consumers, stopped one after another, would otherwise wait up to
+    /// ``KafkaConsumerConfiguration/pollTimeout`` for each (~0.5 s for the demo's six).
     public func requestStop() {
         isStopRequested.store(true, ordering: .releasing)
+        pollQueue.withLock { queue in
+            if let queue { rd_kafka_queue_yield(queue) }
+        }
+        slots.stop()
     }
 
     // MARK: Poll loop
@@ -138,7 +147,13 @@ public final class KafkaConsumer: Service, Sendable {
         var failure: KafkaError?
         let pollTimeout = Int32(clamping: configuration.pollTimeout.milliseconds)
         client.warmUp(logger: logger)
+        pollQueue.withLock { $0 = rd_kafka_queue_get_consumer(client.handle) }
         defer {
+            // The consumer queue's handle must go before the consumer closes (rdkafka.h).
+            pollQueue.withLock { queue in
+                if let queue { rd_kafka_queue_destroy(queue) }
+                queue = nil
+            }
             // "rd_kafka_consumer_close … triggers a local rebalance to revoke the assignment (the rebalance callback
             // commits stored offsets), commits, and leaves the group." Blocks until done.
             let err = rd_kafka_consumer_close(client.handle)
