@@ -37,7 +37,9 @@ public final class DemoWatcher: Service, Sendable {
         var lastMove = started, lastTime = started
         var lastServed = 0
         while true {
-            try await Task.sleep(for: .milliseconds(200))
+            // The run's end is noticed within 10 ms: the demo's rate counts the time until the group has stopped, and
+            // at 30,000 requests/s a 200 ms check (as before) added up to 6% to a run of 100,000.
+            try await Task.sleep(for: .milliseconds(10))
             let state = self.state
             if state.complete {
                 done.store(true, ordering: .relaxed)
