@@ -13,7 +13,7 @@ struct FlywheelBench: AsyncParsableCommand {
         abstract: "Benchmarks, each compared with a reference tool in the same run (build with -c release).",
         subcommands: [
             KafkaBenchmark.self, KafkaClientRun.self, LearningBenchmark.self, PerceptronBenchmark.self, DriftBenchmark.self,
-            PromotionBenchmark.self, LoopBenchmark.self, LoopClientRun.self, CodecBenchmark.self,
+            PromotionBenchmark.self, LoopBenchmark.self, LoopClientRun.self, CodecBenchmark.self, DemoBenchmark.self,
         ],
         defaultSubcommand: KafkaBenchmark.self
     )
