@@ -36,17 +36,8 @@ struct DemoBenchmark: AsyncParsableCommand {
     @Option(help: "Runs of each pace; the table shows medians.")
     var repetitions = 5
 
-    /// The stream.
-    @Option(help: "The labelled stream (flywheel demo --data).")
-    var data = "streams/data/sea_abrupt.csv"
-
-    /// Its schema.
-    @Option(help: "The stream's feature schema (flywheel demo --schema).")
-    var schema = "streams/sea_abrupt.schema.json"
-
-    /// The flywheel executable.
-    @Option(help: ArgumentHelp("The flywheel executable. Default: the one beside this benchmark.", valueName: "path"))
-    var flywheel: String?
+    /// The stream and the flywheel executable.
+    @OptionGroup var program: LoopProgramOptions
 
     /// The parsed paces.
     var parsedPaces: [Pace] { paces.split(separator: ",").compactMap { Pace(String($0)) } }
@@ -59,15 +50,12 @@ struct DemoBenchmark: AsyncParsableCommand {
         }
         guard (0...8).contains(shadows) else { throw ValidationError("--shadows must be between 0 and 8, not \(shadows).") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, not \(repetitions).") }
-        for path in [data, schema] where !FileManager.default.fileExists(atPath: path) {
-            throw ValidationError("\(path) not found; run from the repository's top directory or pass --data and --schema.")
-        }
     }
 
     /// Runs the demos and prints the table.
     func run() async throws {
-        let executable = flywheel ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("flywheel").path
+        let executable = program.flywheelPath
+        let data = program.data, schema = program.schema
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw ValidationError("flywheel not found at \(executable); build it (swift build -c release --product flywheel) or pass --flywheel.")
         }

@@ -75,17 +75,8 @@ struct LoopBenchmark: AsyncParsableCommand {
     @Option(help: "Also send this many requests at --soak-rate with 3 shadows, sampling each role's RSS (0: skip).")
     var soak = 0
 
-    /// The stream.
-    @Option(help: "The labelled stream whose rows the requests carry.")
-    var data = "streams/data/sea_abrupt.csv"
-
-    /// Its schema.
-    @Option(help: "The stream's feature schema.")
-    var schema = "streams/sea_abrupt.schema.json"
-
-    /// The flywheel executable.
-    @Option(help: ArgumentHelp("The flywheel executable. Default: the one beside this benchmark.", valueName: "path"))
-    var flywheel: String?
+    /// The stream and the flywheel executable.
+    @OptionGroup var program: LoopProgramOptions
 
     /// Path to kcat.
     @Option(help: "The kcat binary.")
@@ -113,9 +104,6 @@ struct LoopBenchmark: AsyncParsableCommand {
         guard seconds >= 2 else { throw ValidationError("--seconds must be at least 2, not \(seconds).") }
         guard soakRate >= 1 else { throw ValidationError("--soak-rate must be at least 1, not \(soakRate).") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, not \(repetitions).") }
-        for path in [data, schema] where !FileManager.default.fileExists(atPath: path) {
-            throw ValidationError("\(path) not found; run from the repository's top directory or pass --data and --schema.")
-        }
         guard FileManager.default.isExecutableFile(atPath: kcat) else {
             throw ValidationError("kcat not found at \(kcat); install it with `apt-get install -y kcat` or pass --kcat.")
         }
@@ -123,8 +111,8 @@ struct LoopBenchmark: AsyncParsableCommand {
 
     /// Runs every measurement and prints the table.
     func run() async throws {
-        let flywheelPath = flywheel ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("flywheel").path
+        let flywheelPath = program.flywheelPath
+        let data = program.data, schema = program.schema
         let harness = LoopHarnessRun(
             flywheel: flywheelPath, benchmark: CommandLine.arguments[0], partitions: partitions, data: data, schema: schema,
             seconds: seconds, fetchWait: fetchWait, learningNice: learningNice, unlearned: unlearned)
