@@ -7,39 +7,25 @@ struct ConsumerStopTests {
     /// it returns at once instead of waiting the timeout out (a process stops its consumers one after another, so
     /// every wait would add up). The timeout here is a minute; the stop must take far less.
     @Test func anIdleConsumerStopsWithoutWaitingOutItsPoll() async throws {
-        let logger = makeTestLogger()
-        let broker = try EmbeddedBroker(brokers: 1, logger: logger)
-        let topic = uniqueName("idle")
-        try broker.createTopic(topic, partitions: 1, replicationFactor: 1)
-        var configuration = fastGroupConsumer(bootstrap: broker.bootstrapServers, group: uniqueName("idle-group"))
-        configuration.pollTimeout = .seconds(60)
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        try await consumer.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
-
+        let (broker, _, consumer) = try await slowPollingConsumer()
         let running = Task { try await consumer.run() }
         try await Task.sleep(for: .seconds(1))  // well inside its first poll
         let asked = ContinuousClock.now
         consumer.requestStop()
         try await running.value
         let took = ContinuousClock.now - asked
+        withExtendedLifetime(broker) {}
         #expect(took < .seconds(20), "stopping took \(took), as long as the poll timeout")
     }
 
     /// With every batch slot held by an application that has not taken its batch, the poll thread waits for a slot
     /// (back-pressure) for up to the poll timeout; a stop ends that wait too.
     @Test func aConsumerHeldByBackPressureStopsAtOnce() async throws {
-        let logger = makeTestLogger()
-        let broker = try EmbeddedBroker(brokers: 1, logger: logger)
-        let topic = uniqueName("held")
-        try broker.createTopic(topic, partitions: 1, replicationFactor: 1)
-        let producer = try KafkaProducer(configuration: testProducer(bootstrap: broker.bootstrapServers), logger: logger)
-        var configuration = fastGroupConsumer(bootstrap: broker.bootstrapServers, group: uniqueName("held-group"))
-        configuration.pollTimeout = .seconds(60)
-        configuration.bufferedBatches = 1
-        configuration.maximumBatchSize = 10
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        try await consumer.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
-
+        let (broker, topic, consumer) = try await slowPollingConsumer { configuration in
+            configuration.bufferedBatches = 1
+            configuration.maximumBatchSize = 10
+        }
+        let producer = try KafkaProducer(configuration: testProducer(bootstrap: broker.bootstrapServers), logger: makeTestLogger())
         try await withRunning([producer]) {
             let reports = try await producer.deliver((0..<100).map {
                 KafkaOutgoingMessage(topic: topic, key: "k\($0)", value: Array("\($0)".utf8))
@@ -58,6 +44,24 @@ struct ConsumerStopTests {
         consumer.requestStop()
         try await running.value
         let took = ContinuousClock.now - asked
+        withExtendedLifetime(broker) {}
         #expect(took < .seconds(20), "stopping took \(took), as long as the poll timeout")
+    }
+
+    /// A broker with a one-partition topic, and a consumer of it with a poll timeout of a minute (and `adjust`'s
+    /// settings), assigned from the beginning and not yet running.
+    private func slowPollingConsumer(
+        _ adjust: (inout KafkaConsumerConfiguration) -> Void = { _ in }
+    ) async throws -> (EmbeddedBroker, String, KafkaConsumer) {
+        let logger = makeTestLogger()
+        let broker = try EmbeddedBroker(brokers: 1, logger: logger)
+        let topic = uniqueName("stop")
+        try broker.createTopic(topic, partitions: 1, replicationFactor: 1)
+        var configuration = fastGroupConsumer(bootstrap: broker.bootstrapServers, group: uniqueName("stop-group"))
+        configuration.pollTimeout = .seconds(60)
+        adjust(&configuration)
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        try await consumer.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
+        return (broker, topic, consumer)
     }
 }
