@@ -194,7 +194,7 @@ struct DemoCommand: AsyncParsableCommand {
             logger: logger))
         try await group.run()
         var summary = try DemoSummary(
-            loop: flywheel, streamName: streamName, requests: examples.count, labelDelay: labelDelay,
+            loop: flywheel, streamName: streamName, requests: examples.count, labelDelay: labelDelay, pace: (chunk, lag),
             elapsed: ContinuousClock.now - started, finished: watcher.finished
         ).text
         if let registry = flywheel.registry {

@@ -22,10 +22,13 @@ public struct DemoSummary {
     /// The report, ready to print.
     public let text: String
 
-    /// Gathers the report from the loop's roles and registry after a run.
+    /// Gathers the report from the loop's roles and registry after a run; `pace` is the replay's chunk and learning
+    /// lag (``StreamReplayer/Configuration``), said with the label delay since labels reach the models up to about
+    /// chunk + lag requests later than the delay.
     /// - Throws: ``ModelRegistry/RegistryError`` when the registry cannot be read.
     public init(
-        loop: FlywheelLoop, streamName: String, requests: Int, labelDelay: Int, elapsed: Duration, finished: Bool
+        loop: FlywheelLoop, streamName: String, requests: Int, labelDelay: Int, pace: (chunk: Int, lag: Int)? = nil,
+        elapsed: Duration, finished: Bool
     ) throws {
         let served = (served: loop.engine?.requestsServed ?? 0, deadLettered: loop.engine?.statistics.deadLettered ?? 0)
         let join = loop.joiner?.counters ?? .init()
@@ -37,6 +40,10 @@ public struct DemoSummary {
         lines.append("")
         lines.append(finished ? "Flywheel demo finished in \(String(format: "%.1f", seconds)) s" : "Flywheel demo STOPPED EARLY after \(String(format: "%.1f", seconds)) s")
         lines.append("  stream                 \(streamName): \(g(requests)) requests, labels \(g(labelDelay)) requests late")
+        if let pace {
+            lines.append("  replay pace            \(g(pace.chunk)) requests at a time, at most \(g(pace.lag)) labels unlearned "
+                         + "(labels reach the models up to ~\(g(pace.chunk + pace.lag)) requests later still)")
+        }
         lines.append("  requests served        \(g(served.served))   (dead-lettered: \(served.deadLettered))   \(String(format: "%.0f", Double(served.served) / max(seconds, 1e-9))) requests/s")
         lines.append("  predictions published  \(g(served.served))   (one per request, after delivery)")
         lines.append("  labels joined          \(g(join.joined))   (never labelled: \(join.unlabeledPredictions), orphaned labels: \(join.orphanedLabels), duplicates: \(join.duplicates))")

@@ -32,6 +32,7 @@ struct DemoRunTests {
 
         #expect(text.contains("Flywheel demo finished in"), "\(text.suffix(2000))")
         #expect(text.contains("requests served        100,000   (dead-lettered: 0)"))
+        #expect(text.contains("replay pace            50 requests at a time, at most 50 labels unlearned"), "the default pace")
         #expect(text.contains("labels joined          100,000   (never labelled: 0, orphaned labels: 0, duplicates: 0)"))
         #expect(text.contains("labels accounted       100,000 received = 100,000 joined + 0 orphaned + 0 duplicate + 0 dead-lettered + 0 waiting"))
         #expect(text.range(of: #"\[ *[0-9.]+ s\] [0-9,]+/100,000 served"#, options: .regularExpression) != nil, "progress lines")
