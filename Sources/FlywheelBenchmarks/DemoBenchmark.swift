@@ -13,7 +13,8 @@ struct DemoBenchmark: AsyncParsableCommand {
         abstract: "flywheel demo, repeated at each replay pace: median requests/s and served accuracy against issue 15's figures.",
         discussion: """
             Each repetition runs `flywheel demo` (a process of its own, a fresh registry in a temporary directory) once \
-            per pace, in turn. A pace C/L is --replay-chunk C --learning-lag L: the replay sends C requests at a time \
+            per pace, in turn; before and after, kcat's produce and consume rates on a `flywheel broker` process read \
+            the machine's phase. A pace C/L is --replay-chunk C --learning-lag L: the replay sends C requests at a time \
             and lets at most L of the labels it sent wait for the trainer, so a label reaches the models at most about \
             C + L requests later than --label-delay says (docs/benchmarks.md, "The demo's pace"). The rate is the \
             demo's own (requests served over the run, until every label was learned and the loop had stopped); CPU \
@@ -38,6 +39,10 @@ struct DemoBenchmark: AsyncParsableCommand {
 
     /// The stream and the flywheel executable.
     @OptionGroup var program: LoopProgramOptions
+
+    /// Path to kcat.
+    @Option(help: "The kcat binary: its produce and consume rates on a `flywheel broker` before and after the runs read the machine's phase (skipped when it is missing).")
+    var kcat = "/usr/bin/kcat"
 
     /// The parsed paces.
     var parsedPaces: [Pace] { paces.split(separator: ",").compactMap { Pace(String($0)) } }
@@ -65,6 +70,7 @@ struct DemoBenchmark: AsyncParsableCommand {
         // Written at once, before the runs' lines on stderr (print is buffered in a pipe).
         FileHandle.standardOutput.write(Data(
             "flywheel demo on \(data), champion + \(shadows) shadows, \(repetitions) runs per pace, paces alternating.\n".utf8))
+        let phaseBefore = phase(executable: executable)
         var runs: [Pace: [DemoRun]] = [:]
         for repetition in 1...repetitions {
             for pace in parsedPaces {
@@ -79,6 +85,7 @@ struct DemoBenchmark: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("  run \(repetition), pace \(pace): \(run.line)\n".utf8))
             }
         }
+        let phaseAfter = phase(executable: executable)
         print("")
         print("| pace (chunk / lag) | requests/s, median | runs | served accuracy, median | runs | CPU µs per request |")
         print("|---|---:|---|---:|---|---:|")
@@ -91,6 +98,7 @@ struct DemoBenchmark: AsyncParsableCommand {
                   + String(format: " | %.0f |", Self.median(measured.map(\.cpuMicrosecondsPerRequest))))
         }
         print("")
+        print("The machine's phase: \(phaseBefore) before the runs, \(phaseAfter) after (on a flywheel broker).")
         print("Issue 15: ≥ 30,000 requests/s (more than 10× the 2,696/s when it was filed), served accuracy unchanged "
               + "within noise (0.8725 / 0.8760 / 0.8727 then, with 4 models).")
         for pace in parsedPaces {
@@ -100,6 +108,22 @@ struct DemoBenchmark: AsyncParsableCommand {
             print(String(
                 format: "  pace %@: %.2f× the target, %.1f× the rate at filing; served accuracy %.4f against 0.8725–0.8760",
                 pace.description, rate / 30_000, rate / 2_696, accuracy))
+        }
+    }
+
+    /// kcat's rates on a fresh `flywheel broker` (one partition), as a line, or why there are none: this machine's
+    /// rates swing by ±15% between phases, and the demo's with them.
+    private func phase(executable: String) -> String {
+        guard FileManager.default.isExecutableFile(atPath: kcat) else {
+            return "no kcat at \(kcat) (apt-get install -y kcat, or --kcat)"
+        }
+        do {
+            let broker = try BrokerProcess(executable: executable, topics: [("bench.kcat", 1)])
+            defer { broker.stop() }
+            let rates = try KafkaBenchmarkRunner.kcatRates(bootstrap: broker.bootstrap, kcat: kcat, partitions: 1)
+            return String(format: "kcat produce %.0f, consume %.0f msg/s", rates.produce, rates.consume)
+        } catch {
+            return "kcat not measured: \(error)"
         }
     }
 

@@ -164,3 +164,23 @@ extension Duration {
         return Double(whole) + Double(fraction) / 1e18
     }
 }
+
+extension KafkaBenchmarkRunner {
+    /// kcat's raw rates on the broker at `bootstrap`: 200,000 request-sized messages (120 bytes) produced to
+    /// `bench.kcat` (which must exist with `partitions` partitions), then consumed — the floor beside the loop's figures,
+    /// and a reading of the machine's phase.
+    static func kcatRates(bootstrap: String, kcat: String, partitions: Int32) throws -> (produce: Double, consume: Double) {
+        let messages = 200_000
+        let payloads = KafkaBenchmarkPayloads.make(messages: messages, size: 120)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-kcat-\(getpid()).txt")
+        let lines = payloads.map { String(decoding: $0.key, as: UTF8.self) + ":" + String(decoding: $0.value, as: UTF8.self) }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var logger = Logger(label: "flywheel.bench")
+        logger.logLevel = .error
+        let runner = KafkaBenchmarkRunner(bootstrap: bootstrap, kcat: kcat, partitions: partitions, logger: logger)
+        let produced = try runner.kcatProduce(file: file, topic: "bench.kcat")
+        let consumed = try runner.kcatConsume(topic: "bench.kcat", count: messages)
+        return (Double(messages) / produced.wall, Double(messages) / consumed.wall)
+    }
+}

@@ -150,18 +150,6 @@ struct LoopHarnessRun {
 
     /// kcat's raw rates on the broker: 200,000 request-sized messages produced, then consumed.
     func kcat(bootstrap: String, executable: String) throws -> (produce: Double, consume: Double) {
-        let messages = 200_000
-        let size = 120
-        let payloads = KafkaBenchmarkPayloads.make(messages: messages, size: size)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-loop-kcat-\(getpid()).txt")
-        let lines = payloads.map { String(decoding: $0.key, as: UTF8.self) + ":" + String(decoding: $0.value, as: UTF8.self) }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        var logger = Logger(label: "flywheel.bench")
-        logger.logLevel = .error
-        let runner = KafkaBenchmarkRunner(bootstrap: bootstrap, kcat: executable, partitions: partitions, logger: logger)
-        let produced = try runner.kcatProduce(file: file, topic: "bench.kcat")
-        let consumed = try runner.kcatConsume(topic: "bench.kcat", count: messages)
-        return (Double(messages) / produced.wall, Double(messages) / consumed.wall)
+        try KafkaBenchmarkRunner.kcatRates(bootstrap: bootstrap, kcat: executable, partitions: partitions)
     }
 }
