@@ -40,10 +40,6 @@ struct DemoBenchmark: AsyncParsableCommand {
     /// The stream and the flywheel executable.
     @OptionGroup var program: LoopProgramOptions
 
-    /// Path to kcat.
-    @Option(help: "The kcat binary: its produce and consume rates on a `flywheel broker` before and after the runs read the machine's phase (skipped when it is missing).")
-    var kcat = "/usr/bin/kcat"
-
     /// The parsed paces.
     var parsedPaces: [Pace] { paces.split(separator: ",").compactMap { Pace(String($0)) } }
 
@@ -114,6 +110,7 @@ struct DemoBenchmark: AsyncParsableCommand {
     /// kcat's rates on a fresh `flywheel broker` (one partition), as a line, or why there are none: this machine's
     /// rates swing by ±15% between phases, and the demo's with them.
     private func phase(executable: String) -> String {
+        let kcat = program.kcat
         guard FileManager.default.isExecutableFile(atPath: kcat) else {
             return "no kcat at \(kcat) (apt-get install -y kcat, or --kcat)"
         }

@@ -78,10 +78,6 @@ struct LoopBenchmark: AsyncParsableCommand {
     /// The stream and the flywheel executable.
     @OptionGroup var program: LoopProgramOptions
 
-    /// Path to kcat.
-    @Option(help: "The kcat binary.")
-    var kcat = "/usr/bin/kcat"
-
     /// The parsed shadow counts.
     var shadowCounts: [Int] { shadows.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
@@ -104,8 +100,8 @@ struct LoopBenchmark: AsyncParsableCommand {
         guard seconds >= 2 else { throw ValidationError("--seconds must be at least 2, not \(seconds).") }
         guard soakRate >= 1 else { throw ValidationError("--soak-rate must be at least 1, not \(soakRate).") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, not \(repetitions).") }
-        guard FileManager.default.isExecutableFile(atPath: kcat) else {
-            throw ValidationError("kcat not found at \(kcat); install it with `apt-get install -y kcat` or pass --kcat.")
+        guard FileManager.default.isExecutableFile(atPath: program.kcat) else {
+            throw ValidationError("kcat not found at \(program.kcat); install it with `apt-get install -y kcat` or pass --kcat.")
         }
     }
 
@@ -136,7 +132,7 @@ struct LoopBenchmark: AsyncParsableCommand {
                         echoRuns[rate, default: []].append(
                             try harness.client(mode: .echo, bootstrap: session.bootstrap, rate: rate, run: "echo-\(rate)-\(repetition)"))
                     }
-                    kcatRuns.append(try harness.kcat(bootstrap: session.bootstrap, executable: kcat))
+                    kcatRuns.append(try harness.kcat(bootstrap: session.bootstrap, executable: program.kcat))
                 }
             }
             runs.append(rows)

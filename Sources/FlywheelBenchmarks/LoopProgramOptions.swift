@@ -3,8 +3,8 @@ import Foundation
 
 // MARK: - LoopProgramOptions
 
-/// The options `flywheel-bench loop` and `flywheel-bench demo` share: the stream the loop is fed and the `flywheel`
-/// executable that runs it.
+/// The options `flywheel-bench loop` and `flywheel-bench demo` share: the stream the loop is fed, the `flywheel`
+/// executable that runs it, and the kcat that gives the floor beside it.
 struct LoopProgramOptions: ParsableArguments {
     /// The stream.
     @Option(help: "The labelled stream (CSV with a header line) whose rows the requests carry.")
@@ -17,6 +17,10 @@ struct LoopProgramOptions: ParsableArguments {
     /// The flywheel executable.
     @Option(help: ArgumentHelp("The flywheel executable. Default: the one beside this benchmark.", valueName: "path"))
     var flywheel: String?
+
+    /// Path to kcat.
+    @Option(help: "The kcat binary, whose raw produce and consume rates on a flywheel broker are printed beside the figures (they also read the machine's phase).")
+    var kcat = "/usr/bin/kcat"
 
     /// Checks that the stream and its schema exist.
     func validate() throws {

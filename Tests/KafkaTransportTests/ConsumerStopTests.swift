@@ -10,11 +10,7 @@ struct ConsumerStopTests {
         let (broker, _, consumer) = try await slowPollingConsumer()
         let running = Task { try await consumer.run() }
         try await Task.sleep(for: .seconds(1))  // well inside its first poll
-        let asked = ContinuousClock.now
-        consumer.requestStop()
-        try await running.value
-        let took = ContinuousClock.now - asked
-        withExtendedLifetime(broker) {}
+        let took = try await timeToStop(consumer, running: running, broker: broker)
         #expect(took < .seconds(20), "stopping took \(took), as long as the poll timeout")
     }
 
@@ -40,11 +36,7 @@ struct ConsumerStopTests {
         #expect(first?.count == 10)
         #expect(consumer.statistics.messagesHandedOut == 10)
         try await Task.sleep(for: .seconds(1))
-        let asked = ContinuousClock.now
-        consumer.requestStop()
-        try await running.value
-        let took = ContinuousClock.now - asked
-        withExtendedLifetime(broker) {}
+        let took = try await timeToStop(consumer, running: running, broker: broker)
         #expect(took < .seconds(20), "stopping took \(took), as long as the poll timeout")
     }
 
@@ -63,5 +55,17 @@ struct ConsumerStopTests {
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         try await consumer.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
         return (broker, topic, consumer)
+    }
+
+    /// Asks `consumer` to stop and returns how long its `run` (`running`) took to return; `broker` lives until then.
+    private func timeToStop(
+        _ consumer: KafkaConsumer, running: Task<Void, any Error>, broker: EmbeddedBroker
+    ) async throws -> Duration {
+        let asked = ContinuousClock.now
+        consumer.requestStop()
+        try await running.value
+        let took = ContinuousClock.now - asked
+        withExtendedLifetime(broker) {}
+        return took
     }
 }
