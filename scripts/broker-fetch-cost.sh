@@ -7,10 +7,9 @@
 # Usage: scripts/broker-fetch-cost.sh [path-to-flywheel-binary]   (default: .build/release/flywheel)
 set -euo pipefail
 FLYWHEEL="${1:-.build/release/flywheel}"
-command -v kcat >/dev/null || { echo "broker-fetch-cost: kcat is not installed (apt-get install -y kcat)" >&2; exit 1; }
-[ -x "$FLYWHEEL" ] || { echo "broker-fetch-cost: $FLYWHEEL not built (swift build -c release --product flywheel)" >&2; exit 1; }
-WORK="$(mktemp -d)"
 . "$(dirname "$0")/lib/start-broker.sh"
+require_broker_tools broker-fetch-cost "$FLYWHEEL"
+WORK="$(mktemp -d)"
 start_broker "$FLYWHEEL" "$WORK" empty:1 sets2k:1 sets20k:1
 seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t sets2k -X linger.ms=0 -X batch.num.messages=1
 seq 1 20000 | kcat -b "$BOOTSTRAP" -P -t sets20k -X linger.ms=0 -X batch.num.messages=1

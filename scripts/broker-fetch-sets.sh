@@ -9,10 +9,9 @@
 # Usage: scripts/broker-fetch-sets.sh [path-to-flywheel-binary]   (default: .build/release/flywheel)
 set -euo pipefail
 FLYWHEEL="${1:-.build/release/flywheel}"
-command -v kcat >/dev/null || { echo "broker-fetch-sets: kcat is not installed (apt-get install -y kcat)" >&2; exit 1; }
-[ -x "$FLYWHEEL" ] || { echo "broker-fetch-sets: $FLYWHEEL not built (swift build -c release --product flywheel)" >&2; exit 1; }
-WORK="$(mktemp -d)"
 . "$(dirname "$0")/lib/start-broker.sh"
+require_broker_tools broker-fetch-sets "$FLYWHEEL"
+WORK="$(mktemp -d)"
 start_broker "$FLYWHEEL" "$WORK" single:1 hundreds:1
 seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t single -X linger.ms=0 -X batch.num.messages=1
 seq 1 2000 | kcat -b "$BOOTSTRAP" -P -t hundreds -X linger.ms=100 -X batch.num.messages=100
